@@ -1,5 +1,28 @@
 package dev.loupe.app;
 
+import dev.loupe.cli.LoupeCli;
+import javafx.application.Application;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Entry point of {@code loupe.jar}: no arguments opens the desktop app, a subcommand runs headless.
+ *
+ * <p>A plain class, not an {@code Application}: JavaFX on the class path refuses to start an
+ * {@code Application} subclass as the main class (FACTS.md).
+ */
 public final class Launcher {
-    public static void main(String[] args) { System.out.println("loupe"); }
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            // ND4J is initialised before the toolkit starts: initialising it on a background thread
+            // while JavaFX was starting froze the JVM in 2 of 14 launches (FACTS.md).
+            Nd4j.create(1);
+            Application.launch(LoupeApp.class, args);
+        } else {
+            System.exit(LoupeCli.execute(args));
+        }
+    }
 }
