@@ -291,6 +291,15 @@ public final class ProjectStore implements AutoCloseable {
         return read(c -> pragmaInt(c, "user_version"));
     }
 
+    /** A PRAGMA's value on the store's own connection (some, like synchronous, are per connection). */
+    String pragma(String name) {
+        return read(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        });
+    }
+
     // ------------------------------------------------------------------ images
 
     /**
