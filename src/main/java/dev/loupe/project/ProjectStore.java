@@ -314,7 +314,8 @@ public final class ProjectStore implements AutoCloseable {
             if (!path.startsWith(root) || path.equals(root)) {
                 throw invalid("Image " + path + " is not inside its import folder " + root + ".");
             }
-            rows.add(new Object[] {path.toString(), root.toString(), relPath(root, path), im.sha256(),
+            String sha = im.sha256() == null ? null : im.sha256().toLowerCase(Locale.ROOT);
+            rows.add(new Object[] {path.toString(), root.toString(), relPath(root, path), sha,
                 im.sizeBytes(), im.mtimeMs(), im.width(), im.height(), im.status().dbValue(), im.statusReason()});
         }
         long now = System.currentTimeMillis();
@@ -627,8 +628,8 @@ public final class ProjectStore implements AutoCloseable {
 
     /**
      * Appends an event that sets {@code imageId}'s label to {@code classId} (null: unlabelled) and
-     * records that it compensates journal event {@code undoOf}: the building block of undo and redo.
-     * Empty when the image already has that label.
+     * records that it compensates journal event {@code undoOf} (an event about this image, or a class
+     * event): the building block of undo and redo. Empty when the image already has that label.
      */
     public Optional<JournalEntry> appendCompensating(long undoOf, long imageId, Long classId) {
         return setLabel(imageId, classId, null, null, undoOf);
@@ -649,8 +650,16 @@ public final class ProjectStore implements AutoCloseable {
                 if (classId != null) {
                     liveClass(c, classId);
                 }
-                if (undoOf != null && queryLong(c, "SELECT count(*) FROM journal WHERE seq = ?", undoOf) == 0) {
-                    throw invalid("There is no journal event " + undoOf + " to compensate.");
+                if (undoOf != null) {
+                    List<JournalEntry> target = queryJournal("SELECT " + JOURNAL_COLUMNS
+                            + " FROM journal WHERE seq = ?", undoOf);
+                    if (target.isEmpty()) {
+                        throw invalid("There is no journal event " + undoOf + " to compensate.");
+                    }
+                    Long about = target.get(0).imageId();
+                    if (about != null && about != imageId) {
+                        throw invalid("Journal event " + undoOf + " is about image " + about + ", not " + imageId + ".");
+                    }
                 }
                 EventKind kind = classId == null ? EventKind.UNLABEL
                         : previous == null ? EventKind.LABEL : EventKind.RELABEL;

@@ -71,6 +71,7 @@ class ProjectStoreTest {
         assertThat(one.width()).isEqualTo(64);
         assertThat(store.findByRelPath("a\\one.png")).contains(one);
         assertThat(store.findByHash(one.sha256())).containsExactly(one);
+        assertThat(store.findByHash(one.sha256().toUpperCase(java.util.Locale.ROOT))).containsExactly(one);
         assertThat(store.knownFile(one.path(), one.sizeBytes(), one.mtimeMs())).contains(one);
         assertThat(store.knownFile(one.path(), one.sizeBytes(), one.mtimeMs() + 1)).isEmpty();
         assertThat(store.findByPath(photos.resolve("nope.png"))).isEmpty();
@@ -227,6 +228,9 @@ class ProjectStoreTest {
         assertThat(redo.undoOf()).isEqualTo(undo.seq());
         assertThat(reopen().journalEntry(redo.seq())).contains(redo);
         assertThatThrownBy(() -> store.appendCompensating(999, img, null)).isInstanceOf(ProjectException.class);
+        long other = store.addImages(List.of(image(photos, "q.png"))).get(0);
+        assertThatThrownBy(() -> store.appendCompensating(label.seq(), other, a.id()))
+                .hasMessageContaining("is about image " + img);
     }
 
     @Test
