@@ -1,0 +1,1049 @@
+package dev.loupe.project;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * An open Loupe project folder: images, classes, the append-only label journal, embeddings, model
+ * versions and settings in {@code project.db}. Thread-safe; one instance per project per machine.
+ */
+public final class ProjectStore implements AutoCloseable {
+
+    public static final String DB_FILE = "project.db";
+    public static final String MODELS_DIR = "models";
+    public static final String THUMBS_DIR = "thumbs";
+
+    /** Tableau 10: distinct on screen, and the first colours users see are the most distinct. */
+    static final List<String> PALETTE = List.of("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+            "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac");
+    static final String AUTO_HOTKEYS = "123456789abcdefghijklmnopqrstuvwxyz";
+
+    private static final int SQLITE_CONSTRAINT = 19;
+    private static final int SQLITE_NOTADB = 26;
+    private static final Pattern COLOUR = Pattern.compile("#[0-9a-fA-F]{6}");
+    private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+    private static final String IMAGE_COLUMNS = "id, path, root, rel_path, sha256, size_bytes, mtime_ms, width,"
+            + " height, status, status_reason, imported_at";
+    private static final String CLASS_COLUMNS = "id, name, colour, hotkey, ord, deleted";
+    private static final String JOURNAL_COLUMNS = "seq, time_ms, kind, image_id, class_id, other_class_id, text,"
+            + " undo_of, prequential, model_version";
+
+    private final Path dir;
+    private final ProjectLock lock;
+    private final Connection conn;
+    /** Guards conn, labels and closed. One connection, one lock: see docs/adr/0002-project-store.md. */
+    private final Object mutex = new Object();
+    /** Current labels replayed from the journal; updated only after the event's commit. */
+    private final LabelReplay labels = new LabelReplay();
+    private boolean closed;
+
+    private ProjectStore(Path dir, ProjectLock lock, Connection conn) throws SQLException {
+        this.dir = dir;
+        this.lock = lock;
+        this.conn = conn;
+        for (JournalEntry e : queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal ORDER BY seq", -1)) {
+            labels.apply(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ opening and closing
+
+    /**
+     * Opens the project folder {@code dir}; with {@code create}, makes the folder and an empty project
+     * when there is none. Upgrades an older schema after copying project.db to project.db.bak-v&lt;old&gt;.
+     *
+     * @throws ProjectException with a message for the user: no such project, not a Loupe project,
+     *                          locked by another process, made by a newer Loupe, read-only folder
+     */
+    public static ProjectStore open(Path dir, boolean create) {
+        return open(dir, create, Schema.ALL);
+    }
+
+    static ProjectStore open(Path dir, boolean create, List<Migration> migrations) {
+        for (int i = 0; i < migrations.size(); i++) {
+            if (migrations.get(i).version() != i + 1) {
+                throw new IllegalArgumentException("migration versions must run 1, 2, 3...: " + migrations);
+            }
+        }
+        Path d = dir.toAbsolutePath().normalize();
+        if (Files.exists(d) && !Files.isDirectory(d)) {
+            throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
+                    d + " is a file, not a Loupe project folder.");
+        }
+        Path db = d.resolve(DB_FILE);
+        boolean dbExists = Files.exists(db);
+        if (!dbExists && !create) {
+            throw new ProjectException(ProjectException.Kind.NOT_FOUND, Files.exists(d)
+                    ? d + " is not a Loupe project (it has no " + DB_FILE + ")."
+                    : "There is no Loupe project at " + d + ".");
+        }
+        if (dbExists) {
+            checkSqliteHeader(d, db);
+        } else {
+            createDirectories(d, d);
+        }
+        ProjectLock lock = ProjectLock.acquire(d);
+        Connection conn = null;
+        try {
+            conn = DriverManager.getConnection("jdbc:sqlite:" + db);
+            int appId = pragmaInt(conn, "application_id");
+            int version = pragmaInt(conn, "user_version");
+            boolean fresh = appId == 0 && version == 0 && schemaObjectCount(conn) == 0;
+            if (!fresh && appId != Schema.APPLICATION_ID) {
+                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT, d
+                        + " is not a Loupe project: its " + DB_FILE + " belongs to another program.");
+            }
+            int latest = Schema.latest(migrations);
+            if (version > latest) {
+                throw new ProjectException(ProjectException.Kind.NEWER_SCHEMA, "Project " + d
+                        + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
+                        + latest + "). Upgrade Loupe to open it.");
+            }
+            // nothing has been written to the file before this point
+            configure(conn);
+            migrate(conn, d, db, version, fresh, migrations);
+            createDirectories(d, d.resolve(MODELS_DIR));
+            createDirectories(d, d.resolve(THUMBS_DIR));
+            return new ProjectStore(d, lock, conn);
+        } catch (SQLException e) {
+            closeQuietly(conn);
+            lock.close();
+            if (e.getErrorCode() == SQLITE_NOTADB) {
+                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
+                        d + " is not a Loupe project: " + DB_FILE + " is not a database.", e);
+            }
+            throw new ProjectException(ProjectException.Kind.IO,
+                    "Project " + d + " could not be opened: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(conn);
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void checkSqliteHeader(Path d, Path db) {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(db)) {
+            head = in.readNBytes(SQLITE_MAGIC.length);
+        } catch (IOException e) {
+            throw new ProjectException(ProjectException.Kind.IO,
+                    "Project " + d + " cannot be read: " + e.getMessage(), e);
+        }
+        // an empty file is what an interrupted creation leaves: nothing in it to lose
+        if (head.length > 0 && !Arrays.equals(head, SQLITE_MAGIC)) {
+            throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
+                    d + " is not a Loupe project: " + DB_FILE + " is not a database.");
+        }
+    }
+
+    private static void createDirectories(Path project, Path d) {
+        try {
+            Files.createDirectories(d);
+        } catch (AccessDeniedException e) {
+            throw new ProjectException(ProjectException.Kind.READ_ONLY,
+                    "Project " + project + " cannot be written: " + d + " is read-only.", e);
+        } catch (IOException e) {
+            throw new ProjectException(ProjectException.Kind.IO,
+                    "Could not create " + d + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void configure(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+                rs.next();
+                if (!"wal".equalsIgnoreCase(rs.getString(1))) {
+                    throw new SQLException("could not switch to WAL mode (got " + rs.getString(1) + ")");
+                }
+            }
+            // FULL: in WAL mode every commit is fsynced, so an accepted label survives power loss
+            s.execute("PRAGMA synchronous=FULL");
+            s.execute("PRAGMA foreign_keys=ON");
+            s.execute("PRAGMA busy_timeout=5000"); // an outside reader (sqlite3 shell) may hold a lock briefly
+        }
+    }
+
+    private static void migrate(Connection c, Path d, Path db, int from, boolean fresh, List<Migration> steps)
+            throws SQLException {
+        int to = Schema.latest(steps);
+        if (from == to) {
+            return;
+        }
+        Path backup = null;
+        if (!fresh) {
+            backup = unusedSibling(db, DB_FILE + ".bak-v" + from);
+            try (PreparedStatement ps = c.prepareStatement("VACUUM INTO ?")) {
+                ps.setString(1, backup.toString());
+                ps.execute();
+            }
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            if (fresh) {
+                s.execute("PRAGMA application_id=" + Schema.APPLICATION_ID);
+            }
+            for (Migration m : steps) {
+                if (m.version() > from) {
+                    m.step().apply(c);
+                    s.execute("PRAGMA user_version=" + m.version());
+                }
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw new ProjectException(ProjectException.Kind.IO, "Project " + d + " could not be "
+                    + (fresh ? "created" : "upgraded from schema v" + from + " to v" + to) + ": " + e.getMessage()
+                    + (backup == null ? "" : ". It is unchanged; a copy is at " + backup + "."), e);
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static Path unusedSibling(Path file, String name) {
+        Path p = file.resolveSibling(name);
+        for (int i = 2; Files.exists(p); i++) {
+            p = file.resolveSibling(name + "-" + i); // never overwrite an earlier backup
+        }
+        return p;
+    }
+
+    private static int pragmaInt(Connection c, String pragma) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + pragma)) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    private static int schemaObjectCount(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already failing; the first error is the one to report
+            }
+        }
+    }
+
+    /** Closes the database and releases the project lock. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (mutex) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                conn.close(); // the last connection to close checkpoints the WAL into project.db
+            } catch (SQLException e) {
+                throw new ProjectException(ProjectException.Kind.IO,
+                        "Project " + dir + " did not close cleanly: " + e.getMessage(), e);
+            } finally {
+                lock.close();
+            }
+        }
+    }
+
+    /** The project folder (absolute, normalised). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Where model-version files live; {@link #addModelVersion} paths are relative to {@link #dir()}. */
+    public Path modelsDir() {
+        return dir.resolve(MODELS_DIR);
+    }
+
+    /** The schema version of the open database. */
+    public int schemaVersion() {
+        return read(c -> pragmaInt(c, "user_version"));
+    }
+
+    /** A PRAGMA's value on the store's own connection (some, like synchronous, are per connection). */
+    String pragma(String name) {
+        return read(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ images
+
+    /**
+     * Registers images in one transaction and returns their ids in input order. A path already known
+     * keeps its id and first import time; its other columns are replaced (a re-import of a changed file).
+     */
+    public List<Long> addImages(List<NewImage> images) {
+        List<Object[]> rows = new ArrayList<>(images.size());
+        for (NewImage im : images) {
+            Path path = normalise(im.path());
+            Path root = normalise(im.root());
+            if (!path.startsWith(root) || path.equals(root)) {
+                throw invalid("Image " + path + " is not inside its import folder " + root + ".");
+            }
+            String sha = im.sha256() == null ? null : im.sha256().toLowerCase(Locale.ROOT);
+            rows.add(new Object[] {path.toString(), root.toString(), relPath(root, path), sha,
+                im.sizeBytes(), im.mtimeMs(), im.width(), im.height(), im.status().dbValue(), im.statusReason()});
+        }
+        long now = System.currentTimeMillis();
+        return write(c -> {
+            List<Long> ids = new ArrayList<>(rows.size());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO images (path, root, rel_path, sha256,"
+                    + " size_bytes, mtime_ms, width, height, status, status_reason, imported_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (path) DO UPDATE SET root = excluded.root, rel_path = excluded.rel_path,"
+                    + " sha256 = excluded.sha256, size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms,"
+                    + " width = excluded.width, height = excluded.height, status = excluded.status,"
+                    + " status_reason = excluded.status_reason RETURNING id")) {
+                for (Object[] row : rows) {
+                    bind(ps, row);
+                    ps.setLong(row.length + 1, now);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            return Collections.unmodifiableList(ids);
+        });
+    }
+
+    public Optional<ImageRecord> image(long id) {
+        return read(c -> first(queryImages(c, "WHERE id = ?", id)));
+    }
+
+    public Optional<ImageRecord> findByPath(Path path) {
+        return read(c -> first(queryImages(c, "WHERE path = ?", normalise(path).toString())));
+    }
+
+    /**
+     * The image whose path relative to its import folder is {@code relPath} ('/' or '\' separated).
+     *
+     * @throws ProjectException (INVALID) when images from several import folders match; the message
+     *                          lists them
+     */
+    public Optional<ImageRecord> findByRelPath(String relPath) {
+        String rel = relPath.replace('\\', '/');
+        List<ImageRecord> found = read(c -> queryImages(c, "WHERE rel_path = ? ORDER BY id", rel));
+        if (found.size() > 1) {
+            throw invalid("'" + relPath + "' is ambiguous; it matches " + found.size() + " images: "
+                    + found.stream().map(r -> r.path().toString()).collect(Collectors.joining(", ")) + ".");
+        }
+        return first(found);
+    }
+
+    /** Every image with this content hash (duplicates share one). */
+    public List<ImageRecord> findByHash(String sha256) {
+        return read(c -> queryImages(c, "WHERE sha256 = ? ORDER BY id", sha256.toLowerCase(Locale.ROOT)));
+    }
+
+    /** The image at {@code path} if its recorded size and mtime still match: re-import can skip it. */
+    public Optional<ImageRecord> knownFile(Path path, long sizeBytes, long mtimeMs) {
+        return read(c -> first(queryImages(c, "WHERE path = ? AND size_bytes = ? AND mtime_ms = ?",
+                normalise(path).toString(), sizeBytes, mtimeMs)));
+    }
+
+    /** All images by id. */
+    public List<ImageRecord> images() {
+        return read(c -> queryImages(c, "ORDER BY id"));
+    }
+
+    public long imageCount() {
+        return read(c -> queryLong(c, "SELECT count(*) FROM images"));
+    }
+
+    public void setStatus(long imageId, ImageStatus status, String reason) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE images SET status = ?, status_reason = ? WHERE id = ?")) {
+                ps.setString(1, status.dbValue());
+                ps.setString(2, reason);
+                ps.setLong(3, imageId);
+                if (ps.executeUpdate() == 0) {
+                    throw invalid("There is no image " + imageId + ".");
+                }
+            }
+            return null;
+        });
+    }
+
+    private static Path normalise(Path p) {
+        return p.toAbsolutePath().normalize();
+    }
+
+    private static String relPath(Path root, Path path) {
+        Path rel = root.relativize(path);
+        List<String> parts = new ArrayList<>();
+        rel.forEach(p -> parts.add(p.toString()));
+        return String.join("/", parts);
+    }
+
+    private static List<ImageRecord> queryImages(Connection c, String where, Object... args) throws SQLException {
+        List<ImageRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + IMAGE_COLUMNS + " FROM images " + where)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ImageRecord(rs.getLong(1), Path.of(rs.getString(2)), Path.of(rs.getString(3)),
+                            rs.getString(4), rs.getString(5), rs.getLong(6), rs.getLong(7),
+                            nullableInt(rs, 8), nullableInt(rs, 9), ImageStatus.fromDb(rs.getString(10)),
+                            rs.getString(11), rs.getLong(12)));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ classes
+
+    /**
+     * Adds a live class and its CLASS_ADD event. A null colour takes the first palette colour no live
+     * class uses; a null hotkey the first free of 1..9 then a..z (none if all are taken).
+     */
+    public LabelClass addClass(String name, String colour, Character hotkey) {
+        String n = checkName(name);
+        String col = colour == null ? null : checkColour(colour);
+        if (hotkey != null) {
+            checkHotkey(hotkey);
+        }
+        return write(c -> {
+            List<LabelClass> live = queryClasses(c, "WHERE deleted = 0");
+            requireNameFree(live, n, -1);
+            Character key = hotkey;
+            if (key == null) {
+                key = autoHotkey(live);
+            } else {
+                for (LabelClass k : live) {
+                    if (k.hotkey() != null && Character.toLowerCase(k.hotkey()) == Character.toLowerCase(key)) {
+                        throw invalid("Hotkey '" + key + "' is already used by class '" + k.name() + "'.");
+                    }
+                }
+            }
+            String finalColour = col != null ? col : autoColour(live);
+            int ord = (int) queryLong(c, "SELECT coalesce(max(ord), 0) + 1 FROM classes");
+            long id;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO classes (name, colour, hotkey, ord) VALUES (?, ?, ?, ?) RETURNING id")) {
+                bind(ps, n, finalColour, key == null ? null : key.toString(), ord);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            appendEvent(c, EventKind.CLASS_ADD, null, id, null, n, null, null, null);
+            return new LabelClass(id, n, finalColour, key, ord, false);
+        });
+    }
+
+    /** Renames a live class (writes CLASS_RENAME); labels are untouched. */
+    public LabelClass renameClass(long classId, String newName) {
+        String n = checkName(newName);
+        return write(c -> {
+            LabelClass k = liveClass(c, classId);
+            if (k.name().equals(n)) {
+                return k;
+            }
+            requireNameFree(queryClasses(c, "WHERE deleted = 0"), n, classId);
+            update(c, "UPDATE classes SET name = ? WHERE id = ?", n, classId);
+            appendEvent(c, EventKind.CLASS_RENAME, null, classId, null, n, null, null, null);
+            return new LabelClass(k.id(), n, k.colour(), k.hotkey(), k.ord(), false);
+        });
+    }
+
+    /** Moves every label of {@code fromId} to {@code intoId} and deletes {@code fromId} (one CLASS_MERGE). */
+    public JournalEntry mergeClass(long fromId, long intoId) {
+        if (fromId == intoId) {
+            throw invalid("A class cannot be merged into itself.");
+        }
+        synchronized (mutex) {
+            JournalEntry e = write(c -> {
+                liveClass(c, fromId);
+                liveClass(c, intoId);
+                update(c, "UPDATE classes SET deleted = 1 WHERE id = ?", fromId);
+                return appendEvent(c, EventKind.CLASS_MERGE, null, fromId, intoId, null, null, null, null);
+            });
+            labels.apply(e);
+            return e;
+        }
+    }
+
+    /** Deletes a live class; its images become unlabelled (one CLASS_DELETE). The id is never reused. */
+    public JournalEntry deleteClass(long classId) {
+        synchronized (mutex) {
+            JournalEntry e = write(c -> {
+                liveClass(c, classId);
+                update(c, "UPDATE classes SET deleted = 1 WHERE id = ?", classId);
+                return appendEvent(c, EventKind.CLASS_DELETE, null, classId, null, null, null, null, null);
+            });
+            labels.apply(e);
+            return e;
+        }
+    }
+
+    /** Live classes in display order. */
+    public List<LabelClass> classes() {
+        return read(c -> queryClasses(c, "WHERE deleted = 0 ORDER BY ord, id"));
+    }
+
+    /** Every class ever made, deleted ones included (to name them in the journal's history). */
+    public List<LabelClass> allClasses() {
+        return read(c -> queryClasses(c, "ORDER BY ord, id"));
+    }
+
+    /** The live class with this name, ignoring case. */
+    public Optional<LabelClass> classByName(String name) {
+        return read(c -> first(queryClasses(c, "WHERE deleted = 0 AND name = ? COLLATE NOCASE", name.trim())));
+    }
+
+    /** The class with this id, live or deleted. */
+    public Optional<LabelClass> classById(long id) {
+        return read(c -> first(queryClasses(c, "WHERE id = ?", id)));
+    }
+
+    private static String checkName(String name) {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty()) {
+            throw invalid("A class name cannot be empty.");
+        }
+        if (n.length() > 200 || n.codePoints().anyMatch(Character::isISOControl)) {
+            throw invalid("'" + n + "' is not a usable class name (too long or has control characters).");
+        }
+        return n;
+    }
+
+    private static String checkColour(String colour) {
+        if (!COLOUR.matcher(colour).matches()) {
+            throw invalid("'" + colour + "' is not a colour; use #rrggbb.");
+        }
+        return colour.toLowerCase(Locale.ROOT);
+    }
+
+    private static void checkHotkey(char key) {
+        if (Character.isWhitespace(key) || Character.isISOControl(key) || Character.isSurrogate(key)) {
+            throw invalid("'" + key + "' cannot be a hotkey.");
+        }
+    }
+
+    private static void requireNameFree(List<LabelClass> live, String name, long exceptId) {
+        for (LabelClass k : live) {
+            if (k.id() != exceptId && k.name().equalsIgnoreCase(name)) {
+                throw invalid("A class named '" + k.name() + "' already exists.");
+            }
+        }
+    }
+
+    private static Character autoHotkey(List<LabelClass> live) {
+        Set<Character> used = new HashSet<>();
+        live.stream().filter(k -> k.hotkey() != null).forEach(k -> used.add(Character.toLowerCase(k.hotkey())));
+        for (char ch : AUTO_HOTKEYS.toCharArray()) {
+            if (!used.contains(ch)) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    private static String autoColour(List<LabelClass> live) {
+        Set<String> used = live.stream().map(LabelClass::colour).collect(Collectors.toSet());
+        return PALETTE.stream().filter(p -> !used.contains(p)).findFirst()
+                .orElse(PALETTE.get(live.size() % PALETTE.size()));
+    }
+
+    private static LabelClass liveClass(Connection c, long id) throws SQLException {
+        Optional<LabelClass> k = first(queryClasses(c, "WHERE id = ?", id));
+        if (k.isEmpty()) {
+            throw invalid("There is no class " + id + ".");
+        }
+        if (k.get().deleted()) {
+            throw invalid("Class '" + k.get().name() + "' has been deleted.");
+        }
+        return k.get();
+    }
+
+    private static List<LabelClass> queryClasses(Connection c, String where, Object... args) throws SQLException {
+        List<LabelClass> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CLASS_COLUMNS + " FROM classes " + where)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String key = rs.getString(4);
+                    out.add(new LabelClass(rs.getLong(1), rs.getString(2), rs.getString(3),
+                            key == null ? null : key.charAt(0), rs.getInt(5), rs.getInt(6) != 0));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ labels and the journal
+
+    /**
+     * Labels an image, writing LABEL (it had none) or RELABEL, durable when this returns. Giving an
+     * image the class it already has writes nothing and returns empty.
+     *
+     * @param prequential  whether the model's prediction was right just before this label; null if none
+     * @param modelVersion the trainer's model version that made that prediction; may be null
+     */
+    public Optional<JournalEntry> label(long imageId, long classId, Boolean prequential, Long modelVersion) {
+        return setLabel(imageId, classId, prequential, modelVersion, null);
+    }
+
+    /** Removes an image's label (UNLABEL); empty when it had none. */
+    public Optional<JournalEntry> unlabel(long imageId) {
+        return setLabel(imageId, null, null, null, null);
+    }
+
+    /**
+     * Appends an event that sets {@code imageId}'s label to {@code classId} (null: unlabelled) and
+     * records that it compensates journal event {@code undoOf} (an event about this image, or a class
+     * event): the building block of undo and redo. Empty when the image already has that label.
+     */
+    public Optional<JournalEntry> appendCompensating(long undoOf, long imageId, Long classId) {
+        return setLabel(imageId, classId, null, null, undoOf);
+    }
+
+    private Optional<JournalEntry> setLabel(long imageId, Long classId, Boolean prequential, Long modelVersion,
+                                            Long undoOf) {
+        synchronized (mutex) {
+            ensureOpen();
+            Long previous = labels.labelOf(imageId);
+            if (java.util.Objects.equals(previous, classId)) {
+                return Optional.empty();
+            }
+            JournalEntry e = write(c -> {
+                if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
+                    throw invalid("There is no image " + imageId + ".");
+                }
+                if (classId != null) {
+                    liveClass(c, classId);
+                }
+                if (undoOf != null) {
+                    List<JournalEntry> target = queryJournal("SELECT " + JOURNAL_COLUMNS
+                            + " FROM journal WHERE seq = ?", undoOf);
+                    if (target.isEmpty()) {
+                        throw invalid("There is no journal event " + undoOf + " to compensate.");
+                    }
+                    Long about = target.get(0).imageId();
+                    if (about != null && about != imageId) {
+                        throw invalid("Journal event " + undoOf + " is about image " + about + ", not " + imageId + ".");
+                    }
+                }
+                EventKind kind = classId == null ? EventKind.UNLABEL
+                        : previous == null ? EventKind.LABEL : EventKind.RELABEL;
+                return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion);
+            });
+            labels.apply(e);
+            return Optional.of(e);
+        }
+    }
+
+    /** Image id → class id, derived from the journal. An immutable snapshot. */
+    public Map<Long, Long> currentLabels() {
+        synchronized (mutex) {
+            ensureOpen();
+            return labels.snapshot();
+        }
+    }
+
+    public Optional<Long> labelOf(long imageId) {
+        synchronized (mutex) {
+            ensureOpen();
+            return Optional.ofNullable(labels.labelOf(imageId));
+        }
+    }
+
+    /** The whole journal, oldest first. */
+    public List<JournalEntry> journal() {
+        return journalSince(0);
+    }
+
+    /** Events with seq greater than {@code seq}, oldest first. */
+    public List<JournalEntry> journalSince(long seq) {
+        return read(c -> queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal WHERE seq > ? ORDER BY seq", seq));
+    }
+
+    public Optional<JournalEntry> journalEntry(long seq) {
+        return read(c -> first(queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal WHERE seq = ?", seq)));
+    }
+
+    /** The newest event's seq, 0 for an empty journal. */
+    public long lastSeq() {
+        return read(c -> queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal"));
+    }
+
+    private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
+                                     String text, Long undoOf, Boolean prequential, Long modelVersion)
+            throws SQLException {
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO journal (time_ms, kind, image_id, class_id,"
+                + " other_class_id, text, undo_of, prequential, model_version)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")) {
+            bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
+                    prequential == null ? null : (prequential ? 1 : 0), modelVersion);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new JournalEntry(rs.getLong(1), now, kind, imageId, classId, otherClassId, text, undoOf,
+                        prequential, modelVersion);
+            }
+        }
+    }
+
+    /** {@code arg} < 0 means the query has no parameter. Caller holds the mutex (or is the constructor). */
+    private List<JournalEntry> queryJournal(String sql, long arg) throws SQLException {
+        List<JournalEntry> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            if (arg >= 0) {
+                ps.setLong(1, arg);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Long preq = nullableLong(rs, 9);
+                    out.add(new JournalEntry(rs.getLong(1), rs.getLong(2), EventKind.valueOf(rs.getString(3)),
+                            nullableLong(rs, 4), nullableLong(rs, 5), nullableLong(rs, 6), rs.getString(7),
+                            nullableLong(rs, 8), preq == null ? null : preq != 0, nullableLong(rs, 10)));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ embeddings
+
+    /**
+     * Stores (or replaces) embeddings of one backbone in one transaction. All vectors must have the
+     * same length, and the same as any already stored for that backbone.
+     */
+    public void putEmbeddings(String backbone, Map<Long, float[]> vectors) {
+        if (backbone == null || backbone.isBlank()) {
+            throw invalid("A backbone id is needed to store embeddings.");
+        }
+        if (vectors.isEmpty()) {
+            return;
+        }
+        int dim = vectors.values().iterator().next().length;
+        for (float[] v : vectors.values()) {
+            if (v.length != dim || dim == 0) {
+                throw invalid("Embeddings for '" + backbone + "' must all have the same, non-zero length.");
+            }
+        }
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT dim FROM embeddings WHERE backbone = ? LIMIT 1")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getInt(1) != dim) {
+                        throw invalid("Backbone '" + backbone + "' has " + rs.getInt(1)
+                                + "-dimensional embeddings stored; got " + dim + ".");
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT OR REPLACE INTO embeddings (image_id, backbone, dim, vector) VALUES (?, ?, ?, ?)")) {
+                ByteBuffer buf = ByteBuffer.allocate(4 * dim).order(ByteOrder.LITTLE_ENDIAN);
+                for (Map.Entry<Long, float[]> en : vectors.entrySet()) {
+                    buf.clear();
+                    buf.asFloatBuffer().put(en.getValue());
+                    ps.setLong(1, en.getKey());
+                    ps.setString(2, backbone);
+                    ps.setInt(3, dim);
+                    ps.setBytes(4, buf.array().clone());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Every stored embedding of {@code backbone}, ids ascending. */
+    public EmbeddingSet embeddings(String backbone) {
+        return read(c -> {
+            int n = (int) queryLong(c, "SELECT count(*) FROM embeddings WHERE backbone = ?", backbone);
+            long[] ids = new long[n];
+            float[][] vectors = new float[n][];
+            int dim = 0;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT image_id, dim, vector FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    for (int i = 0; i < n && rs.next(); i++) {
+                        ids[i] = rs.getLong(1);
+                        dim = rs.getInt(2);
+                        float[] v = new float[dim];
+                        FloatBuffer fb = ByteBuffer.wrap(rs.getBytes(3)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                        fb.get(v);
+                        vectors[i] = v;
+                    }
+                }
+            }
+            return new EmbeddingSet(backbone, dim, ids, vectors);
+        });
+    }
+
+    /** Ids of images with status ok that have no embedding from {@code backbone}, ascending. */
+    public List<Long> imagesWithoutEmbedding(String backbone) {
+        return read(c -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM images i WHERE status = 'ok' AND NOT EXISTS"
+                    + " (SELECT 1 FROM embeddings e WHERE e.image_id = i.id AND e.backbone = ?) ORDER BY id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getLong(1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // ------------------------------------------------------------------ model versions
+
+    /**
+     * Records a saved model file. Register it after the file is in place under {@link #modelsDir()};
+     * {@code relFile} is relative to the project folder, '/'-separated (e.g. models/v0007.zip).
+     */
+    public ModelVersion addModelVersion(String relFile, int labelCount, long journalSeq, String note) {
+        String rel = relFile.replace('\\', '/');
+        Path p = Path.of(rel);
+        if (rel.isBlank() || p.isAbsolute() || rel.startsWith("/") || !dir.resolve(p).normalize().startsWith(dir)) {
+            throw invalid("Model file '" + relFile + "' must be a path inside the project folder.");
+        }
+        long now = System.currentTimeMillis();
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_versions"
+                    + " (file, created_ms, label_count, journal_seq, note) VALUES (?, ?, ?, ?, ?) RETURNING id")) {
+                bind(ps, rel, now, labelCount, journalSeq, note);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new ModelVersion(rs.getLong(1), rel, now, labelCount, journalSeq, note);
+                }
+            }
+        });
+    }
+
+    /** All recorded model versions, oldest first. */
+    public List<ModelVersion> modelVersions() {
+        return read(c -> {
+            List<ModelVersion> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT id, file, created_ms, label_count, journal_seq, note FROM model_versions ORDER BY id")) {
+                while (rs.next()) {
+                    out.add(new ModelVersion(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getInt(4),
+                            rs.getLong(5), rs.getString(6)));
+                }
+            }
+            return out;
+        });
+    }
+
+    public Optional<ModelVersion> latestModelVersion() {
+        List<ModelVersion> all = modelVersions();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    public Optional<String> setting(String key) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM settings WHERE key = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /** Sets a setting; a null value removes it. */
+    public void setSetting(String key, String value) {
+        write(c -> {
+            if (value == null) {
+                update(c, "DELETE FROM settings WHERE key = ?", key);
+            } else {
+                update(c, "INSERT INTO settings (key, value) VALUES (?, ?)"
+                        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ stats
+
+    /** Counts for {@code loupe status}. Prequential accuracy counts every label event that carried a verdict. */
+    public ProjectStats stats() {
+        synchronized (mutex) {
+            return read(c -> {
+                Map<ImageStatus, Long> byStatus = new EnumMap<>(ImageStatus.class);
+                for (ImageStatus s : ImageStatus.values()) {
+                    byStatus.put(s, 0L);
+                }
+                long total = 0;
+                try (Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT status, count(*) FROM images GROUP BY status")) {
+                    while (rs.next()) {
+                        byStatus.put(ImageStatus.fromDb(rs.getString(1)), rs.getLong(2));
+                        total += rs.getLong(2);
+                    }
+                }
+                Map<Long, Long> counts = labels.snapshot().values().stream()
+                        .collect(Collectors.groupingBy(k -> k, Collectors.counting()));
+                Map<LabelClass, Long> perClass = new LinkedHashMap<>();
+                for (LabelClass k : queryClasses(c, "WHERE deleted = 0 ORDER BY ord, id")) {
+                    perClass.put(k, counts.getOrDefault(k.id(), 0L));
+                }
+                List<Boolean> verdicts = new ArrayList<>();
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                        "SELECT prequential FROM journal WHERE prequential IS NOT NULL ORDER BY seq")) {
+                    while (rs.next()) {
+                        verdicts.add(rs.getInt(1) != 0);
+                    }
+                }
+                return new ProjectStats(total, Collections.unmodifiableMap(byStatus), labels.size(),
+                        Collections.unmodifiableMap(perClass), accuracy(verdicts),
+                        accuracy(verdicts.subList(Math.max(0, verdicts.size() - 50), verdicts.size())));
+            });
+        }
+    }
+
+    private static ProjectStats.Accuracy accuracy(List<Boolean> verdicts) {
+        int correct = (int) verdicts.stream().filter(b -> b).count();
+        return new ProjectStats.Accuracy(correct, verdicts.size());
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        synchronized (mutex) {
+            ensureOpen();
+            try {
+                return work.run(conn);
+            } catch (SQLException e) {
+                throw dbError(e);
+            }
+        }
+    }
+
+    /** Runs {@code work} in one transaction; committed (and fsynced) when this returns. */
+    private <T> T write(SqlWork<T> work) {
+        synchronized (mutex) {
+            ensureOpen();
+            try {
+                conn.setAutoCommit(false);
+                try {
+                    T result = work.run(conn);
+                    conn.commit();
+                    return result;
+                } catch (SQLException | RuntimeException | Error e) {
+                    try {
+                        conn.rollback();
+                    } catch (SQLException rollbackFailure) {
+                        e.addSuppressed(rollbackFailure);
+                    }
+                    throw e;
+                } finally {
+                    conn.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw dbError(e);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Project " + dir + " is closed.");
+        }
+    }
+
+    private ProjectException dbError(SQLException e) {
+        if (e.getErrorCode() == SQLITE_CONSTRAINT) {
+            return new ProjectException(ProjectException.Kind.INVALID,
+                    "Project " + dir + " refused the change: " + e.getMessage(), e);
+        }
+        return new ProjectException(ProjectException.Kind.IO,
+                "Project " + dir + ": database error: " + e.getMessage(), e);
+    }
+
+    private static ProjectException invalid(String message) {
+        return new ProjectException(ProjectException.Kind.INVALID, message);
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                ps.setNull(i + 1, Types.NULL);
+            } else {
+                ps.setObject(i + 1, args[i]);
+            }
+        }
+    }
+
+    private static void update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long queryLong(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static Integer nullableInt(ResultSet rs, int col) throws SQLException {
+        int v = rs.getInt(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Long nullableLong(ResultSet rs, int col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static <T> Optional<T> first(List<T> list) {
+        return list.isEmpty() ? Optional.empty() : Optional.of(list.get(0));
+    }
+}

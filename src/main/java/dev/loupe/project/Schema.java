@@ -1,0 +1,98 @@
+package dev.loupe.project;
+
+import java.util.List;
+
+/**
+ * The project database schema as an ordered list of migrations. Append new steps at the end; never
+ * edit a released one (existing projects have already run it).
+ */
+final class Schema {
+
+    /** PRAGMA application_id of a Loupe project.db: "LOUP" in ASCII. */
+    static final int APPLICATION_ID = 0x4C4F5550;
+
+    static final Migration V1 = Migration.sql(1, "initial schema",
+            """
+            CREATE TABLE images (
+              id            INTEGER PRIMARY KEY AUTOINCREMENT,
+              path          TEXT    NOT NULL UNIQUE,  -- absolute, normalised
+              root          TEXT    NOT NULL,         -- absolute folder it was imported from
+              rel_path      TEXT    NOT NULL,         -- relative to root, '/'-separated
+              sha256        TEXT,                     -- lower-case hex; null if unreadable
+              size_bytes    INTEGER NOT NULL,
+              mtime_ms      INTEGER NOT NULL,
+              width         INTEGER,
+              height        INTEGER,
+              status        TEXT    NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing', 'failed')),
+              status_reason TEXT,
+              imported_at   INTEGER NOT NULL          -- epoch ms
+            )""",
+            "CREATE INDEX images_sha256 ON images(sha256)",
+            "CREATE INDEX images_rel_path ON images(rel_path)",
+            """
+            CREATE TABLE classes (
+              id      INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: ids are never reused
+              name    TEXT    NOT NULL,
+              colour  TEXT    NOT NULL CHECK (colour GLOB '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'),
+              hotkey  TEXT    CHECK (hotkey IS NULL OR length(hotkey) = 1),
+              ord     INTEGER NOT NULL,
+              deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+            )""",
+            "CREATE UNIQUE INDEX classes_live_name ON classes(name COLLATE NOCASE) WHERE deleted = 0",
+            "CREATE UNIQUE INDEX classes_live_hotkey ON classes(hotkey COLLATE NOCASE)"
+                    + " WHERE deleted = 0 AND hotkey IS NOT NULL",
+            """
+            CREATE TABLE journal (
+              seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+              time_ms        INTEGER NOT NULL,
+              kind           TEXT    NOT NULL CHECK (kind IN ('LABEL', 'RELABEL', 'UNLABEL', 'CLASS_ADD',
+                                                     'CLASS_RENAME', 'CLASS_MERGE', 'CLASS_DELETE')),
+              image_id       INTEGER REFERENCES images(id),
+              class_id       INTEGER REFERENCES classes(id),
+              other_class_id INTEGER REFERENCES classes(id),
+              text           TEXT,
+              undo_of        INTEGER REFERENCES journal(seq),
+              prequential    INTEGER CHECK (prequential IN (0, 1)),
+              model_version  INTEGER  -- the trainer's version number; not every version is saved
+            )""",
+            "CREATE INDEX journal_image ON journal(image_id)",
+            """
+            CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+            """
+            CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+            """
+            CREATE TABLE embeddings (
+              image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+              backbone TEXT    NOT NULL,
+              dim      INTEGER NOT NULL CHECK (dim > 0),
+              vector   BLOB    NOT NULL CHECK (length(vector) = 4 * dim),  -- float32 little-endian
+              PRIMARY KEY (image_id, backbone)
+            )""",
+            "CREATE INDEX embeddings_backbone ON embeddings(backbone, image_id)",
+            """
+            CREATE TABLE model_versions (
+              id          INTEGER PRIMARY KEY AUTOINCREMENT,
+              file        TEXT    NOT NULL UNIQUE,  -- relative to the project folder
+              created_ms  INTEGER NOT NULL,
+              label_count INTEGER NOT NULL,
+              journal_seq INTEGER NOT NULL,         -- last journal event the model had seen
+              note        TEXT
+            )""",
+            """
+            CREATE TABLE settings (
+              key   TEXT PRIMARY KEY,
+              value TEXT NOT NULL
+            )""");
+
+    /** Every step, in order; the last one's version is the schema this build writes. */
+    static final List<Migration> ALL = List.of(V1);
+
+    static int latest(List<Migration> steps) {
+        return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();
+    }
+
+    private Schema() {
+    }
+}
