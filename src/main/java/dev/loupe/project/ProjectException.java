@@ -1,7 +1,9 @@
 package dev.loupe.project;
 
+import dev.loupe.LoupeException;
+
 /** A project-store failure whose message is written for the user (no stack-trace jargon). */
-public final class ProjectException extends RuntimeException {
+public final class ProjectException extends LoupeException {
 
     /** What went wrong, so callers (CLI exit codes, dialogs) can react without parsing text. */
     public enum Kind {
