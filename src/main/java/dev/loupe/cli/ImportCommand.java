@@ -1,0 +1,111 @@
+package dev.loupe.cli;
+
+import dev.loupe.LoupeException;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.importing.ImportOptions;
+import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.Importer;
+import dev.loupe.importing.SkippedFile;
+import dev.loupe.importing.StoreImportSink;
+import dev.loupe.importing.ThumbnailCache;
+import dev.loupe.project.ProjectStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code loupe import}: adds a folder of images to a project, accounting for every file. */
+@Command(name = "import", description = {
+        "Add every image under FOLDER to PROJECT (created if needed).",
+        "Every file found is imported, counted as a duplicate, or skipped with a reason."})
+final class ImportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "PROJECT", description = "The project folder (e.g. birds.loupe).")
+    Path project;
+
+    @Parameters(index = "1", paramLabel = "FOLDER", description = "The folder to import, searched recursively.")
+    Path folder;
+
+    @Option(names = "--labels-from-subfolders",
+            description = "Label each image with its folder's name (ImageFolder layout). Images directly in FOLDER "
+                    + "or in folders named pool, unlabelled, unlabeled or unsorted stay unlabelled.")
+    boolean labelsFromSubfolders;
+
+    @Option(names = "--threads", description = "Decoding threads (default: ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--json", description = "Print a JSON summary on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(folder)) {
+            throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
+        }
+        if (!Files.isReadable(folder)) {
+            throw new LoupeException("Cannot import " + folder + ": the folder is not readable (check its permissions).");
+        }
+        try (ProjectStore store = ProjectStore.open(project, true)) {
+            Progress progress = new Progress(spec.commandLine().getErr(), "import");
+            Importer importer = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
+            ImportOptions options = ImportOptions.of(folder.toAbsolutePath().normalize())
+                    .withLabelsFromSubfolders(labelsFromSubfolders)
+                    .withThreads(Math.max(1, threads))
+                    .withListener((done, total, current) -> progress.update(done, total));
+            ImportReport report = importer.run(options, new StoreImportSink(store));
+            progress.finish();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Json.print(out, toJson(report));
+            } else {
+                printText(out, report);
+            }
+        }
+        return 0;
+    }
+
+    static Map<String, Object> toJson(ImportReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("found", r.found());
+        m.put("imported", r.imported());
+        m.put("duplicates", r.duplicates());
+        m.put("already_in_project", r.alreadyInProject());
+        m.put("labelled", r.labelled());
+        m.put("hidden_ignored", r.hiddenIgnored());
+        m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
+        m.put("cancelled", r.cancelled());
+        List<Map<String, String>> skipped = new ArrayList<>();
+        for (SkippedFile s : r.skipped()) {
+            skipped.add(Map.of("path", s.path().toString(), "reason", s.reason()));
+        }
+        m.put("skipped", skipped);
+        return m;
+    }
+
+    private static void printText(PrintWriter out, ImportReport r) {
+        out.printf("Found %d files: %d imported, %d duplicates (%d already in the project), %d skipped.%n",
+                r.found(), r.imported(), r.duplicates(), r.alreadyInProject(), r.skipped().size());
+        if (r.labelled() > 0) {
+            out.printf("%d images labelled from their folder names.%n", r.labelled());
+        }
+        for (SkippedFile s : r.skipped()) {
+            out.printf("  skipped %s: %s%n", s.path(), s.reason());
+        }
+        out.printf("Took %.1f s.%n", r.seconds());
+        out.flush();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.loupe.cli;
+
+import java.io.PrintWriter;
+
+/** Progress of a long CLI job on stderr: a rewritten line on a terminal, a line every few seconds otherwise. */
+final class Progress {
+
+    private final PrintWriter err;
+    private final String what;
+    private final boolean terminal = System.console() != null;
+    private final long start = System.nanoTime();
+    private long lastPrint;
+    private String last = "";
+
+    Progress(PrintWriter err, String what) {
+        this.err = err;
+        this.what = what;
+    }
+
+    synchronized void update(long done, long total) {
+        long now = System.nanoTime();
+        long interval = terminal ? 100_000_000L : 5_000_000_000L;
+        if (now - lastPrint < interval && done < total) {
+            return;
+        }
+        lastPrint = now;
+        double secs = (now - start) / 1e9;
+        last = String.format("%s: %d/%d (%.0f%%), %.1f s", what, done, total, total == 0 ? 100.0 : 100.0 * done / total, secs);
+        err.print(terminal ? "\r" + last : last + System.lineSeparator());
+        err.flush();
+    }
+
+    synchronized void finish() {
+        if (terminal && !last.isEmpty()) {
+            err.println();
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.loupe.importing;
+
+import dev.loupe.project.LabelClass;
+import dev.loupe.project.NewImage;
+import dev.loupe.project.ProjectStore;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The project store as the destination of an import: images in batches, folder labels as journal events. */
+public final class StoreImportSink implements ImportSink {
+
+    private final ProjectStore store;
+
+    public StoreImportSink(ProjectStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public boolean alreadyImported(Path file, long sizeBytes, long mtimeMs) {
+        return store.knownFile(file, sizeBytes, mtimeMs).isPresent();
+    }
+
+    @Override
+    public boolean hasContent(String sha256) {
+        return !store.findByHash(sha256).isEmpty();
+    }
+
+    @Override
+    public void accept(ImportedImage image) {
+        acceptBatch(List.of(image));
+    }
+
+    @Override
+    public void acceptBatch(List<ImportedImage> images) {
+        List<NewImage> rows = new ArrayList<>(images.size());
+        for (ImportedImage i : images) {
+            rows.add(new NewImage(i.path(), i.root(), i.sha256(), i.sizeBytes(), i.mtimeMs(), i.width(), i.height()));
+        }
+        List<Long> ids = store.addImages(rows);
+        for (int k = 0; k < images.size(); k++) {
+            String label = images.get(k).labelFromFolder();
+            if (label != null) {
+                store.label(ids.get(k), classNamed(label).id(), null, null);
+            }
+        }
+    }
+
+    private LabelClass classNamed(String name) {
+        return store.classByName(name).orElseGet(() -> store.addClass(name, null, null));
+    }
+}
