@@ -2,11 +2,11 @@ package dev.loupe.model;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,6 +25,10 @@ public final class Dl4jBackbone implements Backbone {
     // MultiLayerNetwork only: layer index per feature layer, and the deepest one.
     private final int[] layerIndices;
     private final int deepestIndex;
+    // ComputationGraph only: the same parameters with the feature layers as outputs.
+    private final ComputationGraph featureGraph;
+    // ComputationGraph only: which featureGraph output holds feature layer i.
+    private final int[] outputSlot;
     private boolean closed;
 
     private Dl4jBackbone(Model network, BackboneMetadata metadata, String id, int[] layerIndices) {
@@ -37,6 +41,26 @@ public final class Dl4jBackbone implements Backbone {
             deepest = Math.max(deepest, i);
         }
         this.deepestIndex = deepest;
+        if (network instanceof ComputationGraph graph) {
+            // layerIndices hold positions in topological order (see layerNames).
+            List<String> names = layerNames(graph);
+            int[] sorted = layerIndices.clone();
+            java.util.Arrays.sort(sorted);
+            List<String> ordered = new ArrayList<>();
+            for (int i : sorted) {
+                if (!ordered.contains(names.get(i))) {
+                    ordered.add(names.get(i));
+                }
+            }
+            this.outputSlot = new int[layerIndices.length];
+            for (int i = 0; i < layerIndices.length; i++) {
+                outputSlot[i] = ordered.indexOf(names.get(layerIndices[i]));
+            }
+            this.featureGraph = featureGraph(graph, ordered);
+        } else {
+            this.outputSlot = null;
+            this.featureGraph = null;
+        }
     }
 
     /** Loads a Loupe backbone zip written by {@link BackboneFiles#write}. */
@@ -56,7 +80,7 @@ public final class Dl4jBackbone implements Backbone {
             throws BackboneException {
         Objects.requireNonNull(network, "network");
         int[] indices = resolveLayers(network, metadata.featureLayers(), source);
-        Dl4jBackbone backbone = new Dl4jBackbone(network, metadata, id, indices);
+        Dl4jBackbone backbone = create(network, metadata, id, indices, source);
         int dim = backbone.probeDim(source);
         if (dim != metadata.dim()) {
             throw new BackboneException(source + ": the metadata says the embedding has " + metadata.dim()
@@ -71,9 +95,19 @@ public final class Dl4jBackbone implements Backbone {
         Objects.requireNonNull(network, "network");
         BackboneMetadata guess = new BackboneMetadata(name, description, featureLayers, 1, preprocessing);
         int[] indices = resolveLayers(network, featureLayers, source);
-        int dim = new Dl4jBackbone(network, guess, id, indices).probeDim(source);
-        return new Dl4jBackbone(network, new BackboneMetadata(name, description, featureLayers, dim, preprocessing),
-                id, indices);
+        int dim = create(network, guess, id, indices, source).probeDim(source);
+        return create(network, new BackboneMetadata(name, description, featureLayers, dim, preprocessing),
+                id, indices, source);
+    }
+
+    private static Dl4jBackbone create(Model network, BackboneMetadata metadata, String id, int[] indices,
+                                       String source) throws BackboneException {
+        try {
+            return new Dl4jBackbone(network, metadata, id, indices);
+        } catch (RuntimeException e) {
+            throw new BackboneException(source + ": cannot take features from layers " + metadata.featureLayers()
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     /** Names of the layers (MultiLayerNetwork) or vertices (ComputationGraph) of a network, in order. */
@@ -172,31 +206,34 @@ public final class Dl4jBackbone implements Backbone {
                 parts[i] = pool(acts.get(layerIndices[i] + 1));
             }
         } else {
-            ComputationGraph graph = (ComputationGraph) network;
-            Map<String, INDArray> acts = activations(graph, input, layers);
+            INDArray[] acts = featureGraph.output(false, input);
             for (int i = 0; i < parts.length; i++) {
-                parts[i] = pool(acts.get(layers.get(i)));
+                parts[i] = pool(acts[outputSlot[i]]);
             }
         }
         INDArray joined = parts.length == 1 ? parts[0] : Nd4j.hstack(parts);
         return joined.castTo(DataType.FLOAT).toFloatMatrix();
     }
 
-    private static Map<String, INDArray> activations(ComputationGraph graph, INDArray input, List<String> layers) {
-        boolean allLayers = true;
-        for (String name : layers) {
-            allLayers &= graph.getVertex(name).hasLayer();
+    /**
+     * A graph sharing the network's parameters whose outputs are exactly the feature layers, so
+     * {@code output()} computes them with DL4J's memory-saving workspaces; asking the original graph
+     * for non-output layers ({@code output(List, ...)}) fails in M2.1, and {@code feedForward} keeps
+     * every activation alive (gigabytes for ResNet50 at batch 32). The rewired graph runs without
+     * inference workspaces: with them, M2.1's outputOfLayersDetached throws a NullPointerException
+     * for some output sets (e.g. an inner conv layer plus a later pooled one), a workspace
+     * bookkeeping bug; without them activations are plain arrays freed as the pass goes.
+     */
+    private static ComputationGraph featureGraph(ComputationGraph graph, List<String> topoOrdered) {
+        if (graph.getConfiguration().getNetworkOutputs().equals(topoOrdered)) {
+            return graph;
         }
-        if (allLayers) {
-            // Computes only what the requested layers need, and detaches the results.
-            INDArray[] out = graph.output(layers, false, new INDArray[] {input}, null);
-            Map<String, INDArray> map = new HashMap<>();
-            for (int i = 0; i < out.length; i++) {
-                map.put(layers.get(i), out[i]);
-            }
-            return map;
-        }
-        return graph.feedForward(input, false);
+        ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        conf.setNetworkOutputs(new ArrayList<>(topoOrdered));
+        conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+        ComputationGraph features = new ComputationGraph(conf);
+        features.init(graph.params(), false);
+        return features;
     }
 
     /** Global average pooling over every axis but batch and channel. */
@@ -216,6 +253,7 @@ public final class Dl4jBackbone implements Backbone {
         if (network instanceof MultiLayerNetwork mln) {
             mln.close();
         } else if (network instanceof ComputationGraph graph) {
+            // Not featureGraph.close(): it shares the parameter array with the graph.
             graph.close();
         }
     }
