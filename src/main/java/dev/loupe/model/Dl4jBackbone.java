@@ -2,6 +2,7 @@ package dev.loupe.model;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Model;
@@ -45,7 +46,7 @@ public final class Dl4jBackbone implements Backbone {
             // layerIndices hold positions in topological order (see layerNames).
             List<String> names = layerNames(graph);
             int[] sorted = layerIndices.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             List<String> ordered = new ArrayList<>();
             for (int i : sorted) {
                 if (!ordered.contains(names.get(i))) {
