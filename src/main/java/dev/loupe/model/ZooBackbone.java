@@ -54,7 +54,14 @@ public final class ZooBackbone {
 
     /** The zoo models with ImageNet weights in DL4J 1.0.0-M2.1. */
     public enum Kind {
-        SQUEEZENET, RESNET50, VGG16;
+        SQUEEZENET(227), RESNET50(224), VGG16(224);
+
+        /** Square input side of the pretrained weights (DL4J's default input shape for the model). */
+        final int inputSize;
+
+        Kind(int inputSize) {
+            this.inputSize = inputSize;
+        }
 
         ZooModel<?> create() {
             // Fully qualified: the constant VGG16 would shadow the class name.
@@ -109,8 +116,7 @@ public final class ZooBackbone {
                 downloaded = true;
             }
             Model network = zoo.initPretrained(PretrainedType.IMAGENET);
-            int[] shape = zoo.metaData().getInputShape()[0]; // {channels, height, width}
-            Preprocessing p = Preprocessing.imagenetMeanSubtraction(shape[2], shape[1]);
+            Preprocessing p = Preprocessing.imagenetMeanSubtraction(kind.inputSize, kind.inputSize);
             String layer = featureLayer != null ? featureLayer : defaultFeatureLayer(network);
             String id = name + "@" + BackboneFiles.sha256(cached.toPath()).substring(0, 12);
             return Dl4jBackbone.wrap(network, name,
