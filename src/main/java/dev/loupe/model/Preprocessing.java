@@ -1,0 +1,253 @@
+package dev.loupe.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * How an image becomes network input; stored in every model file so that embedding, export and
+ * prediction all see exactly the same numbers.
+ *
+ * <p>A pixel channel value {@code p} in 0..255 becomes {@code (p / 255 - mean[c]) / std[c]}.
+ * {@code mean = 0, std = 1} gives [0,1]; ImageNet mean subtraction on the 0..255 scale is
+ * {@code mean = m/255, std = 1/255}.
+ *
+ * @param width  network input width in pixels
+ * @param height network input height in pixels
+ * @param color  RGB (3 channels) or GREY (1 channel, BT.601 luma)
+ * @param resize how an image of another shape is fitted to width x height
+ * @param layout NCHW (DL4J's own convolution layers) or NHWC (Keras channels_last imports)
+ * @param mean   per-channel mean on the [0,1] scale, one value per channel
+ * @param std    per-channel standard deviation on the [0,1] scale, one value per channel
+ */
+public record Preprocessing(int width, int height, ColorMode color, ResizeMode resize, Layout layout,
+                            float[] mean, float[] std) {
+
+    /** Channels the network sees. */
+    public enum ColorMode { RGB, GREY }
+
+    /** How to fit an image to the input size. */
+    public enum ResizeMode {
+        /** Stretch the whole image to width x height (aspect ratio not kept). */
+        SQUASH,
+        /** Scale the shorter side to fit, then cut the centre (aspect ratio kept, borders lost). */
+        CENTER_CROP
+    }
+
+    /** Memory order of one batch. */
+    public enum Layout { NCHW, NHWC }
+
+    public Preprocessing {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("input size must be positive: " + width + "x" + height);
+        }
+        Objects.requireNonNull(color, "color");
+        Objects.requireNonNull(resize, "resize");
+        Objects.requireNonNull(layout, "layout");
+        int c = color == ColorMode.RGB ? 3 : 1;
+        if (mean == null || std == null || mean.length != c || std.length != c) {
+            throw new IllegalArgumentException("mean and std need " + c + " values for " + color);
+        }
+        for (float s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("std must be > 0: " + Arrays.toString(std));
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    /** Pixels scaled to [0,1], NCHW. */
+    public static Preprocessing unitScale(int width, int height, ColorMode color, ResizeMode resize) {
+        int c = color == ColorMode.RGB ? 3 : 1;
+        float[] ones = new float[c];
+        Arrays.fill(ones, 1f);
+        return new Preprocessing(width, height, color, resize, Layout.NCHW, new float[c], ones);
+    }
+
+    /** ImageNet mean subtracted on the 0..255 scale, RGB order (DL4J's VGG16ImagePreProcessor). */
+    public static Preprocessing imagenetMeanSubtraction(int width, int height) {
+        return new Preprocessing(width, height, ColorMode.RGB, ResizeMode.CENTER_CROP, Layout.NCHW,
+                new float[] {123.68f / 255f, 116.779f / 255f, 103.939f / 255f},
+                new float[] {1f / 255f, 1f / 255f, 1f / 255f});
+    }
+
+    public Preprocessing withLayout(Layout newLayout) {
+        return new Preprocessing(width, height, color, resize, newLayout, mean, std);
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    @JsonIgnore
+    public int channels() {
+        return color == ColorMode.RGB ? 3 : 1;
+    }
+
+    /** Floats per image. */
+    @JsonIgnore
+    public int inputLength() {
+        return channels() * width * height;
+    }
+
+    /** Shape of a batch of {@code n} images in this layout. */
+    public long[] batchShape(int n) {
+        return layout == Layout.NCHW
+                ? new long[] {n, channels(), height, width}
+                : new long[] {n, height, width, channels()};
+    }
+
+    /** Converts a batch into one network input array (shape {@link #batchShape}). */
+    public INDArray toInput(List<BufferedImage> images) {
+        int n = images.size();
+        float[] buffer = new float[n * inputLength()];
+        Converter converter = newConverter();
+        for (int i = 0; i < n; i++) {
+            converter.convert(images.get(i), buffer, i * inputLength());
+        }
+        return Nd4j.create(buffer, batchShape(n), 'c');
+    }
+
+    /** Converts one image into {@code dst[offset .. offset + inputLength())}. */
+    public void convert(BufferedImage image, float[] dst, int offset) {
+        newConverter().convert(image, dst, offset);
+    }
+
+    /**
+     * A converter with its own scratch image; reuse one per thread for a batch to avoid allocating
+     * a width x height image per picture.
+     */
+    public Converter newConverter() {
+        return new Converter();
+    }
+
+    /** Reusable, single-threaded image-to-floats converter for this preprocessing. */
+    public final class Converter {
+        private final BufferedImage scratch = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        private final int[] pixels = ((DataBufferInt) scratch.getRaster().getDataBuffer()).getData();
+        // Lookup tables: (p/255 - mean)/std for every byte value, per channel.
+        private final float[][] table = new float[channels()][256];
+
+        private Converter() {
+            for (int c = 0; c < channels(); c++) {
+                for (int p = 0; p < 256; p++) {
+                    table[c][p] = (p / 255f - mean[c]) / std[c];
+                }
+            }
+        }
+
+        public void convert(BufferedImage image, float[] dst, int offset) {
+            Objects.requireNonNull(image, "image");
+            draw(image);
+            int plane = width * height;
+            if (color == ColorMode.RGB) {
+                float[] tr = table[0];
+                float[] tg = table[1];
+                float[] tb = table[2];
+                if (layout == Layout.NCHW) {
+                    for (int i = 0; i < plane; i++) {
+                        int rgb = pixels[i];
+                        dst[offset + i] = tr[(rgb >> 16) & 0xff];
+                        dst[offset + plane + i] = tg[(rgb >> 8) & 0xff];
+                        dst[offset + 2 * plane + i] = tb[rgb & 0xff];
+                    }
+                } else {
+                    for (int i = 0, j = offset; i < plane; i++, j += 3) {
+                        int rgb = pixels[i];
+                        dst[j] = tr[(rgb >> 16) & 0xff];
+                        dst[j + 1] = tg[(rgb >> 8) & 0xff];
+                        dst[j + 2] = tb[rgb & 0xff];
+                    }
+                }
+            } else {
+                float[] t = table[0];
+                for (int i = 0; i < plane; i++) {
+                    int rgb = pixels[i];
+                    int luma = (299 * ((rgb >> 16) & 0xff) + 587 * ((rgb >> 8) & 0xff) + 114 * (rgb & 0xff) + 500) / 1000;
+                    dst[offset + i] = t[luma];
+                }
+            }
+        }
+
+        /** Draws the image fitted to width x height, composited on white, into the scratch image. */
+        private void draw(BufferedImage image) {
+            int sw = image.getWidth();
+            int sh = image.getHeight();
+            int sx = 0;
+            int sy = 0;
+            int cw = sw;
+            int ch = sh;
+            if (resize == ResizeMode.CENTER_CROP) {
+                // Largest source rectangle with the target aspect ratio, centred.
+                double scale = Math.max((double) width / sw, (double) height / sh);
+                cw = (int) Math.min(sw, Math.round(width / scale));
+                ch = (int) Math.min(sh, Math.round(height / scale));
+                sx = (sw - cw) / 2;
+                sy = (sh - ch) / 2;
+            }
+            // Bilinear drawImage samples only 4 source pixels per target pixel, so a big shrink in
+            // one step aliases; halve first until the last step shrinks by less than 2.
+            while (cw / 2 >= width && ch / 2 >= height) {
+                int hw = cw / 2;
+                int hh = ch / 2;
+                BufferedImage half = new BufferedImage(hw, hh, BufferedImage.TYPE_INT_ARGB);
+                Graphics2D hg = half.createGraphics();
+                try {
+                    hg.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                    hg.drawImage(image, 0, 0, hw, hh, sx, sy, sx + cw, sy + ch, null);
+                } finally {
+                    hg.dispose();
+                }
+                image = half;
+                sx = 0;
+                sy = 0;
+                cw = hw;
+                ch = hh;
+            }
+            Graphics2D g = scratch.createGraphics();
+            try {
+                g.setColor(Color.WHITE);
+                g.fillRect(0, 0, width, height);
+                if (cw != width || ch != height) {
+                    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                }
+                g.drawImage(image, 0, 0, width, height, sx, sy, sx + cw, sy + ch, null);
+            } finally {
+                g.dispose();
+            }
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Preprocessing p && width == p.width && height == p.height && color == p.color
+                && resize == p.resize && layout == p.layout && Arrays.equals(mean, p.mean)
+                && Arrays.equals(std, p.std);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(width, height, color, resize, layout, Arrays.hashCode(mean), Arrays.hashCode(std));
+    }
+
+    @Override
+    public String toString() {
+        return width + "x" + height + " " + color + " " + resize + " " + layout
+                + " mean=" + Arrays.toString(mean) + " std=" + Arrays.toString(std);
+    }
+}
