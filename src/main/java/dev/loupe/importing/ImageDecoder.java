@@ -126,12 +126,18 @@ public final class ImageDecoder {
             throw failure(e, info);
         } catch (OutOfMemoryError e) {
             // One file must never take the import down: the memory it grabbed is garbage now.
-            String dims = info == null ? "" : " (" + info.width() + "×" + info.height() + ")";
-            throw new ImageDecodeException(Kind.TOO_LARGE, "image too large" + dims + ": not enough memory to decode it");
+            throw failure(e, info);
         }
     }
 
-    private static ImageDecodeException failure(Throwable e, ImageInfo info) {
+    static ImageDecodeException failure(Throwable e, ImageInfo info) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            // ImageIO wraps an OutOfMemoryError from inside a reader in an IIOException.
+            if (c instanceof OutOfMemoryError) {
+                String dims = info == null ? "" : " (" + info.width() + "×" + info.height() + ")";
+                return new ImageDecodeException(Kind.TOO_LARGE, "image too large" + dims + ": not enough memory to decode it");
+            }
+        }
         String msg = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
         if (e instanceof AccessDeniedException) {
             return new ImageDecodeException(Kind.UNREADABLE, "unreadable: permission denied", e);

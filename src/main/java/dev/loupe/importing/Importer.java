@@ -167,6 +167,7 @@ public final class Importer {
         int done;
         int inFlight;
         boolean cancelled;
+        final AtomicInteger thumbnailFailures = new AtomicInteger();
 
         Run(Path root, ImportOptions options, ImportSink sink, ScanResult scan, CompletionService<Outcome> completion) {
             this.root = root;
@@ -386,7 +387,12 @@ public final class Importer {
             } catch (ImageDecodeException e) {
                 return new Failed(c, sha, e.reason());
             } catch (IOException e) {
-                LOG.warn("Could not write the thumbnail of {}", c.path(), e);
+                // Usually the thumbs folder itself is the problem: one stack trace is enough.
+                if (thumbnailFailures.getAndIncrement() == 0) {
+                    LOG.warn("Could not write the thumbnail of {}", c.path(), e);
+                } else {
+                    LOG.warn("Could not write the thumbnail of {}: {}", c.path(), e.toString());
+                }
                 return new Failed(c, sha, "could not write thumbnail: " + FolderScanner.describe(e));
             } catch (OutOfMemoryError e) {
                 return new Failed(c, sha, "image too large: not enough memory");

@@ -264,6 +264,15 @@ class ImageDecoderTest {
     }
 
     @Test
+    void outOfMemoryInsideAReaderBecomesTooLarge() {
+        // ImageIO wraps errors thrown inside readers: "Caught exception during read".
+        Throwable wrapped = new javax.imageio.IIOException("Caught exception during read", new OutOfMemoryError("Java heap space"));
+        ImageDecodeException e = ImageDecoder.failure(wrapped, new ImageInfo("png", 30000, 20000, 1));
+        assertThat(e.kind()).isEqualTo(Kind.TOO_LARGE);
+        assertThat(e.reason()).isEqualTo("image too large (30000×20000): not enough memory to decode it");
+    }
+
+    @Test
     void emptyFile() throws Exception {
         ImageDecodeException e = failure(AwkwardFiles.empty(dir.resolve("empty.png")));
         assertThat(e.kind()).isEqualTo(Kind.EMPTY);
