@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -269,18 +270,26 @@ public final class ImageDecoder {
             int longest = Math.max(rawWidth, rawHeight);
             // Read at most about twice the target size; the rest is done by a good downscale.
             int step = longest <= 2 * maxSide ? 1 : (int) Math.ceil(longest / (2.0 * maxSide));
+            String webpKind = format.equals("webp") ? webpKind(file) : null;
             long readW = (rawWidth + step - 1) / step;
             long readH = (rawHeight + step - 1) / step;
-            // 8 bytes a pixel covers 16-bit RGBA; the WebP reader decodes the whole frame first.
-            long needed = readW * readH * 8 + ("webp".equals(format) ? (long) rawWidth * rawHeight * 4 : 0);
-            if (needed > Runtime.getRuntime().maxMemory() / 4) {
+            long needed = estimateHeapBytes(webpKind, rawWidth, rawHeight, step);
+            int permits = (int) Math.min(Integer.MAX_VALUE, (needed >> 20) + 1);
+            if (permits > HEAP_BUDGET_MB) {
                 throw new ImageDecodeException(Kind.TOO_LARGE, "image too large (" + rawWidth + "×" + rawHeight + ")");
             }
             ImageReadParam param = reader.getDefaultReadParam();
             if (step > 1) {
                 param.setSourceSubsampling(step, step, 0, 0);
             }
-            BufferedImage raw = reader.read(0, param);
+            BufferedImage raw;
+            // Decodes that would together overrun the heap wait for each other instead.
+            HEAP_BUDGET.acquireUninterruptibly(permits);
+            try {
+                raw = reader.read(0, param);
+            } finally {
+                HEAP_BUDGET.release(permits);
+            }
             for (String w : warnings) {
                 String lw = w.toLowerCase(Locale.ROOT);
                 if (lw.contains("premature end") || lw.contains("truncat")) {
@@ -299,6 +308,36 @@ public final class ImageDecoder {
             } finally {
                 iis.close();
             }
+        }
+    }
+
+    /** Heap, in MB, that decodes running at the same time may hold together: 60% of the maximum. */
+    static final int HEAP_BUDGET_MB = (int) Math.max(32, Runtime.getRuntime().maxMemory() * 6 / 10 >> 20);
+    private static final Semaphore HEAP_BUDGET = new Semaphore(HEAP_BUDGET_MB);
+
+    /**
+     * A pessimistic guess of the heap one decode needs. Readers that stream rows (PNG, GIF, BMP,
+     * TIFF strips, JPEG through libjpeg) need little beyond the subsampled image; the TwelveMonkeys
+     * WebP reader builds the whole frame whatever the subsampling. Measured on a 4000×3000 photo:
+     * lossy (VP8) needed between 256 and 300 MB of heap (about 24 bytes a pixel), lossless (VP8L)
+     * between 48 and 64 MB.
+     */
+    static long estimateHeapBytes(String webpKind, int width, int height, int step) {
+        long readW = (width + step - 1) / step;
+        long readH = (height + step - 1) / step;
+        // 8 bytes a pixel for a 16-bit RGBA raster, 4 for its RGB copy; rows of 16-bit RGBA twice.
+        long bytes = readW * readH * 12 + (long) width * 16;
+        if (webpKind != null) {
+            bytes += (long) width * height * ("VP8L".equals(webpKind) ? 6 : 24);
+        }
+        return bytes;
+    }
+
+    /** "VP8 " (lossy), "VP8L" (lossless) or "VP8X" (extended, treated as lossy) from a WebP header. */
+    static String webpKind(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] h = in.readNBytes(16);
+            return h.length < 16 ? "VP8X" : new String(h, 12, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
     }
 

@@ -273,6 +273,29 @@ class ImageDecoderTest {
     }
 
     @Test
+    void webpWhoseWholeFrameWouldNotFitIsRefusedBeforeDecoding() throws Exception {
+        Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 8L << 30, "heap too large for this check");
+        // RIFF/WEBP with a VP8X chunk: flags, then canvas width-1 and height-1 in 24-bit little endian.
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(30).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).putInt(22);
+        b.put("WEBPVP8X".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).putInt(10);
+        b.putInt(0);
+        b.put((byte) 0xFE).put((byte) 0x3F).put((byte) 0);  // 16382 -> width 16383
+        b.put((byte) 0xFE).put((byte) 0x3F).put((byte) 0);
+        Path f = Files.write(dir.resolve("vast.webp"), b.array());
+        assertThat(decoder.probe(f).width()).isEqualTo(16383);
+        assertThat(failure(f).reason()).isEqualTo("image too large (16383×16383)");
+    }
+
+    @Test
+    void heapEstimates() {
+        // A 12 MP lossy WebP is decoded whole by TwelveMonkeys: about 24 bytes a pixel.
+        assertThat(ImageDecoder.estimateHeapBytes("VP8 ", 4000, 3000, 4)).isBetween(280L << 20, 320L << 20);
+        // The 30000×30000 PNG read one row in 30: about 12 MB.
+        assertThat(ImageDecoder.estimateHeapBytes(null, 30000, 30000, 30)).isLessThan(16L << 20);
+    }
+
+    @Test
     void emptyFile() throws Exception {
         ImageDecodeException e = failure(AwkwardFiles.empty(dir.resolve("empty.png")));
         assertThat(e.kind()).isEqualTo(Kind.EMPTY);
