@@ -3,7 +3,11 @@ package dev.loupe.importing;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.Raster;
 
 /** Small pixel operations shared by the decoder and the thumbnail cache. */
 public final class Images {
@@ -18,6 +22,9 @@ public final class Images {
         if (src.getType() == BufferedImage.TYPE_INT_RGB) {
             return src;
         }
+        if (isGreyWithoutDirectLoop(src)) {
+            return greyToRgb(src);
+        }
         BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
@@ -26,6 +33,47 @@ public final class Images {
             g.drawImage(src, 0, 0, null);
         } finally {
             g.dispose();
+        }
+        return out;
+    }
+
+    /**
+     * Java 2D treats a grey colour space as linear, so drawing grey+alpha (or other custom grey)
+     * images converts them as if they needed gamma and brightens mid-grey 128 to 188. Only the
+     * plain BYTE_GRAY and USHORT_GRAY types are copied as stored.
+     */
+    private static boolean isGreyWithoutDirectLoop(BufferedImage src) {
+        ColorModel cm = src.getColorModel();
+        return cm instanceof ComponentColorModel
+                && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+                && src.getType() != BufferedImage.TYPE_BYTE_GRAY
+                && src.getType() != BufferedImage.TYPE_USHORT_GRAY;
+    }
+
+    private static BufferedImage greyToRgb(BufferedImage src) {
+        ColorModel cm = src.getColorModel();
+        Raster raster = src.getRaster();
+        int w = src.getWidth();
+        int h = src.getHeight();
+        int bands = raster.getNumBands();
+        boolean alpha = cm.hasAlpha() && bands > 1;
+        double greyMax = (1L << cm.getComponentSize(0)) - 1;
+        double alphaMax = alpha ? (1L << cm.getComponentSize(bands - 1)) - 1 : 1;
+        boolean premultiplied = cm.isAlphaPremultiplied();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[w * bands];
+        int[] rgb = new int[w];
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(0, y, w, 1, row);
+            for (int x = 0; x < w; x++) {
+                double g = row[x * bands] / greyMax;
+                double a = alpha ? row[x * bands + bands - 1] / alphaMax : 1;
+                // Composite onto white, as for colour images.
+                double v = premultiplied ? g + (1 - a) : g * a + (1 - a);
+                int b = (int) Math.round(Math.max(0, Math.min(1, v)) * 255);
+                rgb[x] = (b << 16) | (b << 8) | b;
+            }
+            out.setRGB(0, y, w, 1, rgb, 0, w);
         }
         return out;
     }

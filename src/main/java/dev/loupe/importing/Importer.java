@@ -115,7 +115,7 @@ public final class Importer {
         };
     }
 
-    private record Candidate(Path path, long size, long mtimeMs) {
+    private record Candidate(int index, Path path, long size, long mtimeMs) {
     }
 
     /** What a pool task hands back to the importing thread. */
@@ -157,6 +157,9 @@ public final class Importer {
         final int maxInFlight;
         final int total;
         final Map<String, Claim> claims = new HashMap<>();
+        /** Hash-phase results by candidate index, waiting for all earlier ones (null: settled already). */
+        final Map<Integer, Outcome> hashPhase = new HashMap<>();
+        int nextToDecide;
         final List<SkippedFile> skipped = new ArrayList<>();
         final List<ImportedImage> batch = new ArrayList<>();
         final List<DecodedImage> batchPixels = new ArrayList<>();
@@ -188,7 +191,8 @@ public final class Importer {
             int next = 0;
             while (true) {
                 while (inFlight < maxInFlight && next < candidates.size() && !checkCancelled()) {
-                    submitHash(candidates.get(next++));
+                    submitHash(next, candidates.get(next));
+                    next++;
                 }
                 if (inFlight == 0) {
                     break;
@@ -223,22 +227,25 @@ public final class Importer {
             }
         }
 
-        private void submitHash(Path path) {
+        private void submitHash(int index, Path path) {
             BasicFileAttributes attrs;
             try {
                 attrs = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (IOException e) {
                 settleSkipped(path, "unreadable: " + FolderScanner.describe(e));
+                hashPhase.put(index, null);
                 return;
             }
-            Candidate c = new Candidate(path, attrs.size(), attrs.lastModifiedTime().toMillis());
+            Candidate c = new Candidate(index, path, attrs.size(), attrs.lastModifiedTime().toMillis());
             if (sink.alreadyImported(path, c.size(), c.mtimeMs())) {
                 alreadyInProject++;
                 settleDuplicate(path);
+                hashPhase.put(index, null);
                 return;
             }
             if (c.size() == 0) {
                 settleSkipped(path, ImageDecodeException.Kind.EMPTY.reason());
+                hashPhase.put(index, null);
                 return;
             }
             inFlight++;
@@ -246,8 +253,18 @@ public final class Importer {
         }
 
         private void handle(Outcome o) {
-            if (o instanceof Hashed h) {
-                onHashed(h);
+            if (o instanceof Hashed || (o instanceof Failed f && f.sha256() == null)) {
+                // Duplicates are decided in scan order, whatever order the hashes finish in, so the
+                // same folder always imports the same file of a set of copies.
+                hashPhase.put(o.candidate().index(), o);
+                while (hashPhase.containsKey(nextToDecide)) {
+                    Outcome next = hashPhase.remove(nextToDecide++);
+                    if (next instanceof Hashed h) {
+                        onHashed(h);
+                    } else if (next != null) {
+                        onFailed((Failed) next);
+                    }
+                }
             } else if (o instanceof Decoded d) {
                 onDecoded(d);
             } else {

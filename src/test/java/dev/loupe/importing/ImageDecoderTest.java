@@ -142,6 +142,24 @@ class ImageDecoderTest {
     }
 
     @Test
+    void greyWithAlphaIsNotBrightened() throws Exception {
+        for (int type : new int[] {java.awt.image.DataBuffer.TYPE_BYTE, java.awt.image.DataBuffer.TYPE_USHORT}) {
+            java.awt.image.ComponentColorModel cm = new java.awt.image.ComponentColorModel(
+                    ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false, java.awt.Transparency.TRANSLUCENT, type);
+            java.awt.image.WritableRaster r = cm.createCompatibleWritableRaster(3, 1);
+            int max = type == java.awt.image.DataBuffer.TYPE_BYTE ? 255 : 65535;
+            r.setPixel(0, 0, new int[] {max * 128 / 255, max});   // opaque mid grey
+            r.setPixel(1, 0, new int[] {0, 0});                    // fully transparent
+            r.setPixel(2, 0, new int[] {0, max / 2});              // half-transparent black
+            Path f = AwkwardFiles.write(new BufferedImage(cm, r, false, null), "png", dir.resolve("ga" + type + ".png"));
+            BufferedImage img = decoder.decode(f, 256).image();
+            assertColor(img, 0, 0, new Color(128, 128, 128), 1);
+            assertColor(img, 1, 0, Color.WHITE, 0);
+            assertColor(img, 2, 0, new Color(128, 128, 128), 1);
+        }
+    }
+
+    @Test
     void sixteenBitRgb() throws Exception {
         Path f = AwkwardFiles.rgb16Png(dir.resolve("rgb16.png"), 40, 20);
         assertThat(Files.readAllBytes(f)[24]).as("IHDR bit depth").isEqualTo((byte) 16);

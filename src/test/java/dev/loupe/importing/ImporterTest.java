@@ -86,6 +86,7 @@ class ImporterTest {
             }
         }
         assertThat(groupImported).containsExactlyEntriesOf(Map.of("photo", 1));
+        assertThat(sink.byRelPath).containsKey("photo-copy.JPG");  // first in scan order
         assertThat(r.duplicates()).isEqualTo(groupSize.get("photo") - 1);
         assertThat(r.alreadyInProject()).isZero();
         assertThat(r.imported()).isEqualTo(sink.byRelPath.size());
@@ -130,6 +131,8 @@ class ImporterTest {
             FakeSink sink = new FakeSink();
             ImportReport r = importer(tmp.resolve("thumbs")).run(ImportOptions.of(root).withThreads(8), sink);
             assertThat(r.found()).isEqualTo(81);
+            // Decided in scan order: the first of the copies is the one imported.
+            assertThat(sink.byRelPath).containsKey("copy0.png").doesNotContainKeys("copy1.png", "orig.png");
             assertThat(r.imported()).isEqualTo(41);
             assertThat(r.duplicates()).isEqualTo(40);
             assertThat(r.skipped()).isEmpty();
@@ -157,7 +160,7 @@ class ImporterTest {
         AwkwardFiles.truncated(ok, root.resolve("b.png"), 0.5);
         AwkwardFiles.empty(root.resolve("e1.png"));
         AwkwardFiles.empty(root.resolve("e2.png"));
-        ImportReport r = importer(tmp.resolve("thumbs")).run(ImportOptions.of(root).withThreads(2), new FakeSink());
+        ImportReport r = importer(tmp.resolve("thumbs")).run(ImportOptions.of(root).withThreads(4), new FakeSink());
         assertThat(r.imported()).isZero();
         assertThat(r.duplicates()).isZero();
         assertThat(r.skipped()).extracting(SkippedFile::reason).containsExactlyInAnyOrder(
