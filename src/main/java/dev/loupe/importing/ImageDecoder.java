@@ -271,8 +271,6 @@ public final class ImageDecoder {
             // Read at most about twice the target size; the rest is done by a good downscale.
             int step = longest <= 2 * maxSide ? 1 : (int) Math.ceil(longest / (2.0 * maxSide));
             String webpKind = format.equals("webp") ? webpKind(file) : null;
-            long readW = (rawWidth + step - 1) / step;
-            long readH = (rawHeight + step - 1) / step;
             long needed = estimateHeapBytes(webpKind, rawWidth, rawHeight, step);
             int permits = (int) Math.min(Integer.MAX_VALUE, (needed >> 20) + 1);
             if (permits > HEAP_BUDGET_MB) {
@@ -282,22 +280,23 @@ public final class ImageDecoder {
             if (step > 1) {
                 param.setSourceSubsampling(step, step, 0, 0);
             }
-            BufferedImage raw;
+            BufferedImage rgb;
             // Decodes that would together overrun the heap wait for each other instead.
             HEAP_BUDGET.acquireUninterruptibly(permits);
             try {
-                raw = reader.read(0, param);
+                BufferedImage raw = reader.read(0, param);
+                for (String w : warnings) {
+                    String lw = w.toLowerCase(Locale.ROOT);
+                    // libjpeg fills a cut-off JPEG with grey and only warns: not a usable image.
+                    if (lw.contains("premature end") || lw.contains("truncat")) {
+                        throw new ImageDecodeException(Kind.CORRUPT, Kind.CORRUPT.reason());
+                    }
+                    LOG.debug("{}: {}", file, w);
+                }
+                rgb = Images.fitWithin(Images.toRgb(raw), maxSide);
             } finally {
                 HEAP_BUDGET.release(permits);
             }
-            for (String w : warnings) {
-                String lw = w.toLowerCase(Locale.ROOT);
-                if (lw.contains("premature end") || lw.contains("truncat")) {
-                    throw new ImageDecodeException(Kind.CORRUPT, Kind.CORRUPT.reason());
-                }
-                LOG.debug("{}: {}", file, w);
-            }
-            BufferedImage rgb = Images.fitWithin(Images.toRgb(raw), maxSide);
             return new DecodedImage(Images.orient(rgb, i.orientation()), i.width(), i.height(), format);
         }
 
