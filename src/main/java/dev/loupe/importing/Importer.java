@@ -1,0 +1,440 @@
+package dev.loupe.importing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Imports a folder tree: scans it, hashes and decodes the images on a bounded pool, makes
+ * thumbnails, and hands new images to an {@link ImportSink} in batches. Every file found ends up
+ * imported, a duplicate, or skipped with a reason.
+ *
+ * <p>All decisions (duplicates, labels, counts) and all sink calls happen on the thread that calls
+ * {@link #run}; the pool only hashes and decodes. That is what makes duplicate detection within one
+ * run free of races, and keeps the sink single-threaded.
+ */
+public final class Importer {
+    private static final Logger LOG = LoggerFactory.getLogger(Importer.class);
+
+    /** Folder names that mean "no label yet" under labels-from-subfolders (compared ignoring case). */
+    public static final Set<String> UNLABELLED_FOLDERS = Set.of("unlabelled", "unlabeled", "pool", "unsorted");
+
+    static final String CANCELLED = "import cancelled";
+
+    private final FolderScanner scanner = new FolderScanner();
+    private final ImageDecoder decoder;
+    private final ThumbnailCache thumbs;
+
+    /** @param thumbs where thumbnails go, or null to make none */
+    public Importer(ImageDecoder decoder, ThumbnailCache thumbs) {
+        this.decoder = decoder;
+        this.thumbs = thumbs;
+    }
+
+    /**
+     * The label an image gets from its folder under labels-from-subfolders: the name of its
+     * immediate parent folder, or null for images directly in {@code root} and in folders named
+     * like {@link #UNLABELLED_FOLDERS}.
+     */
+    public static String labelFor(Path root, Path file) {
+        Path parent = file.getParent();
+        if (parent == null || parent.equals(root) || parent.getFileName() == null) {
+            return null;
+        }
+        String name = parent.getFileName().toString();
+        return UNLABELLED_FOLDERS.contains(name.toLowerCase(Locale.ROOT)) ? null : name;
+    }
+
+    /** {@code file} relative to {@code root}, '/'-separated on every platform. */
+    public static String relPath(Path root, Path file) {
+        Path rel = root.relativize(file);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rel.getNameCount(); i++) {
+            if (i > 0) {
+                sb.append('/');
+            }
+            sb.append(rel.getName(i));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Runs one import to the end (or until cancelled). Throws only when the root cannot be scanned
+     * at all, or when the sink throws; no image file can make it fail.
+     */
+    public ImportReport run(ImportOptions options, ImportSink sink) throws IOException {
+        long t0 = System.nanoTime();
+        Path root = options.root().toAbsolutePath().normalize();
+        ScanResult scan = scanner.scan(root);
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), daemonThreads());
+        try {
+            Run run = new Run(root, options, sink, scan, new ExecutorCompletionService<>(pool));
+            run.execute();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            ImportReport report = new ImportReport(scan.found(), run.imported, run.duplicates, run.alreadyInProject,
+                    run.skipped, run.labelled, seconds, run.cancelled, scan.hiddenIgnored());
+            LOG.info("Imported {} of {} files from {} in {} s: {} duplicates ({} already in project), {} skipped{}",
+                    report.imported(), report.found(), root, String.format(Locale.ROOT, "%.1f", seconds),
+                    report.duplicates(), report.alreadyInProject(), report.skipped().size(),
+                    report.cancelled() ? " (cancelled)" : "");
+            return report;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            // Daemon: a decoder stuck on a pathological file must not keep the application alive.
+            Thread t = new Thread(r, "loupe-import-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private record Candidate(int index, Path path, long size, long mtimeMs) {
+    }
+
+    /** What a pool task hands back to the importing thread. */
+    private sealed interface Outcome permits Hashed, Decoded, Failed {
+        Candidate candidate();
+    }
+
+    private record Hashed(Candidate candidate, String sha256) implements Outcome {
+    }
+
+    private record Decoded(Candidate candidate, String sha256, DecodedImage image) implements Outcome {
+    }
+
+    private record Failed(Candidate candidate, String sha256, String reason) implements Outcome {
+    }
+
+    private enum ClaimState { PENDING, IMPORTED, FAILED }
+
+    /** The first file seen with some content in this run, and the later copies waiting on its fate. */
+    private static final class Claim {
+        final Path first;
+        ClaimState state;
+        String reason;
+        final List<Candidate> waiting = new ArrayList<>();
+
+        Claim(Path first, ClaimState state) {
+            this.first = first;
+            this.state = state;
+        }
+    }
+
+    /** The state of one import, touched only by the importing thread. */
+    private final class Run {
+        final Path root;
+        final ImportOptions options;
+        final ImportSink sink;
+        final ScanResult scan;
+        final CompletionService<Outcome> completion;
+        final int maxInFlight;
+        final int total;
+        final Map<String, Claim> claims = new HashMap<>();
+        /** Hash-phase results by candidate index, waiting for all earlier ones (null: settled already). */
+        final Map<Integer, Outcome> hashPhase = new HashMap<>();
+        int nextToDecide;
+        final List<SkippedFile> skipped = new ArrayList<>();
+        final List<ImportedImage> batch = new ArrayList<>();
+        final List<DecodedImage> batchPixels = new ArrayList<>();
+        int imported;
+        int duplicates;
+        int alreadyInProject;
+        int labelled;
+        int done;
+        int inFlight;
+        boolean cancelled;
+        final AtomicInteger thumbnailFailures = new AtomicInteger();
+
+        Run(Path root, ImportOptions options, ImportSink sink, ScanResult scan, CompletionService<Outcome> completion) {
+            this.root = root;
+            this.options = options;
+            this.sink = sink;
+            this.scan = scan;
+            this.completion = completion;
+            // Bounded work in flight bounds memory: each task holds at most one decoded image.
+            this.maxInFlight = options.threads() * 2;
+            this.total = scan.found();
+        }
+
+        void execute() {
+            skipped.addAll(scan.skipped());
+            done = scan.skipped().size();
+            options.listener().progress(done, total, null);
+            List<Path> candidates = scan.candidates();
+            int next = 0;
+            while (true) {
+                while (inFlight < maxInFlight && next < candidates.size() && !checkCancelled()) {
+                    submitHash(next, candidates.get(next));
+                    next++;
+                }
+                if (inFlight == 0) {
+                    break;
+                }
+                handle(take());
+            }
+            for (int i = next; i < candidates.size(); i++) {
+                settleSkipped(candidates.get(i), CANCELLED);
+            }
+            flush();
+        }
+
+        private boolean checkCancelled() {
+            if (!cancelled && options.cancel().getAsBoolean()) {
+                cancelled = true;
+                LOG.info("Import of {} cancelled", root);
+            }
+            return cancelled;
+        }
+
+        private Outcome take() {
+            try {
+                Outcome o = completion.take().get();
+                inFlight--;
+                return o;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("import interrupted", e);
+            } catch (ExecutionException e) {
+                // Tasks catch everything themselves; reaching this is a bug in this class.
+                throw new IllegalStateException("import task failed", e.getCause());
+            }
+        }
+
+        private void submitHash(int index, Path path) {
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(path, BasicFileAttributes.class);
+            } catch (IOException e) {
+                settleSkipped(path, "unreadable: " + FolderScanner.describe(e));
+                hashPhase.put(index, null);
+                return;
+            }
+            Candidate c = new Candidate(index, path, attrs.size(), attrs.lastModifiedTime().toMillis());
+            if (sink.alreadyImported(path, c.size(), c.mtimeMs())) {
+                alreadyInProject++;
+                settleDuplicate(path);
+                hashPhase.put(index, null);
+                return;
+            }
+            if (c.size() == 0) {
+                settleSkipped(path, ImageDecodeException.Kind.EMPTY.reason());
+                hashPhase.put(index, null);
+                return;
+            }
+            inFlight++;
+            completion.submit(() -> hash(c));
+        }
+
+        private void handle(Outcome o) {
+            if (o instanceof Hashed || (o instanceof Failed f && f.sha256() == null)) {
+                // Duplicates are decided in scan order, whatever order the hashes finish in, so the
+                // same folder always imports the same file of a set of copies.
+                hashPhase.put(o.candidate().index(), o);
+                while (hashPhase.containsKey(nextToDecide)) {
+                    Outcome next = hashPhase.remove(nextToDecide++);
+                    if (next instanceof Hashed h) {
+                        onHashed(h);
+                    } else if (next != null) {
+                        onFailed((Failed) next);
+                    }
+                }
+            } else if (o instanceof Decoded d) {
+                onDecoded(d);
+            } else {
+                onFailed((Failed) o);
+            }
+        }
+
+        private void onHashed(Hashed h) {
+            Path path = h.candidate().path();
+            Claim claim = claims.get(h.sha256());
+            if (claim != null) {
+                switch (claim.state) {
+                    case PENDING -> claim.waiting.add(h.candidate());
+                    case IMPORTED -> settleDuplicate(path);
+                    case FAILED -> settleSkipped(path, sameContentReason(claim));
+                }
+                return;
+            }
+            if (sink.hasContent(h.sha256())) {
+                claims.put(h.sha256(), new Claim(path, ClaimState.IMPORTED));
+                settleDuplicate(path);
+                return;
+            }
+            claims.put(h.sha256(), new Claim(path, ClaimState.PENDING));
+            if (checkCancelled()) {
+                onFailed(new Failed(h.candidate(), h.sha256(), CANCELLED));
+                return;
+            }
+            inFlight++;
+            completion.submit(() -> decode(h.candidate(), h.sha256()));
+        }
+
+        private void onDecoded(Decoded d) {
+            Candidate c = d.candidate();
+            String label = options.labelsFromSubfolders() ? labelFor(root, c.path()) : null;
+            DecodedImage img = d.image();
+            ImportedImage ii = new ImportedImage(c.path(), root, relPath(root, c.path()), d.sha256(), c.size(),
+                    c.mtimeMs(), img.width(), img.height(), img.format(), label);
+            batch.add(ii);
+            if (options.onDecoded() != null) {
+                batchPixels.add(img);
+            }
+            imported++;
+            if (label != null) {
+                labelled++;
+            }
+            Claim claim = claims.get(d.sha256());
+            claim.state = ClaimState.IMPORTED;
+            progress(c.path());
+            for (Candidate w : claim.waiting) {
+                settleDuplicate(w.path());
+            }
+            claim.waiting.clear();
+            if (batch.size() >= options.batchSize()) {
+                flush();
+            }
+        }
+
+        private void onFailed(Failed f) {
+            settleSkipped(f.candidate().path(), f.reason());
+            if (f.sha256() == null) {
+                return;
+            }
+            Claim claim = claims.get(f.sha256());
+            if (claim == null) {
+                return;
+            }
+            claim.state = ClaimState.FAILED;
+            claim.reason = f.reason();
+            for (Candidate w : claim.waiting) {
+                settleSkipped(w.path(), sameContentReason(claim));
+            }
+            claim.waiting.clear();
+        }
+
+        private String sameContentReason(Claim claim) {
+            if (CANCELLED.equals(claim.reason)) {
+                return CANCELLED;
+            }
+            // Byte-identical to a file that failed: it would fail the same way.
+            return claim.reason + " (same content as " + relPath(root, claim.first) + ")";
+        }
+
+        private void flush() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            sink.acceptBatch(List.copyOf(batch));
+            if (options.onDecoded() != null) {
+                for (int i = 0; i < batch.size(); i++) {
+                    options.onDecoded().accept(new DecodedImport(batch.get(i), batchPixels.get(i)));
+                }
+            }
+            batch.clear();
+            batchPixels.clear();
+        }
+
+        private void settleDuplicate(Path path) {
+            duplicates++;
+            progress(path);
+        }
+
+        private void settleSkipped(Path path, String reason) {
+            skipped.add(new SkippedFile(path, reason));
+            progress(path);
+        }
+
+        private void progress(Path path) {
+            done++;
+            options.listener().progress(done, total, path);
+        }
+
+        // ---- pool side: these run on import threads and only compute ----
+
+        private Outcome hash(Candidate c) {
+            try {
+                return new Hashed(c, sha256(c.path()));
+            } catch (AccessDeniedException e) {
+                return new Failed(c, null, "unreadable: permission denied");
+            } catch (NoSuchFileException e) {
+                return new Failed(c, null, "unreadable: file disappeared");
+            } catch (IOException e) {
+                return new Failed(c, null, "unreadable: " + FolderScanner.describe(e));
+            } catch (RuntimeException | Error e) {
+                LOG.warn("Hashing {} failed", c.path(), e);
+                return new Failed(c, null, "internal error: " + e);
+            }
+        }
+
+        private Outcome decode(Candidate c, String sha) {
+            try {
+                DecodedImage img = decoder.decode(c.path(), options.decodeMaxSide());
+                if (thumbs != null) {
+                    thumbs.put(sha, img.image());
+                }
+                return new Decoded(c, sha, img);
+            } catch (ImageDecodeException e) {
+                return new Failed(c, sha, e.reason());
+            } catch (IOException e) {
+                // Usually the thumbs folder itself is the problem: one stack trace is enough.
+                if (thumbnailFailures.getAndIncrement() == 0) {
+                    LOG.warn("Could not write the thumbnail of {}", c.path(), e);
+                } else {
+                    LOG.warn("Could not write the thumbnail of {}: {}", c.path(), e.toString());
+                }
+                return new Failed(c, sha, "could not write thumbnail: " + FolderScanner.describe(e));
+            } catch (OutOfMemoryError e) {
+                return new Failed(c, sha, "image too large: not enough memory");
+            } catch (RuntimeException | Error e) {
+                LOG.warn("Importing {} failed", c.path(), e);
+                return new Failed(c, sha, "internal error: " + e);
+            }
+        }
+    }
+
+    /** Lower-case hex SHA-256 of a file's bytes. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,116 @@
+package dev.loupe.importing;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+/**
+ * Thumbnails on disk, one JPEG per content hash, sharded by the hash's first two characters
+ * ({@code thumbs/ab/abcdef….jpg}). Files are written to a temporary name and moved into place, so
+ * a reader never sees half a thumbnail. Safe to use from several threads.
+ */
+public final class ThumbnailCache {
+    /** Longest side of a thumbnail in pixels. */
+    public static final int DEFAULT_SIDE = 256;
+    public static final float DEFAULT_QUALITY = 0.85f;
+
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{8,128}");
+
+    private final Path dir;
+    private final int side;
+    private final float quality;
+
+    public ThumbnailCache(Path dir) {
+        this(dir, DEFAULT_SIDE, DEFAULT_QUALITY);
+    }
+
+    public ThumbnailCache(Path dir, int side, float quality) {
+        if (side < 1 || quality <= 0 || quality > 1) {
+            throw new IllegalArgumentException("bad thumbnail side " + side + " or quality " + quality);
+        }
+        this.dir = dir;
+        this.side = side;
+        this.quality = quality;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public int side() {
+        return side;
+    }
+
+    /** Where the thumbnail for {@code hash} lives (whether or not it exists yet). */
+    public Path pathFor(String hash) {
+        String h = hash.toLowerCase(Locale.ROOT);
+        if (!HASH.matcher(h).matches()) {
+            // The hash becomes a file name: refuse anything that could climb out of the folder.
+            throw new IllegalArgumentException("not a hex hash: " + hash);
+        }
+        return dir.resolve(h.substring(0, 2)).resolve(h + ".jpg");
+    }
+
+    /** The thumbnail file for {@code hash}, if one has been stored. */
+    public Optional<Path> get(String hash) {
+        Path p = pathFor(hash);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /**
+     * Scales {@code image} to fit {@link #side()} and stores it as the thumbnail for {@code hash},
+     * replacing any earlier one. Returns the file.
+     */
+    public Path put(String hash, BufferedImage image) throws IOException {
+        Path target = pathFor(hash);
+        Files.createDirectories(target.getParent());
+        BufferedImage thumb = Images.fitWithin(Images.toRgb(image), side);
+        Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                writeJpeg(thumb, out);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return target;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private void writeJpeg(BufferedImage rgb, OutputStream out) throws IOException {
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
+        if (!writers.hasNext()) {
+            throw new IOException("no JPEG writer available");
+        }
+        ImageWriter writer = writers.next();
+        // A memory-cached stream: ImageIO's default may create temp files for every thumbnail.
+        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(ios);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality);
+            writer.write(null, new IIOImage(rgb, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+    }
+}
