@@ -1,0 +1,151 @@
+package dev.loupe.model;
+
+import dev.loupe.importing.DecodedImage;
+import dev.loupe.importing.ImageDecodeException;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.project.ImageRecord;
+import dev.loupe.project.ImageStatus;
+import dev.loupe.project.ProjectStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Computes the embeddings a project lacks for one backbone: decodes in parallel, embeds in batches on
+ * the calling thread, and stores each batch as it is done, so a crash or a cancel loses at most one
+ * batch and the next run resumes where this one stopped.
+ */
+public final class Embedder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Embedder.class);
+
+    /** Progress: {@code done} of {@code total} images settled. Called on the embedding thread. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (done, total) -> { };
+
+        void progress(int done, int total);
+    }
+
+    /** What one run did. {@code failed} images were marked missing or failed in the store. */
+    public record Result(int embedded, int failed, double seconds, boolean cancelled) {
+    }
+
+    private final ProjectStore store;
+    private final Backbone backbone;
+    private final ImageDecoder decoder;
+    private final int threads;
+    private final int batchSize;
+
+    public Embedder(ProjectStore store, Backbone backbone, ImageDecoder decoder, int threads, int batchSize) {
+        this.store = store;
+        this.backbone = backbone;
+        this.decoder = decoder;
+        this.threads = Math.max(1, threads);
+        this.batchSize = Math.max(1, batchSize);
+    }
+
+    /** Whether every usable image of the project has an embedding from this backbone. */
+    public boolean upToDate() {
+        return store.imagesWithoutEmbedding(backbone.id()).isEmpty();
+    }
+
+    public Result run(Listener listener, BooleanSupplier cancel) {
+        long start = System.nanoTime();
+        List<Long> todo = store.imagesWithoutEmbedding(backbone.id());
+        int total = todo.size();
+        int embedded = 0;
+        int failed = 0;
+        // Decode at twice the input size so the backbone's own resize has pixels to average.
+        int decodeSide = 2 * Math.max(backbone.preprocessing().width(), backbone.preprocessing().height());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "loupe-embed-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<List<Long>> batches = new ArrayList<>();
+            for (int i = 0; i < total; i += batchSize) {
+                batches.add(todo.subList(i, Math.min(total, i + batchSize)));
+            }
+            // One batch is decoded ahead while the current one goes through the network.
+            CompletableFuture<List<Decoded>> next = batches.isEmpty() ? null : decodeAsync(batches.get(0), decodeSide, pool);
+            for (int b = 0; b < batches.size(); b++) {
+                if (cancel.getAsBoolean()) {
+                    return new Result(embedded, failed, seconds(start), true);
+                }
+                List<Decoded> current = next.join();
+                next = b + 1 < batches.size() ? decodeAsync(batches.get(b + 1), decodeSide, pool) : null;
+                List<BufferedImage> images = new ArrayList<>(current.size());
+                List<Long> ids = new ArrayList<>(current.size());
+                for (Decoded d : current) {
+                    if (d.image != null) {
+                        images.add(d.image);
+                        ids.add(d.id);
+                    } else {
+                        store.setStatus(d.id, d.status, d.reason);
+                        failed++;
+                    }
+                }
+                float[][] vectors = backbone.embed(images);
+                Map<Long, float[]> rows = new HashMap<>();
+                for (int k = 0; k < ids.size(); k++) {
+                    rows.put(ids.get(k), vectors[k]);
+                }
+                store.putEmbeddings(backbone.id(), rows);
+                embedded += ids.size();
+                listener.progress(embedded + failed, total);
+            }
+            LOG.info("Embedded {} images with {} in {} s ({} failed)", embedded, backbone.id(),
+                    String.format("%.1f", seconds(start)), failed);
+            return new Result(embedded, failed, seconds(start), false);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private record Decoded(long id, BufferedImage image, ImageStatus status, String reason) {
+    }
+
+    private CompletableFuture<List<Decoded>> decodeAsync(List<Long> ids, int side, ExecutorService pool) {
+        List<CompletableFuture<Decoded>> parts = new ArrayList<>(ids.size());
+        for (long id : ids) {
+            parts.add(CompletableFuture.supplyAsync(() -> decode(id, side), pool));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    private Decoded decode(long id, int side) {
+        ImageRecord rec = store.image(id).orElse(null);
+        if (rec == null) {
+            return new Decoded(id, null, ImageStatus.MISSING, "no longer in the project");
+        }
+        if (!Files.exists(rec.path())) {
+            return new Decoded(id, null, ImageStatus.MISSING, "file not found (moved or deleted since import)");
+        }
+        try {
+            DecodedImage d = decoder.decode(rec.path(), side);
+            return new Decoded(id, d.image(), ImageStatus.OK, null);
+        } catch (ImageDecodeException e) {
+            return new Decoded(id, null, ImageStatus.FAILED, e.reason());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not decode {}", rec.path(), e);
+            return new Decoded(id, null, ImageStatus.FAILED, "could not decode: " + e);
+        }
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+}
