@@ -46,9 +46,13 @@ public final class ColdStart {
         SplittableRandom rng = new SplittableRandom(seed);
         int s = Math.min(n, Math.max(sampleSize, k));
         int[] sample = sampleRows(n, s, rng);
+        sample = finiteRows(embeddings, sample);
+        s = sample.length;
+        if (s == 0) throw new IllegalArgumentException("no finite embedding to cluster");
+        k = Math.min(k, s);
         INDArray xs = Nd4j.pullRows(embeddings, 1, sample).castTo(DataType.FLOAT).dup('c');
-        float[] x = xs.toFloatVector();
-        float[] xsq = xs.mul(xs).sum(1).toFloatVector();
+        float[] x = flat(xs);
+        float[] xsq = flat(xs.mul(xs).sum(1));
 
         float[] best = null;
         double bestInertia = Double.POSITIVE_INFINITY;
@@ -87,10 +91,10 @@ public final class ColdStart {
         int pick = rng.nextInt(s);
         for (int j = 0; j < k; j++) {
             INDArray row = xs.getRow(pick);
-            float[] cj = row.toFloatVector();
+            float[] cj = flat(row);
             System.arraycopy(cj, 0, c, j * d, d);
             if (j == k - 1) break;
-            float[] dots = xs.mmul(row.reshape(d, 1)).toFloatVector();
+            float[] dots = flat(xs.mmul(row.reshape(d, 1)));
             double csq = xsq[pick];
             double total = 0;
             for (int i = 0; i < s; i++) {
@@ -119,7 +123,7 @@ public final class ColdStart {
         double inertia = 0;
         for (int it = 0; it <= iterations; it++) {
             for (int j = 0; j < k; j++) csq[j] = (float) sq(c, j * d, d);
-            float[] dots = xs.mmul(Nd4j.createFromArray(c).reshape('c', k, d).transpose()).dup('c').toFloatVector();
+            float[] dots = flat(xs.mmul(Nd4j.createFromArray(c).reshape('c', k, d).transpose()));
             inertia = 0;
             boolean changed = false;
             for (int i = 0; i < s; i++) {
@@ -152,6 +156,21 @@ public final class ColdStart {
         return inertia;
     }
 
+    /** The sampled rows whose embedding is entirely finite (a broken row must not poison the centroids). */
+    private static int[] finiteRows(INDArray emb, int[] sample) {
+        INDArray xs = Nd4j.pullRows(emb, 1, sample);
+        float[] sums = flat(xs.sum(1));
+        int m = 0;
+        int[] out = new int[sample.length];
+        for (int i = 0; i < sample.length; i++) if (Float.isFinite(sums[i])) out[m++] = sample[i];
+        return Arrays.copyOf(out, m);
+    }
+
+    /** Row-major copy of any array as a flat float[]. */
+    private static float[] flat(INDArray a) {
+        return a.dup('c').reshape(a.length()).toFloatVector();
+    }
+
     private static double sq(float[] a, int ao, int d) {
         double s = 0;
         for (int t = 0; t < d; t++) s += (double) a[ao + t] * a[ao + t];
@@ -167,8 +186,8 @@ public final class ColdStart {
         for (int start = 0; start < n; start += CHUNK) {
             int end = Math.min(n, start + CHUNK);
             INDArray rows = emb.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).castTo(DataType.FLOAT);
-            float[] dots = rows.mmul(cT).dup('c').toFloatVector();
-            float[] xsq = rows.mul(rows).sum(1).toFloatVector();
+            float[] dots = flat(rows.mmul(cT));
+            float[] xsq = flat(rows.mul(rows).sum(1));
             for (int i = 0; i < end - start; i++) {
                 int bj = 0;
                 float bd = Float.POSITIVE_INFINITY;

@@ -72,6 +72,7 @@ public final class Head {
                 .dataType(DataType.FLOAT)
                 .updater(new Adam(cfg.learningRate()))
                 .weightInit(WeightInit.XAVIER)
+                .l2(cfg.l2())
                 .list();
         int in = cfg.inputDim();
         if (cfg.hiddenUnits() > 0) {
@@ -391,6 +392,7 @@ public final class Head {
         d.writeInt(config.inputDim());
         d.writeInt(config.hiddenUnits());
         d.writeDouble(config.learningRate());
+        d.writeDouble(config.l2());
         d.writeLong(config.seed());
         d.writeInt(classCount);
         for (boolean a : active) d.writeBoolean(a);
@@ -405,7 +407,7 @@ public final class Head {
         if (d.readInt() != MAGIC) throw new IOException("not a Loupe head");
         int format = d.readInt();
         if (format != FORMAT) throw new IOException("unsupported head format " + format);
-        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readLong());
+        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
         boolean[] act = new boolean[c];
         for (int i = 0; i < c; i++) act[i] = d.readBoolean();

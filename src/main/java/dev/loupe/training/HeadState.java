@@ -50,6 +50,7 @@ public final class HeadState {
         d.writeInt(config.inputDim());
         d.writeInt(config.hiddenUnits());
         d.writeDouble(config.learningRate());
+        d.writeDouble(config.l2());
         d.writeLong(config.seed());
         d.writeInt(classCount);
         for (boolean a : active) d.writeBoolean(a);
@@ -63,7 +64,7 @@ public final class HeadState {
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         if (d.readInt() != MAGIC) throw new IOException("not a Loupe head state");
-        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readLong());
+        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
         boolean[] act = new boolean[c];
         for (int i = 0; i < c; i++) act[i] = d.readBoolean();

@@ -345,7 +345,6 @@ public final class Trainer implements AutoCloseable {
     private void flushLabels(List<LabelCmd> cmds) {
         if (cmds.isEmpty()) return;
         long t0 = System.nanoTime();
-        HeadState before = lastState;
         List<LabelCmd> applied = new ArrayList<>(cmds.size());
         int[] changedRows = new int[cmds.size()];
         int changed = 0;
@@ -363,16 +362,29 @@ public final class Trainer implements AutoCloseable {
         }
         cmds.clear();
         if (applied.isEmpty()) return;
-        int[] newRows = newTrainableRows(changedRows, changed);
-        syncActivation();
-        int steps = trainableCount() > 0 ? policy.adamSteps(labelCount) : 0;
-        for (int s = 0; s < steps; s++) {
-            int[] rows = batchRows(newRows);
-            if (rows.length == 0) break;
-            head.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+        try {
+            step(applied, changedRows, changed, t0);
+        } catch (Throwable t) {
+            for (LabelCmd cmd : applied) cmd.done().completeExceptionally(t);
+            throw t;
         }
-        if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
-        for (int r : newRows) isNew[r] = false;
+    }
+
+    private void step(List<LabelCmd> applied, int[] changedRows, int changed, long t0) {
+        HeadState before = lastState;
+        int[] newRows = newTrainableRows(changedRows, changed);
+        int steps = trainableCount() > 0 ? policy.adamSteps(labelCount) : 0;
+        try {
+            syncActivation();
+            for (int s = 0; s < steps; s++) {
+                int[] rows = batchRows(newRows);
+                if (rows.length == 0) break;
+                head.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+            }
+            if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
+        } finally {
+            for (int r : newRows) isNew[r] = false;
+        }
         TrainingDivergedException diverged = null;
         if (!head.isFinite()) {
             head.restore(before);
@@ -383,8 +395,8 @@ public final class Trainer implements AutoCloseable {
         }
         double stepMs = (System.nanoTime() - t0) / 1e6;
         Snapshot snap = publish(diverged == null ? steps : 0, applied.size(), stepMs);
+        if (diverged != null) report(diverged); // before completing, so a waiting caller already sees it
         for (LabelCmd cmd : applied) cmd.done().complete(snap);
-        if (diverged != null) report(diverged);
     }
 
     /** Rows labelled (not unlabelled) by this batch that are trainable, deduplicated; marks them in isNew. */
