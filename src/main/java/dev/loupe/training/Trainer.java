@@ -188,8 +188,8 @@ public final class Trainer implements AutoCloseable {
             try {
                 f.complete(body.run());
             } catch (Throwable t) {
-                f.completeExceptionally(t);
                 report(t);
+                f.completeExceptionally(t);
             }
         }, f), f);
         return f;
@@ -249,8 +249,8 @@ public final class Trainer implements AutoCloseable {
             } catch (InterruptedException e) {
                 if (!running) break;
             } catch (Throwable t) {
-                for (LabelCmd l : labels) l.done().completeExceptionally(t);
                 report(t);
+                for (LabelCmd l : labels) l.done().completeExceptionally(t);
             } finally {
                 batch.clear();
                 labels.clear();
@@ -352,8 +352,8 @@ public final class Trainer implements AutoCloseable {
             try {
                 validate(cmd.update());
             } catch (IllegalArgumentException e) {
+                report(e); // before completing: a caller woken by the future already finds it reported
                 cmd.done().completeExceptionally(e);
-                report(e);
                 continue;
             }
             applyLabel(cmd.update().row(), cmd.update().classIndex());
@@ -365,8 +365,8 @@ public final class Trainer implements AutoCloseable {
         try {
             step(applied, changedRows, changed, t0);
         } catch (Throwable t) {
+            report(t);
             for (LabelCmd cmd : applied) cmd.done().completeExceptionally(t);
-            throw t;
         }
     }
 
