@@ -40,8 +40,8 @@ public final class ColdStart {
 
     /** Fits k-means on at most {@code sampleSize} rows, then assigns and orders every row. */
     public static ColdStart fit(INDArray embeddings, int k, long seed, int sampleSize, int iterations) {
-        int n = (int) embeddings.rows();
-        int d = (int) embeddings.columns();
+        int n = embeddings.rows();
+        int d = embeddings.columns();
         k = Math.max(1, Math.min(k, n));
         SplittableRandom rng = new SplittableRandom(seed);
         int s = Math.min(n, Math.max(sampleSize, k));

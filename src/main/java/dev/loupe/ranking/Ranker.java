@@ -70,7 +70,7 @@ public final class Ranker {
 
     /** The cold-start ordering for this class count, fitted once per k and kept. */
     public ColdStart coldStart(INDArray embeddings, int classCount) {
-        int k = ColdStart.suggestedK(classCount, (int) embeddings.rows());
+        int k = ColdStart.suggestedK(classCount, embeddings.rows());
         if (coldStart == null || coldStart.k() != k || coldStart.size() != embeddings.rows()) {
             coldStart = ColdStart.fit(embeddings, k, seed);
         }

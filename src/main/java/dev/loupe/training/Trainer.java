@@ -68,7 +68,7 @@ public final class Trainer implements AutoCloseable {
     private Trainer(Builder b) {
         INDArray e = b.embeddings;
         this.embeddings = e.dataType() == DataType.FLOAT && e.ordering() == 'c' && !e.isView() ? e : e.castTo(DataType.FLOAT).dup('c');
-        this.n = (int) embeddings.rows();
+        this.n = embeddings.rows();
         if (embeddings.columns() != b.head.inputDim()) {
             throw new IllegalArgumentException("embeddings have " + embeddings.columns() + " columns, head expects " + b.head.inputDim());
         }
@@ -260,7 +260,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Mean of the rows that are entirely finite (one broken embedding must not poison every class init). */
     private static INDArray finiteMean(INDArray x) {
-        int rows = (int) x.rows(), d = (int) x.columns();
+        int rows = x.rows(), d = x.columns();
         double[] sum = new double[d];
         float[] row = new float[d];
         java.nio.FloatBuffer fb = x.data().asNioFloat();
