@@ -18,7 +18,7 @@ class RankerTest {
     @Test
     void queueFollowsColdStartThenScores() {
         INDArray emb = ColdStartTest.blobs(9);
-        int n = (int) emb.rows();
+        int n = emb.rows();
         Ranker r = new Ranker(QueryStrategy.MARGIN, 9, 20, 2, 1000);
         float[] score = new float[n];
         for (int i = 0; i < n; i++) score[i] = i; // highest score = last row
