@@ -1,0 +1,419 @@
+package dev.loupe.training;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The trainable classifier on frozen embeddings: D → [hidden] → C softmax, a DL4J network trained with Adam.
+ *
+ * <p>Classes without a labelled example are masked: their output column has W = 0 and bias
+ * {@link #MASK_BIAS}, so their probability is exactly 0 in float and they add nothing to any softmax sum —
+ * adding a class changes no probability at all. Their gradient is (almost) zero, so they do not disturb
+ * training either; a column is initialised from its examples when it gets its first one.
+ *
+ * <p>Not thread-safe: once {@link #bindWriter(Thread)} is called, every call that touches the network
+ * must come from that thread (the trainer's), and a call from any other thread fails.
+ */
+public final class Head {
+    /** Bias of a masked class: exp(-1e9 - max) underflows to exactly 0 in float. */
+    static final float MASK_BIAS = -1e9f;
+    private static final int FORMAT = 1;
+    private static final int MAGIC = 0x4C48_4431; // "LHD1"
+
+    private final HeadConfig config;
+    private MultiLayerNetwork net;
+    private int classCount;
+    private boolean[] active;
+    private volatile Thread writer;
+    private INDArray hiddenScratch; // N×H buffer reused by predictInto for a hidden-layer head
+
+    private Head(HeadConfig config, MultiLayerNetwork net, int classCount, boolean[] active) {
+        this.config = config;
+        this.net = net;
+        this.classCount = classCount;
+        this.active = active;
+    }
+
+    /** A fresh head with {@code classCount} classes, all masked until they get examples. */
+    public static Head create(HeadConfig config, int classCount) {
+        if (classCount < 1) throw new IllegalArgumentException("a head needs at least one class");
+        Head h = new Head(config, buildNet(config, classCount), classCount, new boolean[classCount]);
+        float[] p = h.paramsArray();
+        for (int c = 0; c < classCount; c++) h.maskColumn(p, c);
+        h.setParamsArray(p);
+        return h;
+    }
+
+    private static MultiLayerNetwork buildNet(HeadConfig cfg, int classCount) {
+        NeuralNetConfiguration.ListBuilder lb = new NeuralNetConfiguration.Builder()
+                .seed(cfg.seed())
+                .dataType(DataType.FLOAT)
+                .updater(new Adam(cfg.learningRate()))
+                .weightInit(WeightInit.XAVIER)
+                .l2(cfg.l2())
+                .list();
+        int in = cfg.inputDim();
+        if (cfg.hiddenUnits() > 0) {
+            lb.layer(new DenseLayer.Builder().nIn(in).nOut(cfg.hiddenUnits()).activation(Activation.RELU).build());
+            in = cfg.hiddenUnits();
+        }
+        lb.layer(new OutputLayer.Builder().lossFunction(new LossMCXENT())
+                .nIn(in).nOut(classCount).activation(Activation.SOFTMAX).build());
+        MultiLayerConfiguration conf = lb.build();
+        MultiLayerNetwork n = new MultiLayerNetwork(conf);
+        n.init();
+        n.getUpdater(true); // create the Adam state now so state() always has one
+        return n;
+    }
+
+    // ---- ownership -------------------------------------------------------------------------------------
+
+    /** From now on only {@code thread} may touch this head. */
+    void bindWriter(Thread thread) { this.writer = thread; }
+
+    private void checkWriter() {
+        Thread w = writer;
+        if (w != null && Thread.currentThread() != w) {
+            throw new IllegalStateException("Head is owned by thread '" + w.getName() + "' but was used from '"
+                    + Thread.currentThread().getName() + "'");
+        }
+    }
+
+    // ---- shape -----------------------------------------------------------------------------------------
+
+    public HeadConfig config() { return config; }
+    public int inputDim() { return config.inputDim(); }
+    public int classCount() { return classCount; }
+    public boolean isActive(int c) { return active[c]; }
+
+    public int activeCount() {
+        int n = 0;
+        for (boolean a : active) if (a) n++;
+        return n;
+    }
+
+    private int featureDim() { return config.hiddenUnits() > 0 ? config.hiddenUnits() : config.inputDim(); }
+    private long outWOffset() {
+        return config.hiddenUnits() > 0 ? (long) config.inputDim() * config.hiddenUnits() + config.hiddenUnits() : 0;
+    }
+    private long outBOffset() { return outWOffset() + (long) featureDim() * classCount; }
+    private int outLayer() { return net.getnLayers() - 1; }
+
+    // ---- training --------------------------------------------------------------------------------------
+
+    /** One Adam step on a minibatch (features B×D, one-hot labels B×C). */
+    public void fit(INDArray features, INDArray oneHot) {
+        checkWriter();
+        net.fit(new DataSet(features, oneHot));
+    }
+
+    /** True when every parameter and Adam moment is finite. */
+    public boolean isFinite() {
+        checkWriter();
+        double s = net.params().sumNumber().doubleValue() + net.getUpdater().getStateViewArray().sumNumber().doubleValue();
+        return Double.isFinite(s);
+    }
+
+    // ---- scoring ---------------------------------------------------------------------------------------
+
+    /**
+     * Class probabilities of every row of {@code x} (N×D) written into {@code out} (N×C, float, 'c' order),
+     * without allocating N-sized arrays (except, once, the hidden buffer of a hidden-layer head).
+     * Masked classes get probability exactly 0; with no active class every probability is 0.
+     */
+    public void predictInto(INDArray x, INDArray out) {
+        checkWriter();
+        if (out.rows() != x.rows() || out.columns() != classCount || out.ordering() != 'c') {
+            throw new IllegalArgumentException("out must be " + x.rows() + "x" + classCount + " 'c' order");
+        }
+        if (activeCount() == 0) {
+            out.assign(0);
+            return;
+        }
+        INDArray feats = x;
+        if (config.hiddenUnits() > 0) {
+            if (hiddenScratch == null || hiddenScratch.rows() != x.rows()) {
+                hiddenScratch = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), config.hiddenUnits()}, 'c');
+            }
+            Nd4j.gemm(x, net.getLayer(0).getParam("W"), hiddenScratch, false, false, 1.0, 0.0);
+            hiddenScratch.addiRowVector(net.getLayer(0).getParam("b"));
+            Transforms.relu(hiddenScratch, false);
+            feats = hiddenScratch;
+        }
+        Nd4j.gemm(feats, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
+        out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
+        Nd4j.exec(new SoftMax(out, out, -1));
+    }
+
+    /** Convenience: probabilities as a new N×C array. */
+    public INDArray predict(INDArray x) {
+        INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
+        predictInto(x, out);
+        return out;
+    }
+
+    /** Features seen by the output layer (the embedding itself for a linear head). */
+    private INDArray penultimate(INDArray x) {
+        if (config.hiddenUnits() == 0) return x;
+        INDArray h = x.mmul(net.getLayer(0).getParam("W")).addiRowVector(net.getLayer(0).getParam("b"));
+        return Transforms.relu(h, false);
+    }
+
+    // ---- classes ---------------------------------------------------------------------------------------
+
+    /** Adds masked classes up to {@code newClassCount}; every old weight, bias and Adam moment is kept exactly. */
+    public void widen(int newClassCount) {
+        checkWriter();
+        if (newClassCount < classCount) throw new IllegalArgumentException("cannot narrow a head");
+        if (newClassCount == classCount) return;
+        float[] oldP = paramsArray();
+        float[] oldU = updaterArray();
+        int it = net.getIterationCount();
+        int ep = net.getEpochCount();
+        int oldC = classCount;
+        long pOld = oldP.length;
+        MultiLayerNetwork wider = buildNet(config, newClassCount);
+        net = wider;
+        classCount = newClassCount;
+        boolean[] act = new boolean[newClassCount];
+        System.arraycopy(active, 0, act, 0, oldC);
+        active = act;
+        float[] newP = paramsArray();
+        long pNew = newP.length;
+        copyWidened(oldP, 0, newP, 0, oldC);
+        for (int c = oldC; c < newClassCount; c++) maskColumn(newP, c);
+        float[] newU = new float[(int) (2 * pNew)];
+        copyWidened(oldU, 0, newU, 0, oldC);                 // Adam first moments
+        copyWidened(oldU, (int) pOld, newU, (int) pNew, oldC); // Adam second moments
+        setParamsArray(newP);
+        setUpdaterArray(newU);
+        net.setIterationCount(it);
+        net.setEpochCount(ep);
+    }
+
+    /** Copies a flat vector laid out like the old params (C = oldC) into the new layout; new columns stay 0. */
+    private void copyWidened(float[] src, int srcBase, float[] dst, int dstBase, int oldC) {
+        int wOff = (int) outWOffset();
+        int f = featureDim();
+        System.arraycopy(src, srcBase, dst, dstBase, wOff);                          // hidden layer, unchanged
+        System.arraycopy(src, srcBase + wOff, dst, dstBase + wOff, f * oldC);        // W is 'f' order: columns contiguous
+        System.arraycopy(src, srcBase + wOff + f * oldC, dst, dstBase + (int) outBOffset(), oldC); // bias
+    }
+
+    private void maskColumn(float[] p, int c) {
+        int f = featureDim();
+        int w = (int) outWOffset() + c * f;
+        java.util.Arrays.fill(p, w, w + f, 0f);
+        p[(int) outBOffset() + c] = MASK_BIAS;
+    }
+
+    /**
+     * Unmasks class {@code c} and initialises its column from its examples: direction of (class mean − reference
+     * mean) in the output layer's input space, scaled to the mean norm of the other active columns, bias chosen so
+     * that at the reference point its logit equals the mean of the other classes' logits. Its Adam moments restart.
+     *
+     * @param examples  k×D embeddings labelled {@code c}
+     * @param reference 1×D reference point, e.g. the mean embedding of the collection
+     */
+    public void activateClass(int c, INDArray examples, INDArray reference) {
+        checkWriter();
+        if (active[c]) return;
+        float[] fc = penultimate(examples).mean(0).toFloatVector();
+        float[] fg = penultimate(reference.reshape(1, reference.length())).toFloatVector();
+        int f = featureDim();
+        float[] p = paramsArray();
+        int wOff = (int) outWOffset();
+        int bOff = (int) outBOffset();
+        double[] d = new double[f];
+        double dn = 0, cn = 0;
+        for (int i = 0; i < f; i++) {
+            d[i] = fc[i] - fg[i];
+            dn += d[i] * d[i];
+            cn += (double) fc[i] * fc[i];
+        }
+        if (dn <= 1e-12 * Math.max(cn, 1e-12)) { // the example sits on the reference: use its own direction
+            for (int i = 0; i < f; i++) d[i] = fc[i];
+            dn = cn;
+        }
+        dn = Math.sqrt(Math.max(dn, 1e-24));
+        double normSum = 0, logitSum = 0;
+        int others = 0;
+        for (int j = 0; j < classCount; j++) {
+            if (!active[j] || j == c) continue;
+            double n2 = 0, dot = 0;
+            for (int i = 0; i < f; i++) {
+                float w = p[wOff + j * f + i];
+                n2 += (double) w * w;
+                dot += (double) w * fg[i];
+            }
+            normSum += Math.sqrt(n2);
+            logitSum += dot + p[bOff + j];
+            others++;
+        }
+        double scale = others > 0 ? normSum / others : 2.0 / dn; // lone class: logit gap of ~2 at its example
+        double dotRef = 0;
+        for (int i = 0; i < f; i++) {
+            float w = (float) (d[i] / dn * scale);
+            p[wOff + c * f + i] = w;
+            dotRef += (double) w * fg[i];
+        }
+        p[bOff + c] = (float) ((others > 0 ? logitSum / others : 0.0) - dotRef);
+        setParamsArray(p);
+        resetMoments(c);
+        active[c] = true;
+    }
+
+    /** Masks class {@code c} again (it lost its last example). */
+    public void deactivateClass(int c) {
+        checkWriter();
+        if (!active[c]) return;
+        float[] p = paramsArray();
+        maskColumn(p, c);
+        setParamsArray(p);
+        resetMoments(c);
+        active[c] = false;
+    }
+
+    private void resetMoments(int c) {
+        float[] u = updaterArray();
+        int pLen = u.length / 2;
+        int f = featureDim();
+        for (int base : new int[] {0, pLen}) {
+            int w = base + (int) outWOffset() + c * f;
+            java.util.Arrays.fill(u, w, w + f, 0f);
+            u[base + (int) outBOffset() + c] = 0f;
+        }
+        setUpdaterArray(u);
+    }
+
+    /**
+     * Weight aligning (Zhao et al. 2020): rescales the weight vectors of the {@code young} active classes so their
+     * mean norm equals the mean norm of the other active classes. No-op when either group is empty.
+     */
+    public void alignWeights(boolean[] young) {
+        checkWriter();
+        INDArray w = net.getLayer(outLayer()).getParam("W");
+        double oldSum = 0, youngSum = 0;
+        int nOld = 0, nYoung = 0;
+        for (int c = 0; c < classCount; c++) {
+            if (!active[c]) continue;
+            double n = w.getColumn(c).norm2Number().doubleValue();
+            if (young[c]) { youngSum += n; nYoung++; } else { oldSum += n; nOld++; }
+        }
+        if (nOld == 0 || nYoung == 0 || youngSum <= 0) return;
+        double gamma = (oldSum / nOld) / (youngSum / nYoung);
+        for (int c = 0; c < classCount; c++) {
+            if (active[c] && young[c]) w.getColumn(c).muli(gamma);
+        }
+    }
+
+    /** Euclidean norm of class {@code c}'s output weight vector. */
+    public double weightNorm(int c) {
+        checkWriter();
+        return net.getLayer(outLayer()).getParam("W").getColumn(c).norm2Number().doubleValue();
+    }
+
+    // ---- state -----------------------------------------------------------------------------------------
+
+    /** An immutable copy of parameters, Adam moments, counters and mask. */
+    public HeadState state() {
+        checkWriter();
+        return new HeadState(config, classCount, active, paramsArray(), updaterArray(),
+                net.getIterationCount(), net.getEpochCount());
+    }
+
+    /** Puts this head back exactly into {@code s} (rebuilding the network if the class count differs). */
+    public void restore(HeadState s) {
+        checkWriter();
+        if (!s.config().equals(config)) throw new IllegalArgumentException("state of a different head shape");
+        if (s.classCount() != classCount) {
+            net = buildNet(config, s.classCount());
+            classCount = s.classCount();
+        }
+        active = s.activeCopy();
+        setParamsArray(s.paramsView());
+        setUpdaterArray(s.updaterView());
+        net.setIterationCount(s.iterationCount());
+        net.setEpochCount(s.epochCount());
+    }
+
+    /** A head restored from a state, on the calling thread. */
+    public static Head fromState(HeadState s) {
+        Head h = new Head(s.config(), buildNet(s.config(), s.classCount()), s.classCount(), new boolean[s.classCount()]);
+        h.restore(s);
+        return h;
+    }
+
+    private float[] paramsArray() { return net.params().toFloatVector(); }
+
+    private void setParamsArray(float[] p) {
+        net.params().assign(Nd4j.createFromArray(p).reshape(net.params().shape()));
+    }
+
+    private float[] updaterArray() { return net.getUpdater().getStateViewArray().toFloatVector(); }
+
+    private void setUpdaterArray(float[] u) {
+        INDArray view = net.getUpdater().getStateViewArray();
+        view.assign(Nd4j.createFromArray(u).reshape(view.shape()));
+    }
+
+    // ---- files -----------------------------------------------------------------------------------------
+
+    /** Writes config, mask and the DL4J model zip (with Adam state) to {@code out}; the stream stays open. */
+    public void writeTo(OutputStream out) throws IOException {
+        checkWriter();
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, zip, true);
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeInt(MAGIC);
+        d.writeInt(FORMAT);
+        d.writeInt(config.inputDim());
+        d.writeInt(config.hiddenUnits());
+        d.writeDouble(config.learningRate());
+        d.writeDouble(config.l2());
+        d.writeLong(config.seed());
+        d.writeInt(classCount);
+        for (boolean a : active) d.writeBoolean(a);
+        d.writeInt(zip.size());
+        zip.writeTo(d);
+        d.flush();
+    }
+
+    /** Reads what {@link #writeTo} wrote. */
+    public static Head readFrom(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        if (d.readInt() != MAGIC) throw new IOException("not a Loupe head");
+        int format = d.readInt();
+        if (format != FORMAT) throw new IOException("unsupported head format " + format);
+        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
+        int c = d.readInt();
+        boolean[] act = new boolean[c];
+        for (int i = 0; i < c; i++) act[i] = d.readBoolean();
+        byte[] zip = new byte[d.readInt()];
+        d.readFully(zip);
+        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
+        return new Head(cfg, net, c, act);
+    }
+}

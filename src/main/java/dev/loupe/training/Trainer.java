@@ -1,0 +1,586 @@
+package dev.loupe.training;
+
+import dev.loupe.ranking.QueryStrategy;
+import dev.loupe.ranking.Ranker;
+import dev.loupe.ranking.RowStats;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The single writer of the {@link Head}: one daemon thread ("loupe-trainer") takes label updates, fine-tunes the
+ * head on them plus class-balanced replayed labels, re-scores every row, re-ranks the queue and publishes an
+ * immutable {@link Snapshot} through the injected executor. Updates arriving while a step runs are coalesced into
+ * the next step, never dropped. Nothing here blocks the caller; futures are for callers that want to wait.
+ */
+public final class Trainer implements AutoCloseable {
+    public static final String THREAD_NAME = "loupe-trainer";
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final int RETRAIN_BATCH = 32;
+
+    private sealed interface Command permits LabelCmd, Task {}
+    private record LabelCmd(LabelUpdate update, CompletableFuture<Snapshot> done) implements Command {}
+    private record Task(Runnable body, CompletableFuture<?> done) implements Command {}
+
+    private final INDArray embeddings;
+    private final int n;
+    private final StepPolicy policy;
+    private final Executor publisher;
+    private final Consumer<Snapshot> onSnapshot;
+    private final Consumer<Throwable> onError;
+    private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Snapshot latest;
+
+    // ---- owned by the trainer thread ----
+    private Head head;
+    private Ranker ranker;
+    private final SplittableRandom rng;
+    private final int[] labelOf;
+    private final boolean[] labelled;
+    private final boolean[] quarantined;
+    private final boolean[] isNew;
+    private int labelCount;
+    private int[][] rowsByClass;
+    private int[] classSize;
+    private final int[] posInClass;
+    private INDArray globalMean;
+    private INDArray probs;
+    private float[] rowScratch = new float[0];
+    private HeadState lastState;
+    private long version = -1;
+
+    private Trainer(Builder b) {
+        INDArray e = b.embeddings;
+        this.embeddings = e.dataType() == DataType.FLOAT && e.ordering() == 'c' && !e.isView() ? e : e.castTo(DataType.FLOAT).dup('c');
+        this.n = embeddings.rows();
+        if (embeddings.columns() != b.head.inputDim()) {
+            throw new IllegalArgumentException("embeddings have " + embeddings.columns() + " columns, head expects " + b.head.inputDim());
+        }
+        this.head = b.head;
+        this.policy = b.policy;
+        this.ranker = b.ranker;
+        this.publisher = b.publisher;
+        this.onSnapshot = b.onSnapshot;
+        this.onError = b.onError;
+        this.rng = new SplittableRandom(b.seed);
+        this.labelOf = new int[n];
+        Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
+        this.labelled = new boolean[n];
+        this.quarantined = new boolean[n];
+        this.isNew = new boolean[n];
+        this.posInClass = new int[n];
+        int c = head.classCount();
+        this.rowsByClass = new int[c][8];
+        this.classSize = new int[c];
+        int[] initial = b.initialLabels;
+        this.thread = new Thread(() -> run(initial), THREAD_NAME);
+        thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, ex) -> report(ex));
+        head.bindWriter(thread);
+        thread.start();
+    }
+
+    public static Builder builder(INDArray embeddings, Head head) { return new Builder(embeddings, head); }
+
+    // ---- public API (any thread) ------------------------------------------------------------------------
+
+    /** Queues a label change; returns at once. The future completes with the snapshot of the step that applied it. */
+    public CompletableFuture<Snapshot> submit(LabelUpdate update) {
+        Objects.requireNonNull(update);
+        CompletableFuture<Snapshot> f = new CompletableFuture<>();
+        enqueue(new LabelCmd(update, f), f);
+        return f;
+    }
+
+    /** Adds one masked class (no prediction changes); completes with the new snapshot. */
+    public CompletableFuture<Snapshot> addClass() {
+        return task(() -> {
+            int c = head.classCount() + 1;
+            head.widen(c);
+            growClasses(c);
+            return publish(0, 0, 0);
+        });
+    }
+
+    /**
+     * Undo: applies {@code labelChanges} without training and puts the head back exactly into {@code state}
+     * (typically an earlier snapshot's {@link Snapshot#headState()}).
+     */
+    public CompletableFuture<Snapshot> restore(HeadState state, List<LabelUpdate> labelChanges) {
+        List<LabelUpdate> changes = List.copyOf(labelChanges);
+        return task(() -> {
+            for (LabelUpdate u : changes) validate(u);
+            for (LabelUpdate u : changes) applyLabel(u.row(), u.classIndex());
+            if (state.classCount() > head.classCount()) growClasses(state.classCount());
+            head.restore(state);
+            if (head.classCount() != classSize.length) {
+                throw new IllegalStateException("restored state has " + head.classCount() + " classes, labels use " + classSize.length);
+            }
+            syncActivation(); // only acts where the state disagrees with the labels
+            return publish(0, changes.size(), 0);
+        });
+    }
+
+    public CompletableFuture<Snapshot> restore(HeadState state) { return restore(state, List.of()); }
+
+    /** Switches the query strategy and re-ranks. */
+    public CompletableFuture<Snapshot> setStrategy(QueryStrategy strategy) {
+        return task(() -> {
+            ranker = ranker.withStrategy(strategy);
+            return publish(0, 0, 0);
+        });
+    }
+
+    /**
+     * Retrains a fresh head on all trainable labels (class-balanced minibatches of 32, {@code epochs} passes),
+     * holding out a stratified {@code heldOutFraction} to measure accuracy. The interactive loop continues from
+     * the retrained head; held-out labels stay labels and are replayed in later steps.
+     */
+    public CompletableFuture<RetrainResult> retrainFromScratch(int epochs, double heldOutFraction, long seed) {
+        return task(() -> retrain(epochs, heldOutFraction, seed));
+    }
+
+    /** Runs {@code f} on the trainer thread (for tests and diagnostics). */
+    <T> CompletableFuture<T> call(Function<Head, T> f) { return task(() -> f.apply(head)); }
+
+    /** The most recently published snapshot (null until the first one). */
+    public Snapshot latest() { return latest; }
+
+    public Thread thread() { return thread; }
+
+    /** Stops the trainer thread; queued work is cancelled. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Command c;
+        while ((c = inbox.poll()) != null) cancel(c);
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------------
+
+    private interface Body<T> { T run() throws Exception; }
+
+    private <T> CompletableFuture<T> task(Body<T> body) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        enqueue(new Task(() -> {
+            try {
+                f.complete(body.run());
+            } catch (Throwable t) {
+                report(t);
+                f.completeExceptionally(t);
+            }
+        }, f), f);
+        return f;
+    }
+
+    private void enqueue(Command c, CompletableFuture<?> f) {
+        if (!running) {
+            f.completeExceptionally(new IllegalStateException("trainer is closed"));
+            return;
+        }
+        inbox.add(c);
+        if (!running && inbox.remove(c)) cancel(c);
+    }
+
+    private static void cancel(Command c) {
+        CompletableFuture<?> f = c instanceof LabelCmd l ? l.done() : ((Task) c).done();
+        f.completeExceptionally(new CancellationException("trainer closed"));
+    }
+
+    private void report(Throwable t) {
+        LOG.error("trainer error", t);
+        try {
+            publisher.execute(() -> onError.accept(t));
+        } catch (Throwable ignored) {
+            // the error was logged; a broken executor must not kill the trainer
+        }
+    }
+
+    private void run(int[] initialLabels) {
+        try {
+            globalMean = finiteMean(embeddings);
+            if (initialLabels != null) {
+                for (int row = 0; row < Math.min(n, initialLabels.length); row++) {
+                    if (initialLabels[row] >= 0 && initialLabels[row] < head.classCount()) applyLabel(row, initialLabels[row]);
+                }
+            }
+            syncActivation();
+            publish(0, 0, 0);
+        } catch (Throwable t) {
+            report(t);
+        }
+        List<Command> batch = new ArrayList<>();
+        List<LabelCmd> labels = new ArrayList<>();
+        while (running) {
+            try {
+                batch.add(inbox.take());
+                inbox.drainTo(batch);
+                for (Command c : batch) {
+                    if (c instanceof LabelCmd l) {
+                        labels.add(l);
+                    } else {
+                        flushLabels(labels);
+                        ((Task) c).body().run();
+                    }
+                }
+                flushLabels(labels);
+            } catch (InterruptedException e) {
+                if (!running) break;
+            } catch (Throwable t) {
+                report(t);
+                for (LabelCmd l : labels) l.done().completeExceptionally(t);
+            } finally {
+                batch.clear();
+                labels.clear();
+            }
+        }
+    }
+
+    /** Mean of the rows that are entirely finite (one broken embedding must not poison every class init). */
+    private static INDArray finiteMean(INDArray x) {
+        int rows = x.rows(), d = x.columns();
+        double[] sum = new double[d];
+        float[] row = new float[d];
+        java.nio.FloatBuffer fb = x.data().asNioFloat();
+        int used = 0;
+        for (int i = 0; i < rows; i++) {
+            fb.get(i * d, row, 0, d);
+            boolean ok = true;
+            for (float v : row) if (!Float.isFinite(v)) { ok = false; break; }
+            if (!ok) continue;
+            for (int j = 0; j < d; j++) sum[j] += row[j];
+            used++;
+        }
+        float[] mean = new float[d];
+        for (int j = 0; j < d; j++) mean[j] = used == 0 ? 0f : (float) (sum[j] / used);
+        return Nd4j.createFromArray(mean).reshape(1, d);
+    }
+
+    private void validate(LabelUpdate u) {
+        if (u.row() >= n) throw new IllegalArgumentException("row " + u.row() + " out of range (" + n + " rows)");
+        if (u.classIndex() >= head.classCount()) {
+            throw new IllegalArgumentException("class " + u.classIndex() + " out of range (" + head.classCount() + " classes)");
+        }
+    }
+
+    // ---- labels -----------------------------------------------------------------------------------------
+
+    private void applyLabel(int row, int cls) {
+        int old = labelOf[row];
+        if (old == cls) return;
+        if (old >= 0) {
+            labelCount--;
+            if (!quarantined[row]) removeFromClass(row, old);
+        }
+        if (cls >= 0) {
+            labelCount++;
+            if (!quarantined[row]) addToClass(row, cls);
+        }
+        labelOf[row] = cls;
+        labelled[row] = cls >= 0;
+    }
+
+    private void addToClass(int row, int c) {
+        if (classSize[c] == rowsByClass[c].length) rowsByClass[c] = Arrays.copyOf(rowsByClass[c], classSize[c] * 2);
+        posInClass[row] = classSize[c];
+        rowsByClass[c][classSize[c]++] = row;
+    }
+
+    private void removeFromClass(int row, int c) {
+        int p = posInClass[row];
+        int last = rowsByClass[c][--classSize[c]];
+        rowsByClass[c][p] = last;
+        posInClass[last] = p;
+    }
+
+    private void growClasses(int c) {
+        int old = classSize.length;
+        if (c <= old) return;
+        rowsByClass = Arrays.copyOf(rowsByClass, c);
+        for (int i = old; i < c; i++) rowsByClass[i] = new int[8];
+        classSize = Arrays.copyOf(classSize, c);
+    }
+
+    /** Unmasks classes that have trainable examples and masks those that lost them. */
+    private void syncActivation() {
+        for (int c = 0; c < classSize.length; c++) {
+            if (classSize[c] > 0 && !head.isActive(c)) {
+                head.activateClass(c, Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rowsByClass[c], classSize[c])), globalMean);
+            } else if (classSize[c] == 0 && head.isActive(c)) {
+                head.deactivateClass(c);
+            }
+        }
+    }
+
+    private int trainableCount() {
+        int t = 0;
+        for (int s : classSize) t += s;
+        return t;
+    }
+
+    // ---- the interactive step ---------------------------------------------------------------------------
+
+    private void flushLabels(List<LabelCmd> cmds) {
+        if (cmds.isEmpty()) return;
+        long t0 = System.nanoTime();
+        List<LabelCmd> applied = new ArrayList<>(cmds.size());
+        int[] changedRows = new int[cmds.size()];
+        int changed = 0;
+        for (LabelCmd cmd : cmds) {
+            try {
+                validate(cmd.update());
+            } catch (IllegalArgumentException e) {
+                report(e); // before completing: a caller woken by the future already finds it reported
+                cmd.done().completeExceptionally(e);
+                continue;
+            }
+            applyLabel(cmd.update().row(), cmd.update().classIndex());
+            changedRows[changed++] = cmd.update().row();
+            applied.add(cmd);
+        }
+        cmds.clear();
+        if (applied.isEmpty()) return;
+        try {
+            step(applied, changedRows, changed, t0);
+        } catch (Throwable t) {
+            report(t);
+            for (LabelCmd cmd : applied) cmd.done().completeExceptionally(t);
+        }
+    }
+
+    private void step(List<LabelCmd> applied, int[] changedRows, int changed, long t0) {
+        HeadState before = lastState;
+        int[] newRows = newTrainableRows(changedRows, changed);
+        int steps = trainableCount() > 0 ? policy.adamSteps(labelCount) : 0;
+        try {
+            syncActivation();
+            for (int s = 0; s < steps; s++) {
+                int[] rows = batchRows(newRows);
+                if (rows.length == 0) break;
+                head.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+            }
+            if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
+        } finally {
+            for (int r : newRows) isNew[r] = false;
+        }
+        TrainingDivergedException diverged = null;
+        if (!head.isFinite()) {
+            head.restore(before);
+            for (int r : newRows) quarantine(r);
+            syncActivation();
+            diverged = new TrainingDivergedException("training diverged (NaN/Inf weights); rolled back to model version "
+                    + version + " and left " + newRows.length + " new row(s) out of training", newRows);
+        }
+        double stepMs = (System.nanoTime() - t0) / 1e6;
+        Snapshot snap = publish(diverged == null ? steps : 0, applied.size(), stepMs);
+        if (diverged != null) report(diverged); // before completing, so a waiting caller already sees it
+        for (LabelCmd cmd : applied) cmd.done().complete(snap);
+    }
+
+    /** Rows labelled (not unlabelled) by this batch that are trainable, deduplicated; marks them in isNew. */
+    private int[] newTrainableRows(int[] rows, int count) {
+        int[] out = new int[count];
+        int m = 0;
+        for (int i = 0; i < count; i++) {
+            int r = rows[i];
+            if (labelOf[r] >= 0 && !quarantined[r] && !isNew[r]) {
+                isNew[r] = true;
+                out[m++] = r;
+            }
+        }
+        return Arrays.copyOf(out, m);
+    }
+
+    private void quarantine(int row) {
+        if (quarantined[row]) return;
+        if (labelOf[row] >= 0) removeFromClass(row, labelOf[row]);
+        quarantined[row] = true;
+    }
+
+    /** New rows plus up to replaySize other labelled rows, sampled round-robin over classes in random order. */
+    private int[] batchRows(int[] newRows) {
+        int r = policy.replaySize();
+        int available = trainableCount() - newRows.length;
+        int[] rows = Arrays.copyOf(newRows, newRows.length + Math.min(r, Math.max(available, 0)));
+        int m = newRows.length;
+        if (available <= r) {
+            for (int c = 0; c < classSize.length; c++) {
+                for (int i = 0; i < classSize[c]; i++) {
+                    int row = rowsByClass[c][i];
+                    if (!isNew[row] && m < rows.length) rows[m++] = row;
+                }
+            }
+            return Arrays.copyOf(rows, m);
+        }
+        int[] classes = new int[classSize.length];
+        int nc = 0;
+        for (int c = 0; c < classSize.length; c++) if (classSize[c] > 0) classes[nc++] = c;
+        for (int i = nc - 1; i > 0; i--) { // shuffle so the first classes of the round-robin vary
+            int j = rng.nextInt(i + 1);
+            int t = classes[i]; classes[i] = classes[j]; classes[j] = t;
+        }
+        for (int attempt = 0; m < rows.length && attempt < 8 * r; attempt++) {
+            int c = classes[attempt % nc];
+            int row = rowsByClass[c][rng.nextInt(classSize[c])];
+            if (!isNew[row]) rows[m++] = row;
+        }
+        return Arrays.copyOf(rows, m);
+    }
+
+    private INDArray oneHot(int[] rows) {
+        int c = head.classCount();
+        float[] y = new float[rows.length * c];
+        for (int i = 0; i < rows.length; i++) y[i * c + labelOf[rows[i]]] = 1f;
+        return Nd4j.create(y, new long[] {rows.length, c}, 'c');
+    }
+
+    private boolean[] youngClasses() {
+        boolean[] young = new boolean[classSize.length];
+        for (int c = 0; c < young.length; c++) young[c] = classSize[c] > 0 && classSize[c] < policy.youngClassExamples();
+        return young;
+    }
+
+    // ---- scoring and publishing -------------------------------------------------------------------------
+
+    private Snapshot publish(int steps, int updates, double stepMs) {
+        long t0 = System.nanoTime();
+        lastState = head.state();
+        stepMs += (System.nanoTime() - t0) / 1e6;
+        long t1 = System.nanoTime();
+        int c = head.classCount();
+        if (probs == null || probs.columns() != c) {
+            probs = null; // let the old buffer go before allocating the new one
+            probs = Nd4j.create(DataType.FLOAT, new long[] {n, c}, 'c');
+        }
+        if (rowScratch.length < c) rowScratch = new float[c];
+        head.predictInto(embeddings, probs);
+        int[] predicted = new int[n];
+        float[] confidence = new float[n];
+        float[] score = new float[n];
+        RowStats.compute(probs.data().asNioFloat(), n, c, ranker.strategy(), ranker.seed(), predicted, confidence, score, rowScratch);
+        boolean cold = ranker.inColdStart(labelCount, c);
+        int[] queue = ranker.queue(score, labelled, labelCount, c, embeddings);
+        int sorted = cold ? queue.length : Math.min(queue.length, ranker.topK());
+        double rerankMs = (System.nanoTime() - t1) / 1e6;
+        Snapshot snap = new Snapshot(++version, labelCount, c, head.activeCount(), predicted, confidence, score, queue,
+                sorted, cold, ranker.strategy(), steps, updates, stepMs, rerankMs, lastState);
+        latest = snap;
+        publisher.execute(() -> onSnapshot.accept(snap));
+        return snap;
+    }
+
+    // ---- retrain ----------------------------------------------------------------------------------------
+
+    private RetrainResult retrain(int epochs, double heldOutFraction, long seed) {
+        long t0 = System.nanoTime();
+        if (heldOutFraction < 0 || heldOutFraction >= 1) throw new IllegalArgumentException("heldOutFraction in [0,1)");
+        SplittableRandom r = new SplittableRandom(seed);
+        int cc = classSize.length;
+        int[][] train = new int[cc][];
+        List<Integer> heldOut = new ArrayList<>();
+        int trainCount = 0;
+        for (int c = 0; c < cc; c++) {
+            int[] rows = Arrays.copyOf(rowsByClass[c], classSize[c]);
+            Arrays.sort(rows); // independent of labelling order
+            for (int i = rows.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = rows[i]; rows[i] = rows[j]; rows[j] = t;
+            }
+            int hold = rows.length > 1 ? (int) Math.floor(heldOutFraction * rows.length) : 0;
+            hold = Math.min(hold, rows.length - 1);
+            for (int i = 0; i < hold; i++) heldOut.add(rows[i]);
+            train[c] = Arrays.copyOfRange(rows, hold, rows.length);
+            trainCount += train[c].length;
+        }
+        Head fresh = Head.create(head.config(), head.classCount());
+        fresh.bindWriter(thread);
+        for (int c = 0; c < cc; c++) {
+            if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
+        }
+        int[] classes = java.util.stream.IntStream.range(0, cc).filter(c -> train[c].length > 0).toArray();
+        int batches = Math.max(1, (trainCount + RETRAIN_BATCH - 1) / RETRAIN_BATCH);
+        if (classes.length > 0) {
+            int[] rows = new int[RETRAIN_BATCH];
+            for (int e = 0; e < epochs; e++) {
+                for (int b = 0; b < batches; b++) {
+                    int offset = r.nextInt(classes.length);
+                    for (int i = 0; i < RETRAIN_BATCH; i++) {
+                        int[] pool = train[classes[(offset + i) % classes.length]];
+                        rows[i] = pool[r.nextInt(pool.length)];
+                    }
+                    fresh.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+                }
+            }
+        }
+        if (!fresh.isFinite()) throw new TrainingDivergedException("retrain diverged; kept the current head", new int[0]);
+        double acc = Double.NaN;
+        if (!heldOut.isEmpty()) {
+            int[] rows = heldOut.stream().mapToInt(Integer::intValue).toArray();
+            INDArray p = fresh.predict(Nd4j.pullRows(embeddings, 1, rows));
+            int[] arg = p.argMax(1).toIntVector();
+            int ok = 0;
+            for (int i = 0; i < rows.length; i++) if (arg[i] == labelOf[rows[i]]) ok++;
+            acc = ok / (double) rows.length;
+        }
+        head = fresh;
+        syncActivation(); // held-out-only classes: activate from their examples
+        Snapshot snap = publish(epochs * batches, 0, (System.nanoTime() - t0) / 1e6);
+        return new RetrainResult(acc, trainCount, heldOut.size(), (System.nanoTime() - t0) / 1_000_000, snap);
+    }
+
+    /** Configures and starts a {@link Trainer}. */
+    public static final class Builder {
+        private final INDArray embeddings;
+        private final Head head;
+        private StepPolicy policy = StepPolicy.defaults();
+        private Ranker ranker;
+        private long seed = 42;
+        private Executor publisher = Runnable::run;
+        private Consumer<Snapshot> onSnapshot = s -> { };
+        private Consumer<Throwable> onError = t -> { };
+        private int[] initialLabels;
+
+        private Builder(INDArray embeddings, Head head) {
+            this.embeddings = Objects.requireNonNull(embeddings);
+            this.head = Objects.requireNonNull(head);
+        }
+
+        public Builder policy(StepPolicy p) { this.policy = Objects.requireNonNull(p); return this; }
+        public Builder ranker(Ranker r) { this.ranker = Objects.requireNonNull(r); return this; }
+        public Builder seed(long s) { this.seed = s; return this; }
+        /** Where listeners run: {@code Platform::runLater} in the app, a direct executor in tests (the default). */
+        public Builder publishOn(Executor e) { this.publisher = Objects.requireNonNull(e); return this; }
+        public Builder onSnapshot(Consumer<Snapshot> l) { this.onSnapshot = Objects.requireNonNull(l); return this; }
+        public Builder onError(Consumer<Throwable> l) { this.onError = Objects.requireNonNull(l); return this; }
+        /** Labels known at start (row → class, −1 none), e.g. from the journal; applied without training. */
+        public Builder initialLabels(int[] labelOfRow) { this.initialLabels = labelOfRow.clone(); return this; }
+
+        /** Starts the trainer thread; it publishes an initial snapshot (model version 0). */
+        public Trainer start() {
+            if (ranker == null) ranker = Ranker.defaults(seed);
+            return new Trainer(this);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.loupe.training;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class HeadTest {
+    private static final Blobs BLOBS = new Blobs(300, 16, 3, 4.0, 1);
+
+    private static Head trainedHead(int hidden) {
+        Head h = Head.create(new HeadConfig(16, hidden, 1e-2, 1e-3, 7), 3);
+        INDArray x = BLOBS.embeddings();
+        INDArray mean = x.mean(0).reshape(1, 16);
+        for (int c = 0; c < 3; c++) h.activateClass(c, x.getRow(c).reshape(1, 16), mean);
+        INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = Nd4j.zeros(30, 3);
+        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        for (int s = 0; s < 20; s++) h.fit(batch, y);
+        return h;
+    }
+
+    @Test
+    void widenKeepsEveryProbabilityAndTheAdamState() {
+        for (int hidden : new int[] {0, 8}) {
+            Head h = trainedHead(hidden);
+            INDArray before = h.predict(BLOBS.embeddings());
+            HeadState s = h.state();
+            h.widen(5);
+            INDArray after = h.predict(BLOBS.embeddings());
+            assertThat(after.columns()).isEqualTo(5);
+            assertThat(after.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 3))).isEqualTo(before);
+            assertThat(after.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 5)).amaxNumber().doubleValue()).isZero();
+            assertThat(h.isActive(3)).isFalse();
+            float[] oldU = s.updaterView(), newU = h.state().updaterView();
+            assertThat(newU[0]).isEqualTo(oldU[0]);                           // a first moment of the first layer
+            assertThat(newU[newU.length / 2]).isEqualTo(oldU[oldU.length / 2]); // its second moment
+            assertThat(h.state().iterationCount()).isEqualTo(s.iterationCount());
+        }
+    }
+
+    @Test
+    void maskedClassesStayAtZeroWhileOthersTrain() {
+        Head h = trainedHead(0);
+        h.widen(4);
+        INDArray batch = BLOBS.embeddings().get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = Nd4j.zeros(30, 4);
+        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        for (int s = 0; s < 10; s++) h.fit(batch, y);
+        assertThat(h.predict(BLOBS.embeddings()).getColumn(3).amaxNumber().doubleValue()).isZero();
+    }
+
+    @Test
+    void activatingAClassPredictsItNearItsExample() {
+        Head h = trainedHead(0);
+        h.widen(4);
+        INDArray x = BLOBS.embeddings();
+        INDArray far = x.getRow(0).mul(-3).reshape(1, 16); // a new region of the space
+        h.activateClass(3, far, x.mean(0).reshape(1, 16));
+        assertThat(h.predict(far).argMax(1).getInt(0)).isEqualTo(3);
+        assertThat(h.weightNorm(3)).isCloseTo((h.weightNorm(0) + h.weightNorm(1) + h.weightNorm(2)) / 3, org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    void restoreGivesBackExactPredictions() {
+        Head h = trainedHead(0);
+        INDArray before = h.predict(BLOBS.embeddings());
+        HeadState s = h.state();
+        h.widen(4);
+        h.fit(BLOBS.embeddings().get(NDArrayIndex.interval(0, 5), NDArrayIndex.all()), Nd4j.eye(4).getRows(0, 1, 2, 0, 1));
+        h.restore(s);
+        INDArray after = h.predict(BLOBS.embeddings());
+        assertThat(after.sub(before).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-6);
+        assertThat(h.state()).isEqualTo(s);
+    }
+
+    @Test
+    void headAndStateRoundTripThroughStreams() throws Exception {
+        Head h = trainedHead(0);
+        h.widen(4);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        h.writeTo(out);
+        Head back = Head.readFrom(new ByteArrayInputStream(out.toByteArray()));
+        assertThat(back.classCount()).isEqualTo(4);
+        assertThat(back.isActive(3)).isFalse();
+        assertThat(back.predict(BLOBS.embeddings())).isEqualTo(h.predict(BLOBS.embeddings()));
+        assertThat(back.state()).isEqualTo(h.state());
+
+        ByteArrayOutputStream so = new ByteArrayOutputStream();
+        h.state().writeTo(so);
+        assertThat(HeadState.readFrom(new ByteArrayInputStream(so.toByteArray()))).isEqualTo(h.state());
+    }
+
+    @Test
+    void onlyTheBoundThreadMayTouchTheHead() throws Exception {
+        Head h = trainedHead(0);
+        Thread owner = new Thread(() -> { }, "owner");
+        h.bindWriter(owner);
+        assertThatThrownBy(() -> h.widen(4)).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner");
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        Thread t = new Thread(() -> { try { h.state(); } catch (Throwable e) { seen.set(e); } }, "other");
+        t.start();
+        t.join();
+        assertThat(seen.get()).isInstanceOf(IllegalStateException.class);
+    }
+}
