@@ -45,7 +45,7 @@ public final class HeadState {
 
     /** Exact binary form (raw floats), for undo history and model-version side files. */
     public void writeTo(OutputStream out) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
+        DataOutputStream d = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
         d.writeInt(MAGIC);
         d.writeInt(config.inputDim());
         d.writeInt(config.hiddenUnits());

@@ -1,0 +1,100 @@
+package dev.loupe.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.LoupeException;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * One saved state of a project's head, beside the database in {@code models/}: the exact head state
+ * plus what it belongs to (backbone, class id of every output column, journal position).
+ *
+ * @param backboneId the {@link dev.loupe.model.Backbone#id()} whose embeddings the head was trained on
+ * @param classIds   project class id of output column k (column order never changes: new classes append)
+ * @param journalSeq the last journal event this state has learned from
+ * @param labelCount labels the state was trained with
+ */
+public record ModelVersionFile(String backboneId, List<Long> classIds, long journalSeq, int labelCount, HeadState state) {
+
+    private static final String META = "meta.json";
+    private static final String HEAD = "head.bin";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ModelVersionFile {
+        classIds = List.copyOf(classIds);
+        if (classIds.size() != state.classCount()) {
+            throw new IllegalArgumentException(classIds.size() + " class ids for a head of " + state.classCount() + " classes");
+        }
+    }
+
+    /** Writes to a temporary name and moves it into place, so a crash never leaves half a file under {@code file}. */
+    public void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream raw = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw))) {
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("format", 1);
+            meta.put("backbone", backboneId);
+            meta.put("classIds", classIds);
+            meta.put("journalSeq", journalSeq);
+            meta.put("labelCount", labelCount);
+            zip.putNextEntry(new ZipEntry(META));
+            zip.write(JSON.writeValueAsBytes(meta));
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry(HEAD));
+            state.writeTo(zip);
+            zip.closeEntry();
+            zip.finish();
+            zip.flush();
+            raw.flush();
+            if (raw instanceof java.io.FileOutputStream fos) {
+                fos.getFD().sync();
+            }
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Reads a file written by {@link #write}; a damaged file is a {@link LoupeException} naming it. */
+    @SuppressWarnings("unchecked")
+    public static ModelVersionFile read(Path file) {
+        Map<String, Object> meta = null;
+        HeadState state = null;
+        try (InputStream raw = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(new BufferedInputStream(raw))) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                if (META.equals(e.getName())) {
+                    meta = JSON.readValue(zip.readAllBytes(), Map.class);
+                } else if (HEAD.equals(e.getName())) {
+                    state = HeadState.readFrom(new java.io.ByteArrayInputStream(zip.readAllBytes()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new LoupeException("The model version file " + file + " is damaged (" + e.getMessage()
+                    + "). Loupe can rebuild the model from the label journal: remove the file and open the project again.", e);
+        }
+        if (meta == null || state == null) {
+            throw new LoupeException("The model version file " + file + " is incomplete (no " + (meta == null ? META : HEAD)
+                    + "). Remove it and open the project again; the model is rebuilt from the label journal.");
+        }
+        List<Long> ids = ((List<Number>) meta.get("classIds")).stream().map(Number::longValue).toList();
+        return new ModelVersionFile((String) meta.get("backbone"), ids, ((Number) meta.get("journalSeq")).longValue(),
+                ((Number) meta.get("labelCount")).intValue(), state);
+    }
+}
