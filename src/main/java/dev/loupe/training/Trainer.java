@@ -509,7 +509,7 @@ public final class Trainer implements AutoCloseable {
                 int t = rows[i]; rows[i] = rows[j]; rows[j] = t;
             }
             int hold = rows.length > 1 ? (int) Math.floor(heldOutFraction * rows.length) : 0;
-            hold = Math.min(hold, rows.length - 1);
+            hold = Math.max(0, Math.min(hold, rows.length - 1));
             for (int i = 0; i < hold; i++) heldOut.add(rows[i]);
             train[c] = Arrays.copyOfRange(rows, hold, rows.length);
             trainCount += train[c].length;

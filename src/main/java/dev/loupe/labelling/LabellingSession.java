@@ -1,0 +1,580 @@
+package dev.loupe.labelling;
+
+import dev.loupe.LoupeException;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.model.Backbone;
+import dev.loupe.model.Embedder;
+import dev.loupe.project.EmbeddingSet;
+import dev.loupe.project.ImageRecord;
+import dev.loupe.project.ImageStatus;
+import dev.loupe.project.JournalEntry;
+import dev.loupe.project.LabelClass;
+import dev.loupe.project.LabelReplay;
+import dev.loupe.project.ModelVersion;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.ranking.ColdStart;
+import dev.loupe.ranking.QueryStrategy;
+import dev.loupe.training.Head;
+import dev.loupe.training.HeadConfig;
+import dev.loupe.training.HeadState;
+import dev.loupe.training.LabelUpdate;
+import dev.loupe.training.ModelVersionFile;
+import dev.loupe.training.RetrainResult;
+import dev.loupe.training.Snapshot;
+import dev.loupe.training.Trainer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The learning loop on one open project: the project's embeddings in memory, the {@link Trainer}
+ * that owns the head, the label journal, and the model versions beside the database. The CLI and
+ * the app both drive labelling through this class, so they behave the same.
+ *
+ * <p>Every label is written durably to the journal before the trainer hears of it; the model is a
+ * cache of the journal and is rebuilt from it on open when it lags behind (after a crash, or when
+ * labels came from folder names at import).
+ */
+public final class LabellingSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LabellingSession.class);
+    /** Settings key of the random seed of the head and the ranking. */
+    public static final String SEED_SETTING = "seed";
+    private static final String VERSION_FILE_PATTERN = "models/v%06d.loupe-head";
+
+    /** How a session reports to its owner. Defaults suit the CLI and tests. */
+    public record Options(Executor publishOn, Consumer<Snapshot> onSnapshot, Consumer<Throwable> onError,
+                          Embedder.Listener embedProgress, int decodeThreads) {
+        public static Options defaults() {
+            return new Options(Runnable::run, s -> { }, t -> LOG.error("Training failed", t), Embedder.Listener.NONE,
+                    Runtime.getRuntime().availableProcessors());
+        }
+
+        public Options withEmbedProgress(Embedder.Listener l) {
+            return new Options(publishOn, onSnapshot, onError, l, decodeThreads);
+        }
+
+        public Options withPublishing(Executor on, Consumer<Snapshot> snapshots, Consumer<Throwable> errors) {
+            return new Options(on, snapshots, errors, embedProgress, decodeThreads);
+        }
+    }
+
+    /** What a label did: the journal event and the model step that learned it. */
+    public record LabelResult(JournalEntry event, Snapshot snapshot, ModelVersion modelVersion) {
+    }
+
+    /** One entry of the labelling queue as a user sees it. */
+    public record QueueItem(long imageId, Path path, String predicted, float confidence, float score) {
+    }
+
+    private final ProjectStore store;
+    private final Backbone backbone;
+    private final long seed;
+    private final long[] imageIds;
+    private final Map<Long, Integer> rowOf;
+    private final INDArray embeddings;
+    private final List<Long> columns = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Options options;
+    private final ExecutorService persister = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "loupe-persist");
+        t.setDaemon(true);
+        return t;
+    });
+    private Trainer trainer;
+    private ColdStart coldStart;
+    private int nextVersionFile;
+
+    private LabellingSession(ProjectStore store, Backbone backbone, EmbeddingSet set, Options options) {
+        this.store = store;
+        this.backbone = backbone;
+        this.options = options;
+        this.seed = Long.parseLong(store.setting(SEED_SETTING).orElseGet(() -> {
+            store.setSetting(SEED_SETTING, "42");
+            return "42";
+        }));
+        this.imageIds = set.ids().clone();
+        this.rowOf = new HashMap<>(imageIds.length * 2);
+        for (int r = 0; r < imageIds.length; r++) {
+            rowOf.put(imageIds[r], r);
+        }
+        this.embeddings = set.size() == 0 ? Nd4j.zeros(0, backbone.dim()) : Nd4j.create(set.vectors());
+        for (LabelClass c : store.allClasses()) {
+            columns.add(c.id());
+        }
+        nextVersionFile = store.modelVersions().size() + 1;
+    }
+
+    /**
+     * Opens the loop on a project: computes missing embeddings, loads the latest model version that
+     * fits, and brings it up to date with the journal. Blocks until that is done (run it off the UI thread).
+     */
+    public static LabellingSession open(ProjectStore store, Options options) {
+        Backbone backbone = ProjectBackbone.load(store);
+        try {
+            Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), 32);
+            if (!embedder.upToDate()) {
+                embedder.run(options.embedProgress(), () -> Thread.currentThread().isInterrupted());
+            }
+            EmbeddingSet set = store.embeddings(backbone.id());
+            LabellingSession s = new LabellingSession(store, backbone, set, options);
+            s.startTrainer();
+            return s;
+        } catch (RuntimeException e) {
+            backbone.close();
+            throw e;
+        }
+    }
+
+    private void startTrainer() {
+        if (columns.isEmpty() || imageIds.length == 0) {
+            return;
+        }
+        Map<Long, Long> labelsNow = store.currentLabels();
+        Optional<ModelVersionFile> saved = latestCompatibleVersion();
+        Head head;
+        Map<Long, Long> labelsAtVersion;
+        if (saved.isPresent()) {
+            head = Head.fromState(saved.get().state());
+            if (head.classCount() < columns.size()) {
+                head.widen(columns.size());
+            }
+            long upTo = saved.get().journalSeq();
+            labelsAtVersion = LabelReplay.replay(store.journal().stream().filter(e -> e.seq() <= upTo).toList());
+        } else {
+            head = Head.create(HeadConfig.linear(backbone.dim(), seed), columns.size());
+            labelsAtVersion = labelsNow; // given to the trainer as they are, then learned by a retrain
+        }
+        trainer = Trainer.builder(embeddings, head)
+                .seed(seed)
+                .publishOn(options.publishOn())
+                .onSnapshot(options.onSnapshot())
+                .onError(options.onError())
+                .initialLabels(rowLabels(labelsAtVersion))
+                .start();
+        if (saved.isEmpty() && !labelsNow.isEmpty()) {
+            LOG.info("No model yet for {} labels: training one from scratch", labelsNow.size());
+            RetrainResult r = join(trainer.retrainFromScratch(retrainEpochs(labelsNow.size()), 0.0, seed));
+            persist(r.snapshot(), store.lastSeq(), "trained from the journal");
+        } else if (saved.isPresent()) {
+            List<LabelUpdate> catchUp = diff(labelsAtVersion, labelsNow);
+            if (!catchUp.isEmpty()) {
+                LOG.info("Model is {} label changes behind the journal: catching up", catchUp.size());
+                CompletableFuture<Snapshot> last = null;
+                for (LabelUpdate u : catchUp) {
+                    last = trainer.submit(u);
+                }
+                persist(join(last), store.lastSeq(), "caught up with the journal");
+            }
+        }
+        if (trainer.latest() == null) {
+            join(trainer.setStrategy(QueryStrategy.MARGIN)); // waits for the first snapshot
+        }
+    }
+
+    /** Epochs for a retrain: enough minibatches to converge on small sets, bounded on large ones. */
+    static int retrainEpochs(int labels) {
+        int batches = Math.max(1, (labels + 31) / 32);
+        return Math.max(5, Math.min(100, 3000 / batches));
+    }
+
+    private Optional<ModelVersionFile> latestCompatibleVersion() {
+        List<ModelVersion> versions = store.modelVersions();
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            ModelVersion v = versions.get(i);
+            try {
+                ModelVersionFile f = ModelVersionFile.read(store.dir().resolve(v.file()));
+                if (fits(f)) {
+                    return Optional.of(f);
+                }
+                LOG.info("Model version {} was made for another base model or classes; skipping it", v.id());
+            } catch (LoupeException e) {
+                LOG.warn("Skipping model version {}: {}", v.id(), e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private boolean fits(ModelVersionFile f) {
+        return f.backboneId().equals(backbone.id())
+                && f.state().config().inputDim() == backbone.dim()
+                && f.classIds().size() <= columns.size()
+                && f.classIds().equals(columns.subList(0, f.classIds().size()))
+                && f.journalSeq() <= store.lastSeq();
+    }
+
+    private int[] rowLabels(Map<Long, Long> labels) {
+        int[] out = new int[imageIds.length];
+        java.util.Arrays.fill(out, LabelUpdate.UNLABELLED);
+        for (Map.Entry<Long, Long> e : labels.entrySet()) {
+            Integer row = rowOf.get(e.getKey());
+            int col = columns.indexOf(e.getValue());
+            if (row != null && col >= 0) {
+                out[row] = col;
+            }
+        }
+        return out;
+    }
+
+    private List<LabelUpdate> diff(Map<Long, Long> before, Map<Long, Long> after) {
+        int[] a = rowLabels(before);
+        int[] b = rowLabels(after);
+        List<LabelUpdate> out = new ArrayList<>();
+        for (int r = 0; r < a.length; r++) {
+            if (a[r] != b[r]) {
+                out.add(b[r] < 0 ? LabelUpdate.unlabel(r) : LabelUpdate.label(r, b[r]));
+            }
+        }
+        return out;
+    }
+
+    // ---- labelling ---------------------------------------------------------------------------------
+
+    /**
+     * Labels an image: durably journaled before this returns, learned by the trainer in the
+     * background. The future completes once the step that learned it is saved as a model version.
+     */
+    public CompletableFuture<LabelResult> label(long imageId, long classId) {
+        int row = row(imageId);
+        int col = column(classId);
+        Snapshot before = latest();
+        Boolean prequential = before != null && before.activeClassCount() > 0 ? before.predictedClass(row) == col : null;
+        Long modelVersion = before == null ? null : before.modelVersion();
+        Optional<JournalEntry> event = store.label(imageId, classId, prequential, modelVersion);
+        if (event.isEmpty()) {
+            return CompletableFuture.completedFuture(new LabelResult(null, before, store.latestModelVersion().orElse(null)));
+        }
+        return learn(LabelUpdate.label(row, col), event.get());
+    }
+
+    /** Removes an image's label (journaled, then learned). */
+    public CompletableFuture<LabelResult> unlabel(long imageId) {
+        int row = row(imageId);
+        Optional<JournalEntry> event = store.unlabel(imageId);
+        if (event.isEmpty()) {
+            return CompletableFuture.completedFuture(new LabelResult(null, latest(), store.latestModelVersion().orElse(null)));
+        }
+        return learn(LabelUpdate.unlabel(row), event.get());
+    }
+
+    private CompletableFuture<LabelResult> learn(LabelUpdate update, JournalEntry event) {
+        return trainer.submit(update).thenApplyAsync(
+                snap -> new LabelResult(event, snap, persist(snap, event.seq(), null)), persister);
+    }
+
+    /** Whether there is a label event to undo. */
+    public boolean canUndo() {
+        return UndoHistory.of(store.journal()).nextUndo().isPresent();
+    }
+
+    public boolean canRedo() {
+        return UndoHistory.of(store.journal()).nextRedo().isPresent();
+    }
+
+    /**
+     * Takes back the last label event: the image gets its previous label back and the head goes
+     * back to the exact state it had before that label, so every prediction is as it was.
+     */
+    public CompletableFuture<LabelResult> undo() {
+        drainPersister();
+        JournalEntry x = UndoHistory.of(store.journal()).nextUndo()
+                .orElseThrow(() -> new LoupeException("Nothing to undo."));
+        Long previous = x.kind() == dev.loupe.project.EventKind.LABEL ? null : x.otherClassId();
+        if (previous != null && store.classById(previous).map(LabelClass::deleted).orElse(true)) {
+            previous = null;
+        }
+        LabelUpdate change = labelUpdate(x.imageId(), previous);
+        JournalEntry u = store.appendCompensating(x.seq(), x.imageId(), previous)
+                .orElseThrow(() -> new LoupeException("The last label can no longer be undone: the image's label was "
+                        + "changed by a class merge or delete since."));
+        HeadState target = stateBefore(x.seq());
+        return restoreOrLearn(target, change, u);
+    }
+
+    /** Re-applies the last undone label event, with the model it had then. */
+    public CompletableFuture<LabelResult> redo() {
+        drainPersister();
+        UndoHistory.Undone next = UndoHistory.of(store.journal()).nextRedo()
+                .orElseThrow(() -> new LoupeException("Nothing to redo."));
+        JournalEntry x = next.original();
+        Long cls = x.kind() == dev.loupe.project.EventKind.UNLABEL ? null : x.classId();
+        if (cls != null && store.classById(cls).map(LabelClass::deleted).orElse(true)) {
+            throw new LoupeException("Cannot redo: the class of that label was deleted or merged since.");
+        }
+        LabelUpdate change = labelUpdate(x.imageId(), cls);
+        JournalEntry r = store.appendCompensating(next.undo().seq(), x.imageId(), cls)
+                .orElseThrow(() -> new LoupeException("Nothing to redo: the image already has that label."));
+        HeadState target = stateAfter(x.seq());
+        return restoreOrLearn(target, change, r);
+    }
+
+    private LabelUpdate labelUpdate(long imageId, Long classId) {
+        int row = row(imageId);
+        return classId == null ? LabelUpdate.unlabel(row) : LabelUpdate.label(row, column(classId));
+    }
+
+    private CompletableFuture<LabelResult> restoreOrLearn(HeadState target, LabelUpdate change, JournalEntry event) {
+        if (target == null) {
+            LOG.info("No saved model for that point of the history: learning the change instead");
+            return learn(change, event);
+        }
+        return trainer.restore(widened(target), List.of(change)).thenApplyAsync(
+                snap -> new LabelResult(event, snap, persist(snap, event.seq(), "undo/redo")), persister);
+    }
+
+    private HeadState widened(HeadState s) {
+        if (s.classCount() >= columns.size()) {
+            return s;
+        }
+        Head h = Head.fromState(s);
+        h.widen(columns.size());
+        return h.state();
+    }
+
+    /** The head as it was just before journal event {@code seq}, or null when none was saved. */
+    private HeadState stateBefore(long seq) {
+        List<ModelVersion> versions = store.modelVersions();
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            if (versions.get(i).journalSeq() < seq) {
+                return stateOf(versions.get(i));
+            }
+        }
+        // Before any saved version: the untrained head this project starts from.
+        return Head.create(HeadConfig.linear(backbone.dim(), seed), columns.size()).state();
+    }
+
+    /** The head as saved right after journal event {@code seq} was learned, or null. */
+    private HeadState stateAfter(long seq) {
+        for (ModelVersion v : store.modelVersions()) {
+            if (v.journalSeq() >= seq) {
+                return stateOf(v);
+            }
+        }
+        return null;
+    }
+
+    private HeadState stateOf(ModelVersion v) {
+        try {
+            ModelVersionFile f = ModelVersionFile.read(store.dir().resolve(v.file()));
+            return fits(f) ? f.state() : null;
+        } catch (LoupeException e) {
+            LOG.warn("Model version {} unreadable: {}", v.id(), e.getMessage());
+            return null;
+        }
+    }
+
+    // ---- classes --------------------------------------------------------------------------------------
+
+    /** Adds a class: a new output column that takes no prediction until it has an example. */
+    public LabelClass addClass(String name, String colour, Character hotkey) {
+        LabelClass c = store.addClass(name, colour, hotkey);
+        columns.add(c.id());
+        if (trainer == null) {
+            startTrainer();
+        } else {
+            join(trainer.addClass());
+        }
+        return c;
+    }
+
+    public LabelClass renameClass(long classId, String newName) {
+        return store.renameClass(classId, newName);
+    }
+
+    /** Moves every label of {@code fromId} to {@code intoId}; the model learns the moved labels. */
+    public void mergeClass(long fromId, long intoId) {
+        applyClassEvent(() -> store.mergeClass(fromId, intoId));
+    }
+
+    /** Deletes a class; its images become unlabelled and the model forgets the class. */
+    public void deleteClass(long classId) {
+        applyClassEvent(() -> store.deleteClass(classId));
+    }
+
+    private void applyClassEvent(java.util.function.Supplier<JournalEntry> change) {
+        Map<Long, Long> before = store.currentLabels();
+        JournalEntry e = change.get();
+        if (trainer == null) {
+            return;
+        }
+        List<LabelUpdate> updates = diff(before, store.currentLabels());
+        CompletableFuture<Snapshot> last = null;
+        for (LabelUpdate u : updates) {
+            last = trainer.submit(u);
+        }
+        if (last != null) {
+            persist(join(last), e.seq(), e.kind().name().toLowerCase());
+        }
+    }
+
+    // ---- batch retrain, queue ---------------------------------------------------------------------------
+
+    /** Retrains the head from scratch on every label; the interactive loop continues from the result. */
+    public RetrainResult retrain(int epochs, double heldOutFraction) {
+        requireTrainer();
+        RetrainResult r = join(trainer.retrainFromScratch(epochs, heldOutFraction, seed));
+        persist(r.snapshot(), store.lastSeq(), "batch retrain");
+        return r;
+    }
+
+    /** The unlabelled images in the order a user sees them. */
+    public List<QueueItem> queue(QueryStrategy strategy, int limit) {
+        List<QueueItem> out = new ArrayList<>();
+        if (trainer == null) {
+            // No classes yet: most typical images of distinct clusters first.
+            if (imageIds.length == 0) {
+                return out;
+            }
+            if (coldStart == null) {
+                coldStart = ColdStart.fit(embeddings, ColdStart.suggestedK(2, imageIds.length), seed);
+            }
+            for (int i = 0; i < coldStart.size() && out.size() < limit; i++) {
+                addIfShown(out, coldStart.orderAt(i), null, 0f, 0f);
+            }
+            return out;
+        }
+        Snapshot s = latest();
+        if (s.strategy() != strategy) {
+            s = join(trainer.setStrategy(strategy));
+        }
+        for (int i = 0; i < s.queueSize() && out.size() < limit; i++) {
+            int row = s.queueAt(i);
+            int p = s.predictedClass(row);
+            String name = p < 0 ? null : store.classById(columns.get(p)).map(LabelClass::name).orElse(null);
+            addIfShown(out, row, name, s.confidence(row), s.score(row));
+        }
+        return out;
+    }
+
+    private void addIfShown(List<QueueItem> out, int row, String predicted, float confidence, float score) {
+        ImageRecord rec = store.image(imageIds[row]).orElse(null);
+        if (rec != null && rec.status() == ImageStatus.OK && store.labelOf(rec.id()).isEmpty()) {
+            out.add(new QueueItem(rec.id(), rec.path(), predicted, confidence, score));
+        }
+    }
+
+    // ---- plumbing ----------------------------------------------------------------------------------------
+
+    /** The latest published snapshot, or null while the project has no class. */
+    public Snapshot latest() {
+        return trainer == null ? null : trainer.latest();
+    }
+
+    public Backbone backbone() {
+        return backbone;
+    }
+
+    public ProjectStore store() {
+        return store;
+    }
+
+    /** Project class id of each output column of the head. */
+    public List<Long> columns() {
+        return List.copyOf(columns);
+    }
+
+    /** Row of an image in the snapshots, or -1 when it has no embedding. */
+    public int rowOf(long imageId) {
+        return rowOf.getOrDefault(imageId, -1);
+    }
+
+    public long imageIdAt(int row) {
+        return imageIds[row];
+    }
+
+    private int row(long imageId) {
+        Integer r = rowOf.get(imageId);
+        if (r == null) {
+            String path = store.image(imageId).map(i -> i.path() + " (" + i.status().name().toLowerCase()
+                    + (i.statusReason() == null ? "" : ": " + i.statusReason()) + ")").orElse("#" + imageId);
+            throw new LoupeException("Image " + path + " has no embedding, so it cannot be labelled here. "
+                    + "Re-import its folder, or check that the file still opens.");
+        }
+        return r;
+    }
+
+    private int column(long classId) {
+        int c = columns.indexOf(classId);
+        if (c < 0 || store.classById(classId).map(LabelClass::deleted).orElse(true)) {
+            throw new LoupeException("No such class (id " + classId + ").");
+        }
+        requireTrainer();
+        return c;
+    }
+
+    private void requireTrainer() {
+        if (trainer == null) {
+            throw new LoupeException("The project has no classes or no images yet: add a class and import images first.");
+        }
+    }
+
+    /** Saves a snapshot's head as a model version; runs on the persister thread or the opening thread. */
+    private synchronized ModelVersion persist(Snapshot snap, long journalSeq, String note) {
+        HeadState state = snap.headState();
+        String rel = String.format(VERSION_FILE_PATTERN, nextVersionFile++);
+        ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
+                snap.labelCount(), state);
+        try {
+            f.write(store.dir().resolve(rel));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not save model version " + rel, e);
+        }
+        return store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
+    }
+
+    /** Waits until every model version queued so far is saved. */
+    public void drainPersister() {
+        try {
+            persister.submit(() -> { }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** Stops training after saving what is queued; the store stays open (its owner closes it). */
+    @Override
+    public void close() {
+        drainPersister();
+        persister.shutdown();
+        try {
+            persister.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (trainer != null) {
+            trainer.close();
+        }
+        backbone.close();
+    }
+}
