@@ -1,0 +1,226 @@
+package dev.loupe.labelling;
+
+import dev.loupe.LoupeException;
+import dev.loupe.labelling.LabellingSession.LabelResult;
+import dev.loupe.labelling.LabellingSession.QueueItem;
+import dev.loupe.project.ImageRecord;
+import dev.loupe.project.JournalEntry;
+import dev.loupe.project.LabelClass;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.ranking.QueryStrategy;
+import dev.loupe.testing.CliRun;
+import dev.loupe.testing.TestImages;
+import dev.loupe.training.Snapshot;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** The learning loop on a real project: real images, Model Zero embeddings, the real trainer and store. */
+class LabellingSessionTest {
+
+    @TempDir
+    Path tmp;
+    private Path projectDir;
+    private ProjectStore store;
+    private LabellingSession session;
+    private final Map<String, Long> classIds = new HashMap<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 8);
+        projectDir = tmp.resolve("p.loupe");
+        assertThat(CliRun.run("import", projectDir.toString(), data.toString()).exitCode()).isZero();
+        store = ProjectStore.open(projectDir, false);
+        for (int c = 0; c < 3; c++) {
+            classIds.put("class" + c, store.addClass("class" + c, null, null).id());
+        }
+        session = LabellingSession.open(store, LabellingSession.Options.defaults());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (session != null) {
+            session.close();
+        }
+        store.close();
+    }
+
+    private long image(String rel) {
+        return store.findByRelPath(rel).orElseThrow().id();
+    }
+
+    private float[] probabilitiesOfAll() {
+        Snapshot s = session.latest();
+        float[] conf = s.confidenceCopy();
+        int[] pred = s.predictedCopy();
+        float[] out = new float[conf.length * 2];
+        for (int i = 0; i < conf.length; i++) {
+            out[2 * i] = conf[i];
+            out[2 * i + 1] = pred[i];
+        }
+        return out;
+    }
+
+    private void reopen() {
+        session.close();
+        session = LabellingSession.open(store, LabellingSession.Options.defaults());
+    }
+
+    @Test
+    void aLabelIsJournaledTrainedOnAndSavedAsAModelVersion() {
+        long img = image("class1/img0.png");
+        LabelResult r = session.label(img, classIds.get("class1")).join();
+
+        assertThat(r.event().imageId()).isEqualTo(img);
+        assertThat(store.currentLabels()).containsEntry(img, classIds.get("class1"));
+        assertThat(r.snapshot().labelCount()).isEqualTo(1);
+        assertThat(r.modelVersion().journalSeq()).isEqualTo(r.event().seq());
+        assertThat(store.dir().resolve(r.modelVersion().file())).exists();
+        assertThat(session.queue(QueryStrategy.MARGIN, 100)).extracting(QueueItem::imageId).doesNotContain(img)
+                .hasSize(23);
+        // with one labelled class everything is predicted as that class
+        assertThat(session.queue(QueryStrategy.MARGIN, 100)).extracting(QueueItem::predicted).containsOnly("class1");
+    }
+
+    @Test
+    void labelsTeachTheModel() {
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 3; i++) {
+                session.label(image("class" + c + "/img" + i + ".png"), classIds.get("class" + c)).join();
+            }
+        }
+        List<QueueItem> queue = session.queue(QueryStrategy.MARGIN, 100);
+        long right = queue.stream().filter(q -> q.path().getParent().getFileName().toString().equals(q.predicted())).count();
+        assertThat(queue).hasSize(15);
+        assertThat(right).as("unlabelled images predicted right after 9 labels").isGreaterThanOrEqualTo(12);
+    }
+
+    @Test
+    void undoRestoresEveryPredictionAndRedoTheStateAfter() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.label(image("class1/img0.png"), classIds.get("class1")).join();
+        float[] before = probabilitiesOfAll();
+        long img = image("class2/img0.png");
+        session.label(img, classIds.get("class2")).join();
+        float[] after = probabilitiesOfAll();
+        assertThat(after).isNotEqualTo(before);
+
+        LabelResult undone = session.undo().join();
+        assertThat(undone.event().undoOf()).isNotNull();
+        assertThat(store.labelOf(img)).isEmpty();
+        assertThat(probabilitiesOfAll()).containsExactly(before, within(1e-6f));
+
+        session.redo().join();
+        assertThat(store.labelOf(img)).contains(classIds.get("class2"));
+        assertThat(probabilitiesOfAll()).containsExactly(after, within(1e-6f));
+    }
+
+    @Test
+    void undoWorksAcrossProcessesBecauseItComesFromTheJournalAndSavedVersions() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        float[] before = probabilitiesOfAll();
+        session.label(image("class0/img1.png"), classIds.get("class1")).join();
+        reopen();
+
+        session.undo().join();
+
+        assertThat(probabilitiesOfAll()).containsExactly(before, within(1e-6f));
+        assertThat(store.labelOf(image("class0/img1.png"))).isEmpty();
+    }
+
+    @Test
+    void undoOfARelabelGivesTheOldClassBack() {
+        long img = image("class0/img0.png");
+        session.label(img, classIds.get("class0")).join();
+        session.label(img, classIds.get("class1")).join();
+        session.undo().join();
+        assertThat(store.labelOf(img)).contains(classIds.get("class0"));
+    }
+
+    @Test
+    void nothingToUndoIsAClearError() {
+        assertThatThrownBy(() -> session.undo()).isInstanceOf(LoupeException.class).hasMessageContaining("Nothing to undo");
+        assertThatThrownBy(() -> session.redo()).isInstanceOf(LoupeException.class).hasMessageContaining("Nothing to redo");
+    }
+
+    @Test
+    void addingAClassChangesNoPrediction() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.label(image("class1/img0.png"), classIds.get("class1")).join();
+        float[] before = probabilitiesOfAll();
+
+        LabelClass added = session.addClass("newcomer", null, null);
+
+        assertThat(probabilitiesOfAll()).containsExactly(before, within(0f));
+        assertThat(session.columns()).endsWith(added.id());
+        // and it can be used at once
+        session.label(image("class2/img0.png"), added.id()).join();
+        assertThat(session.queue(QueryStrategy.MARGIN, 100)).extracting(QueueItem::predicted).contains("newcomer");
+    }
+
+    @Test
+    void aModelBehindTheJournalIsCaughtUpOnOpen() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.close();
+        session = null;
+        // labels that reached the journal but not the model, as after a crash between the two
+        store.label(image("class1/img0.png"), classIds.get("class1"), null, null);
+        JournalEntry last = store.label(image("class2/img0.png"), classIds.get("class2"), null, null).orElseThrow();
+
+        session = LabellingSession.open(store, LabellingSession.Options.defaults());
+
+        assertThat(session.latest().labelCount()).isEqualTo(3);
+        assertThat(store.latestModelVersion().orElseThrow().journalSeq()).isEqualTo(last.seq());
+        assertThat(session.latest().activeClassCount()).isEqualTo(3);
+    }
+
+    @Test
+    void mergeAndDeleteMoveTheModelWithTheLabels() {
+        long a = image("class0/img0.png");
+        long b = image("class1/img0.png");
+        session.label(a, classIds.get("class0")).join();
+        session.label(b, classIds.get("class1")).join();
+
+        session.mergeClass(classIds.get("class1"), classIds.get("class0"));
+        assertThat(store.labelOf(b)).contains(classIds.get("class0"));
+        assertThat(session.latest().activeClassCount()).isEqualTo(1);
+
+        session.deleteClass(classIds.get("class0"));
+        assertThat(store.currentLabels()).isEmpty();
+        assertThat(session.latest().labelCount()).isZero();
+    }
+
+    @Test
+    void anImageWithoutEmbeddingCannotBeLabelledAndSaysWhy() {
+        ImageRecord rec = store.findByRelPath("class0/img3.png").orElseThrow();
+        assertThat(session.rowOf(rec.id())).isGreaterThanOrEqualTo(0);
+        assertThatThrownBy(() -> session.label(rec.id(), 999_999L)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("No such class");
+    }
+
+    @Test
+    void batchRetrainHoldsOutLabelsAndTheLoopContinuesFromIt() {
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 5; i++) {
+                store.label(image("class" + c + "/img" + i + ".png"), classIds.get("class" + c), null, null);
+            }
+        }
+        reopen();
+        var r = session.retrain(20, 0.2);
+        assertThat(r.heldOutCount()).isEqualTo(3);
+        assertThat(r.heldOutAccuracy()).isGreaterThanOrEqualTo(2 / 3.0);
+        assertThat(store.latestModelVersion().orElseThrow().note()).isEqualTo("batch retrain");
+        session.label(image("class0/img7.png"), classIds.get("class0")).join();
+        assertThat(session.latest().labelCount()).isEqualTo(16);
+    }
+}
