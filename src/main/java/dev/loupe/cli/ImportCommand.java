@@ -8,6 +8,9 @@ import dev.loupe.importing.Importer;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.importing.StoreImportSink;
 import dev.loupe.importing.ThumbnailCache;
+import dev.loupe.labelling.ProjectBackbone;
+import dev.loupe.model.Backbone;
+import dev.loupe.model.Embedder;
 import dev.loupe.project.ProjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +54,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON summary on stdout.")
     boolean json;
 
+    @Option(names = "--no-embed", description = "Do not compute embeddings now (they are computed when the project is next opened for labelling).")
+    boolean noEmbed;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isDirectory(folder)) {
@@ -68,14 +74,35 @@ final class ImportCommand implements Callable<Integer> {
                     .withListener((done, total, current) -> progress.update(done, total));
             ImportReport report = importer.run(options, new StoreImportSink(store));
             progress.finish();
+            Embedder.Result embedded = noEmbed ? null : embed(store);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                Json.print(out, toJson(report));
+                Map<String, Object> m = toJson(report);
+                if (embedded != null) {
+                    m.put("embedded", embedded.embedded());
+                    m.put("embed_seconds", Math.round(embedded.seconds() * 1000) / 1000.0);
+                }
+                Json.print(out, m);
             } else {
                 printText(out, report);
+                if (embedded != null && embedded.embedded() + embedded.failed() > 0) {
+                    out.printf("Embedded %d images in %.1f s (%d could not be read).%n", embedded.embedded(), embedded.seconds(), embedded.failed());
+                    out.flush();
+                }
             }
         }
         return 0;
+    }
+
+    /** Embeds what the import added with the project's backbone, so labelling can start at once. */
+    private Embedder.Result embed(ProjectStore store) {
+        try (Backbone backbone = ProjectBackbone.load(store)) {
+            Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
+            Embedder.Result r = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), 32)
+                    .run(progress::update, () -> false);
+            progress.finish();
+            return r;
+        }
     }
 
     static Map<String, Object> toJson(ImportReport r) {

@@ -34,6 +34,7 @@ class ImportCommandTest {
         assertThat(r.get("duplicates").asInt()).isEqualTo(1);
         assertThat(r.get("skipped")).hasSize(2);
         assertThat(r.get("labelled").asInt()).isEqualTo(6);
+        assertThat(r.get("embedded").asInt()).as("embeddings computed at import").isEqualTo(7);
         assertThat(r.get("skipped").findValuesAsText("reason"))
                 .anySatisfy(reason -> assertThat(reason).contains("not an image file"))
                 .anySatisfy(reason -> assertThat(reason).contains("not an image"));

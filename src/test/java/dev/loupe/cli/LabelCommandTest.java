@@ -140,5 +140,9 @@ class LabelCommandTest {
         assertThat(r.json().get("held_out").asInt()).isEqualTo(3);
         assertThat(r.json().get("trained_on").asInt()).isEqualTo(12);
         assertThat(r.json().get("held_out_accuracy").isNumber()).isTrue();
+
+        JsonNode versions = CliRun.run("versions", project, "--json").json();
+        assertThat(versions.get(versions.size() - 1).get("note").asText()).isEqualTo("batch retrain");
+        assertThat(versions.get(versions.size() - 1).get("labels").asInt()).isEqualTo(15);
     }
 }
