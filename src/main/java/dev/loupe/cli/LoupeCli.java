@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 /** The headless command line: one subcommand per verb, each a thin layer over the core. */
 @Command(name = "loupe", mixinStandardHelpOptions = true, versionProvider = LoupeCli.Version.class,
         description = "Label images with a model in the loop.",
-        subcommands = {CommandLine.HelpCommand.class, StatusCommand.class, ImportCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, StatusCommand.class, ImportCommand.class, ExportCommand.class, PredictCommand.class, NewCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);
