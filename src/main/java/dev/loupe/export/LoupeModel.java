@@ -438,7 +438,7 @@ public final class LoupeModel implements AutoCloseable {
         }
         INDArray x = Nd4j.createFromArray(embeddings);
         int c = state.classCount();
-        float[] flat = head.predict(x).toFloatVector();
+        float[] flat = Nd4j.toFlattened('c', head.predict(x)).toFloatVector();
         List<ClassColumn> columns = info.columns();
         List<Prediction> out = new ArrayList<>(embeddings.length);
         for (int i = 0; i < embeddings.length; i++) {
