@@ -69,7 +69,6 @@ public final class ExportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (ProjectStore store = ProjectStore.open(project, false)) {
             if (model != null) {
-                ProjectExport.modelVersion(store, version); // "no model yet" before the backbone is loaded
                 ProjectExport.ModelExport m = ProjectExport.exportModel(store, version, model);
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("file", m.file().toAbsolutePath().toString());

@@ -68,7 +68,8 @@ public final class PredictCommand implements Callable<Integer> {
             Json.print(out, rows);
         } else {
             for (FolderPredictor.Item item : result.predictions()) {
-                out.printf(Locale.ROOT, "%s\t%s\t%.4f%n", item.path(), item.prediction().label(), item.prediction().confidence());
+                out.printf(Locale.ROOT, "%s\t%s\t%.4f%n", item.path(),
+                        item.prediction().label() == null ? "-" : item.prediction().label(), item.prediction().confidence());
             }
             out.flush();
         }
