@@ -11,9 +11,10 @@ import java.io.PrintWriter;
 /** The headless command line: one subcommand per verb, each a thin layer over the core. */
 @Command(name = "loupe", mixinStandardHelpOptions = true, versionProvider = LoupeCli.Version.class,
         description = "Label images with a model in the loop.",
-        subcommands = {CommandLine.HelpCommand.class, ImportCommand.class, StatusCommand.class, ClassesCommand.class,
-                QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class, UndoCommand.Redo.class, TrainCommand.class,
-                VersionsCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, NewCommand.class, ImportCommand.class, StatusCommand.class,
+                ClassesCommand.class, QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class,
+                UndoCommand.Redo.class, TrainCommand.class, VersionsCommand.class, ExportCommand.class,
+                PredictCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);

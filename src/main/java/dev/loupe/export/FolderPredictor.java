@@ -1,0 +1,149 @@
+package dev.loupe.export;
+
+import dev.loupe.LoupeException;
+import dev.loupe.importing.DecodedImage;
+import dev.loupe.importing.FolderScanner;
+import dev.loupe.importing.ImageDecodeException;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.importing.ScanResult;
+import dev.loupe.importing.SkippedFile;
+import dev.loupe.model.Preprocessing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Runs a {@link LoupeModel} over every image in a folder tree: decodes in parallel (one batch ahead), predicts
+ * batch by batch on the calling thread, and accounts for every file it could not read instead of failing.
+ */
+public final class FolderPredictor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FolderPredictor.class);
+
+    /** Progress: {@code done} of {@code total} image files settled. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (done, total) -> { };
+
+        void progress(int done, int total);
+    }
+
+    /** One predicted image. */
+    public record Item(Path path, Prediction prediction) {
+    }
+
+    /**
+     * The outcome, both lists sorted by path.
+     *
+     * @param unreadable files found but not predicted (not images, corrupt, unreadable), with the reason
+     */
+    public record Result(List<Item> predictions, List<SkippedFile> unreadable) {
+        public Result {
+            predictions = List.copyOf(predictions);
+            unreadable = List.copyOf(unreadable);
+        }
+    }
+
+    private final LoupeModel model;
+    private final ImageDecoder decoder;
+    private final int threads;
+    private final int batchSize;
+
+    public FolderPredictor(LoupeModel model, ImageDecoder decoder, int threads, int batchSize) {
+        this.model = model;
+        this.decoder = decoder;
+        this.threads = Math.max(1, threads);
+        this.batchSize = Math.max(1, batchSize);
+    }
+
+    public Result run(Path folder, Listener listener) {
+        ScanResult scan;
+        try {
+            scan = new FolderScanner().scan(folder);
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            throw new LoupeException("Cannot predict " + folder + ": it is not a folder.", e);
+        } catch (IOException e) {
+            throw new LoupeException("Cannot read the folder " + folder + ": " + e.getMessage(), e);
+        }
+        List<Path> files = new ArrayList<>(scan.candidates());
+        files.sort(Comparator.comparing(Path::toString));
+        List<SkippedFile> unreadable = new ArrayList<>(scan.skipped());
+        List<Item> items = new ArrayList<>(files.size());
+        Preprocessing p = model.backbone().preprocessing();
+        // Twice the input size, as for embedding in a project, so both see the same pixels.
+        int side = 2 * Math.max(p.width(), p.height());
+        int total = files.size();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "loupe-predict-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<List<Path>> batches = new ArrayList<>();
+            for (int i = 0; i < total; i += batchSize) {
+                batches.add(files.subList(i, Math.min(total, i + batchSize)));
+            }
+            int done = 0;
+            CompletableFuture<List<Decoded>> next = batches.isEmpty() ? null : decodeAsync(batches.get(0), side, pool);
+            for (int b = 0; b < batches.size(); b++) {
+                List<Decoded> current = next.join();
+                next = b + 1 < batches.size() ? decodeAsync(batches.get(b + 1), side, pool) : null;
+                List<BufferedImage> images = new ArrayList<>();
+                List<Path> paths = new ArrayList<>();
+                for (Decoded d : current) {
+                    if (d.image() != null) {
+                        images.add(d.image());
+                        paths.add(d.path());
+                    } else {
+                        unreadable.add(new SkippedFile(d.path(), d.reason()));
+                    }
+                }
+                List<Prediction> predictions = model.predict(images);
+                for (int k = 0; k < paths.size(); k++) {
+                    items.add(new Item(paths.get(k), predictions.get(k)));
+                }
+                done += current.size();
+                listener.progress(done, total);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        unreadable.sort(Comparator.comparing(s -> s.path().toString()));
+        return new Result(items, unreadable);
+    }
+
+    private record Decoded(Path path, BufferedImage image, String reason) {
+    }
+
+    private CompletableFuture<List<Decoded>> decodeAsync(List<Path> paths, int side, ExecutorService pool) {
+        List<CompletableFuture<Decoded>> parts = new ArrayList<>(paths.size());
+        for (Path p : paths) {
+            parts.add(CompletableFuture.supplyAsync(() -> decode(p, side), pool));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    private Decoded decode(Path file, int side) {
+        try {
+            DecodedImage d = decoder.decode(file, side);
+            return new Decoded(file, d.image(), null);
+        } catch (ImageDecodeException e) {
+            return new Decoded(file, null, e.reason());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not decode {}", file, e);
+            return new Decoded(file, null, "could not decode: " + e);
+        }
+    }
+}

@@ -1,0 +1,490 @@
+package dev.loupe.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.LoupeException;
+import dev.loupe.model.BackboneException;
+import dev.loupe.model.BackboneFiles;
+import dev.loupe.model.BackboneMetadata;
+import dev.loupe.model.Dl4jBackbone;
+import dev.loupe.model.Preprocessing;
+import dev.loupe.training.Head;
+import dev.loupe.training.HeadState;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A self-contained exported model: backbone, head and class columns in one zip that predicts without any
+ * project. Layout (see docs/adr/0008-model-file.md):
+ * <ul>
+ *   <li>{@value #MANIFEST}: format version, creation time, Loupe version, class columns with their active flag,
+ *       backbone id/name/dim/preprocessing, head shape, provenance (project, model version, label count);</li>
+ *   <li>{@value #BACKBONE_ENTRY}: the backbone as a Loupe backbone zip ({@link BackboneFiles}), byte for byte;</li>
+ *   <li>{@value #HEAD_ENTRY}: the exact {@link HeadState}.</li>
+ * </ul>
+ *
+ * <p>Inactive columns (deleted or never-labelled classes) are masked when the model is loaded, so they get
+ * probability exactly 0 and are never the label, whatever their weights. {@link #predict} is synchronized.
+ */
+public final class LoupeModel implements AutoCloseable {
+
+    public static final String MANIFEST = "loupe-model.json";
+    public static final String BACKBONE_ENTRY = "backbone.zip";
+    public static final String HEAD_ENTRY = "head.bin";
+    public static final int FORMAT_VERSION = 1;
+    static final String FORMAT_NAME = "loupe-model";
+
+    /** Provenance keys written by Loupe's own export. */
+    public static final String PROJECT = "project";
+    public static final String MODEL_VERSION = "model_version";
+    public static final String LABEL_COUNT = "label_count";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
+
+    private final Path file;
+    private final Info info;
+    private final Dl4jBackbone backbone;
+    private final Head head;
+    private final HeadState state;
+    private boolean closed;
+
+    /**
+     * What the manifest says about the model.
+     *
+     * @param formatVersion  file format version
+     * @param created        when the file was written
+     * @param loupeVersion   the Loupe that wrote it
+     * @param columns        output columns in order, with the active flag as loaded (a column is active only
+     *                       if both the manifest and the head say so)
+     * @param backboneId     id of the nested backbone ({@code name@sha256-prefix} of its bytes)
+     * @param sourceBackboneId id of the backbone the head was trained with, when it differs (a zoo or Keras
+     *                       backbone re-saved as a zip); else equal to {@code backboneId}
+     * @param backboneName   short backbone name
+     * @param embeddingDim   embedding length
+     * @param preprocessing  how images become backbone input
+     * @param provenance     where the model came from ({@link #PROJECT}, {@link #MODEL_VERSION},
+     *                       {@link #LABEL_COUNT}, ...)
+     */
+    public record Info(int formatVersion, Instant created, String loupeVersion, List<ClassColumn> columns,
+                       String backboneId, String sourceBackboneId, String backboneName, int embeddingDim,
+                       Preprocessing preprocessing, Map<String, Object> provenance) {
+        public Info {
+            columns = List.copyOf(columns);
+            provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+        }
+    }
+
+    private LoupeModel(Path file, Info info, Dl4jBackbone backbone, Head head, HeadState state) {
+        this.file = file;
+        this.info = info;
+        this.backbone = backbone;
+        this.head = head;
+        this.state = state;
+    }
+
+    // ---- writing -----------------------------------------------------------------------------------------
+
+    /**
+     * Writes a model file whose backbone is the Loupe backbone zip {@code backboneZip}, copied byte for byte
+     * (so the nested backbone keeps its id). The file appears under {@code out} complete or not at all.
+     *
+     * @param columns    one per head output column, in order
+     * @param provenance free-form facts about the origin; values must be JSON-friendly (strings, numbers, ...)
+     */
+    public static void write(Path out, Path backboneZip, HeadState head, List<ClassColumn> columns,
+                             Map<String, Object> provenance) {
+        write(out, backboneZip, null, head, columns, provenance);
+    }
+
+    /**
+     * Writes a model file for an in-memory backbone (e.g. a zoo or Keras one): its network and metadata are
+     * saved with {@link BackboneFiles#write}; the nested backbone then has an id of its own and the original
+     * is kept as {@link Info#sourceBackboneId()}.
+     */
+    public static void write(Path out, Dl4jBackbone backbone, HeadState head, List<ClassColumn> columns,
+                             Map<String, Object> provenance) {
+        Path dir = out.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + out.getFileName() + ".backbone-" + ProcessHandle.current().pid() + "-"
+                + System.nanoTime() + ".zip");
+        try {
+            Files.createDirectories(dir);
+            BackboneFiles.write(tmp, backbone.network(), backbone.metadata());
+            write(out, tmp, backbone.id(), head, columns, provenance);
+        } catch (IOException e) {
+            throw new LoupeException("Cannot write the model file " + out + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static void write(Path out, Path backboneZip, String sourceBackboneId, HeadState head,
+                              List<ClassColumn> columns, Map<String, Object> provenance) {
+        Objects.requireNonNull(head, "head");
+        BackboneMetadata metadata;
+        String backboneId;
+        try {
+            metadata = BackboneFiles.readMetadata(backboneZip);
+            backboneId = metadata.name() + "@" + BackboneFiles.sha256(backboneZip).substring(0, 12);
+        } catch (BackboneException e) {
+            throw new LoupeException("Cannot export the model: its backbone cannot be read: " + e.getMessage(), e);
+        }
+        if (head.config().inputDim() != metadata.dim()) {
+            throw new LoupeException("Cannot export the model: the head expects " + head.config().inputDim()
+                    + "-value embeddings but the backbone " + backboneId + " gives " + metadata.dim());
+        }
+        if (columns.size() != head.classCount()) {
+            throw new IllegalArgumentException(columns.size() + " class columns for a head of " + head.classCount());
+        }
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("format", FORMAT_NAME);
+        manifest.put("format_version", FORMAT_VERSION);
+        manifest.put("created", Instant.now().toString());
+        manifest.put("loupe_version", loupeVersion());
+        ArrayNode classes = manifest.putArray("classes");
+        for (int k = 0; k < columns.size(); k++) {
+            ClassColumn c = columns.get(k);
+            classes.addObject().put("name", c.name()).put("active", c.active() && head.isActive(k))
+                    .put("deleted", c.deleted());
+        }
+        ObjectNode b = manifest.putObject("backbone");
+        b.put("entry", BACKBONE_ENTRY);
+        b.put("id", backboneId);
+        if (sourceBackboneId != null && !sourceBackboneId.equals(backboneId)) {
+            b.put("source_id", sourceBackboneId);
+        }
+        b.put("name", metadata.name());
+        b.put("embedding_dim", metadata.dim());
+        b.set("preprocessing", JSON.valueToTree(metadata.preprocessing()));
+        ObjectNode h = manifest.putObject("head");
+        h.put("entry", HEAD_ENTRY);
+        h.put("input_dim", head.config().inputDim());
+        h.put("hidden_units", head.config().hiddenUnits());
+        h.put("classes", head.classCount());
+        manifest.set("provenance", JSON.valueToTree(provenance == null ? Map.of() : provenance));
+
+        Path dir = out.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            try (OutputStream raw = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 16))) {
+                zip.putNextEntry(new ZipEntry(MANIFEST));
+                zip.write(JSON.writeValueAsBytes(manifest));
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(BACKBONE_ENTRY));
+                Files.copy(backboneZip, zip);
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(HEAD_ENTRY));
+                head.writeTo(zip);
+                zip.closeEntry();
+                zip.finish();
+                zip.flush();
+                if (raw instanceof FileOutputStream fos) {
+                    fos.getFD().sync();
+                }
+            }
+            try {
+                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new LoupeException("Cannot write the model file " + out + ": " + e, e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    // ---- reading -----------------------------------------------------------------------------------------
+
+    /** Loads a model file; anything wrong with it is a {@link LoupeException} that names the file and the problem. */
+    public static LoupeModel load(Path file) {
+        String name = file.toString();
+        if (!Files.exists(file)) {
+            throw new LoupeException("Model file not found: " + file.toAbsolutePath());
+        }
+        if (Files.isDirectory(file)) {
+            throw new LoupeException("not a Loupe model file: " + name + " is a folder");
+        }
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            if (startsWithZipMagic(file)) {
+                throw new LoupeException("The model file " + name + " is damaged or truncated: it starts like a zip"
+                        + " archive but cannot be read (" + e.getMessage() + "). Export the model again.", e);
+            }
+            throw new LoupeException("not a Loupe model file: " + name + " is not a zip archive", e);
+        } catch (IOException e) {
+            throw new LoupeException("Cannot read the model file " + name + ": " + e.getMessage(), e);
+        }
+        try (zip) {
+            ZipEntry manifestEntry = zip.getEntry(MANIFEST);
+            if (manifestEntry == null) {
+                String hint = zip.getEntry(BackboneFiles.METADATA_ENTRY) != null
+                        ? " (it is a backbone, i.e. a base model for a project, not an exported model)" : "";
+                throw new LoupeException("not a Loupe model file: " + name + " has no " + MANIFEST + hint);
+            }
+            JsonNode manifest;
+            try (InputStream in = zip.getInputStream(manifestEntry)) {
+                manifest = JSON.readTree(in);
+            }
+            if (manifest == null || !FORMAT_NAME.equals(manifest.path("format").asText())) {
+                throw new LoupeException("not a Loupe model file: " + name + ": " + MANIFEST + " is not a Loupe model manifest");
+            }
+            int version = manifest.path("format_version").asInt(-1);
+            if (version > FORMAT_VERSION) {
+                throw new LoupeException(name + " was written by a newer Loupe (model format " + version
+                        + "; this Loupe reads up to " + FORMAT_VERSION + "). Upgrade Loupe to use it.");
+            }
+            if (version < 1) {
+                throw new LoupeException("The model file " + name + " is damaged: " + MANIFEST + " has no valid format_version");
+            }
+            List<ClassColumn> declared = columns(manifest.path("classes"), name);
+            ZipEntry headEntry = requireEntry(zip, HEAD_ENTRY, name);
+            ZipEntry backboneEntry = requireEntry(zip, BACKBONE_ENTRY, name);
+            HeadState headState;
+            try (InputStream in = zip.getInputStream(headEntry)) {
+                headState = HeadState.readFrom(in);
+            }
+            if (declared.size() != headState.classCount()) {
+                throw new LoupeException("The model file " + name + " is inconsistent: " + declared.size()
+                        + " classes are listed but the head has " + headState.classCount() + " output columns");
+            }
+            Dl4jBackbone backbone = loadBackbone(zip, backboneEntry, file);
+            try {
+                if (backbone.dim() != headState.config().inputDim()) {
+                    throw new LoupeException("The model file " + name + " is inconsistent: the backbone gives "
+                            + backbone.dim() + "-value embeddings but the head expects " + headState.config().inputDim());
+                }
+                // Inactive columns are masked here, whatever the head says, so they can never win.
+                Head head = Head.fromState(headState);
+                List<ClassColumn> columns = new ArrayList<>(declared.size());
+                for (int k = 0; k < declared.size(); k++) {
+                    ClassColumn c = declared.get(k);
+                    if (!c.active() && head.isActive(k)) {
+                        head.deactivateClass(k);
+                    }
+                    columns.add(new ClassColumn(c.name(), c.active() && head.isActive(k), c.deleted()));
+                }
+                JsonNode b = manifest.path("backbone");
+                Info info = new Info(version, parseInstant(manifest.path("created").asText(null)),
+                        manifest.path("loupe_version").asText(""), columns, backbone.id(),
+                        b.path("source_id").asText(backbone.id()), backbone.name(), backbone.dim(),
+                        backbone.preprocessing(), provenance(manifest.path("provenance")));
+                return new LoupeModel(file, info, backbone, head, head.state());
+            } catch (RuntimeException e) {
+                backbone.close();
+                throw e;
+            }
+        } catch (LoupeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new LoupeException("The model file " + name + " is damaged (" + e.getMessage()
+                    + "). Export the model again.", e);
+        }
+    }
+
+    private static List<ClassColumn> columns(JsonNode classes, String name) {
+        if (!classes.isArray() || classes.isEmpty()) {
+            throw new LoupeException("The model file " + name + " is damaged: " + MANIFEST + " lists no classes");
+        }
+        List<ClassColumn> out = new ArrayList<>();
+        for (JsonNode c : classes) {
+            boolean deleted = c.path("deleted").asBoolean(false);
+            out.add(new ClassColumn(c.path("name").asText(""), !deleted && c.path("active").asBoolean(false), deleted));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> provenance(JsonNode node) {
+        if (!node.isObject()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = JSON.convertValue(node, LinkedHashMap.class);
+        return map;
+    }
+
+    private static Instant parseInstant(String text) {
+        try {
+            return text == null ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static ZipEntry requireEntry(ZipFile zip, String entry, String name) {
+        ZipEntry e = zip.getEntry(entry);
+        if (e == null) {
+            throw new LoupeException("The model file " + name + " is incomplete: it has no " + entry + ". Export the model again.");
+        }
+        return e;
+    }
+
+    private static Dl4jBackbone loadBackbone(ZipFile zip, ZipEntry entry, Path file) throws IOException {
+        // BackboneFiles reads from a path, so the nested zip goes through a temporary file.
+        Path tmp = Files.createTempFile("loupe-model-backbone", ".zip");
+        try {
+            try (InputStream in = zip.getInputStream(entry)) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return Dl4jBackbone.load(tmp);
+        } catch (BackboneException e) {
+            throw new LoupeException("The model file " + file + " has an unusable backbone: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static boolean startsWithZipMagic(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(4), ZIP_MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- use ---------------------------------------------------------------------------------------------
+
+    public Path file() {
+        return file;
+    }
+
+    public Info info() {
+        return info;
+    }
+
+    /** The nested backbone; owned by this model and closed with it. */
+    public Dl4jBackbone backbone() {
+        return backbone;
+    }
+
+    /** Class names in output-column order, inactive ones included. */
+    public List<String> classNames() {
+        return info.columns().stream().map(ClassColumn::name).toList();
+    }
+
+    public List<ClassColumn> columns() {
+        return info.columns();
+    }
+
+    /** The head state with inactive columns masked: what {@link #predict} uses. */
+    public HeadState headState() {
+        return state;
+    }
+
+    /** Copies the nested backbone zip, byte for byte, to {@code target} (written to a temp name, then moved). */
+    public void copyBackboneTo(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + "." + System.nanoTime() + ".tmp");
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Files.createDirectories(dir);
+            try (InputStream in = zip.getInputStream(requireEntry(zip, BACKBONE_ENTRY, file.toString()))) {
+                Files.copy(in, tmp);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new LoupeException("Cannot copy the backbone of " + file + " to " + target + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** Embeds the images with the backbone and classifies them; one prediction per image, in order. */
+    public synchronized List<Prediction> predict(List<BufferedImage> images) {
+        ensureOpen();
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        return predictEmbeddings(backbone.embed(images));
+    }
+
+    /** Classifies embeddings made by {@link #backbone()}. */
+    public synchronized List<Prediction> predictEmbeddings(float[][] embeddings) {
+        ensureOpen();
+        if (embeddings.length == 0) {
+            return List.of();
+        }
+        INDArray x = Nd4j.createFromArray(embeddings);
+        int c = state.classCount();
+        float[] flat = Nd4j.toFlattened('c', head.predict(x)).toFloatVector();
+        List<ClassColumn> columns = info.columns();
+        List<Prediction> out = new ArrayList<>(embeddings.length);
+        for (int i = 0; i < embeddings.length; i++) {
+            float[] p = Arrays.copyOfRange(flat, i * c, (i + 1) * c);
+            int best = -1;
+            for (int k = 0; k < c; k++) {
+                if (!columns.get(k).active()) {
+                    p[k] = 0f;
+                } else if (best < 0 || p[k] > p[best]) {
+                    best = k;
+                }
+            }
+            out.add(best < 0 ? new Prediction(null, 0f, p) : new Prediction(columns.get(best).name(), p[best], p));
+        }
+        return out;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + file + " is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            backbone.close();
+        }
+    }
+
+    static String loupeVersion() {
+        String v = LoupeModel.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a leftover temp file is harmless
+        }
+    }
+
+    @Override
+    public String toString() {
+        return file + " (" + classNames() + " on " + info.backboneId() + ")";
+    }
+}
