@@ -209,6 +209,31 @@ class LabellingSessionTest {
     }
 
     @Test
+    void anExportedModelPredictsWhatTheProjectPredicts() throws Exception {
+        for (int c = 0; c < 3; c++) {
+            session.label(image("class" + c + "/img0.png"), classIds.get("class" + c)).join();
+            session.label(image("class" + c + "/img1.png"), classIds.get("class" + c)).join();
+        }
+        session.drainPersister();
+        Path file = tmp.resolve("model.zip");
+        dev.loupe.export.ProjectExport.exportModel(store, null, file);
+
+        Snapshot s = session.latest();
+        dev.loupe.export.FolderPredictor.Result predicted;
+        try (dev.loupe.export.LoupeModel model = dev.loupe.export.LoupeModel.load(file)) {
+            predicted = new dev.loupe.export.FolderPredictor(model, new dev.loupe.importing.ImageDecoder(), 2, 8)
+                    .run(tmp.resolve("data"), (done, total) -> { });
+        }
+        assertThat(predicted.predictions()).hasSize(24);
+        for (var item : predicted.predictions()) {
+            int row = session.rowOf(store.findByPath(item.path()).orElseThrow().id());
+            String projectLabel = store.classById(session.columns().get(s.predictedClass(row))).orElseThrow().name();
+            assertThat(item.prediction().label()).as(item.path().toString()).isEqualTo(projectLabel);
+            assertThat(item.prediction().confidence()).isCloseTo(s.confidence(row), within(1e-4f));
+        }
+    }
+
+    @Test
     void batchRetrainHoldsOutLabelsAndTheLoopContinuesFromIt() {
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < 5; i++) {
