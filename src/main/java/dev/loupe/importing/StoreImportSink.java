@@ -7,6 +7,7 @@ import dev.loupe.project.ProjectStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The project store as the destination of an import: images in batches, folder labels as journal events. */
 public final class StoreImportSink implements ImportSink {
@@ -39,11 +40,15 @@ public final class StoreImportSink implements ImportSink {
             rows.add(new NewImage(i.path(), i.root(), i.sha256(), i.sizeBytes(), i.mtimeMs(), i.width(), i.height()));
         }
         List<Long> ids = store.addImages(rows);
+        List<Map.Entry<Long, Long>> labels = new ArrayList<>();
         for (int k = 0; k < images.size(); k++) {
             String label = images.get(k).labelFromFolder();
             if (label != null) {
-                store.label(ids.get(k), classNamed(label).id(), null, null);
+                labels.add(Map.entry(ids.get(k), classNamed(label).id()));
             }
+        }
+        if (!labels.isEmpty()) {
+            store.labelAll(labels); // one durable transaction per batch, not one per image
         }
     }
 

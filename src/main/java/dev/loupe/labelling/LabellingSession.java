@@ -101,6 +101,9 @@ public final class LabellingSession implements AutoCloseable {
     private Trainer trainer;
     private ColdStart coldStart;
     private int nextVersionFile;
+    /** The last saved version and the trainer snapshot it came from (persister thread). */
+    private ModelVersion lastSaved;
+    private Snapshot lastSavedSnapshot;
 
     private LabellingSession(ProjectStore store, Backbone backbone, EmbeddingSet set, Options options) {
         this.store = store;
@@ -276,7 +279,19 @@ public final class LabellingSession implements AutoCloseable {
 
     private CompletableFuture<LabelResult> learn(LabelUpdate update, JournalEntry event) {
         return trainer.submit(update).thenApplyAsync(
-                snap -> new LabelResult(event, snap, persist(snap, event.seq(), null)), persister);
+                snap -> new LabelResult(event, snap, persistStep(snap, event.seq())), persister);
+    }
+
+    /**
+     * Saves a label step once. When several labels were coalesced into one step, the trainer completes
+     * the newest first, so the step is filed under the newest event; undo of any of them then restores
+     * the version saved before the step.
+     */
+    private ModelVersion persistStep(Snapshot snap, long journalSeq) {
+        if (lastSavedSnapshot == snap) {
+            return lastSaved;
+        }
+        return persist(snap, journalSeq, null);
     }
 
     /** Whether there is a label event to undo. */
@@ -290,7 +305,9 @@ public final class LabellingSession implements AutoCloseable {
 
     /**
      * Takes back the last label event: the image gets its previous label back and the head goes
-     * back to the exact state it had before that label, so every prediction is as it was.
+     * back to the exact state it had before that label, so every prediction is as it was. (When that
+     * label was learned in one step together with others, the head goes back to before that step and
+     * the others are learned again.)
      */
     public CompletableFuture<LabelResult> undo() {
         drainPersister();
@@ -301,11 +318,11 @@ public final class LabellingSession implements AutoCloseable {
             previous = null;
         }
         LabelUpdate change = labelUpdate(x.imageId(), previous);
+        Map<Long, Long> before = store.currentLabels();
         JournalEntry u = store.appendCompensating(x.seq(), x.imageId(), previous)
                 .orElseThrow(() -> new LoupeException("The last label can no longer be undone: the image's label was "
                         + "changed by a class merge or delete since."));
-        HeadState target = stateBefore(x.seq());
-        return restoreOrLearn(target, change, u);
+        return restoreOrLearn(savedBefore(x.seq()), before, change, u);
     }
 
     /** Re-applies the last undone label event, with the model it had then. */
@@ -319,10 +336,10 @@ public final class LabellingSession implements AutoCloseable {
             throw new LoupeException("Cannot redo: the class of that label was deleted or merged since.");
         }
         LabelUpdate change = labelUpdate(x.imageId(), cls);
+        Map<Long, Long> before = store.currentLabels();
         JournalEntry r = store.appendCompensating(next.undo().seq(), x.imageId(), cls)
                 .orElseThrow(() -> new LoupeException("Nothing to redo: the image already has that label."));
-        HeadState target = stateAfter(x.seq());
-        return restoreOrLearn(target, change, r);
+        return restoreOrLearn(savedAfter(x.seq()), before, change, r);
     }
 
     private LabelUpdate labelUpdate(long imageId, Long classId) {
@@ -330,13 +347,28 @@ public final class LabellingSession implements AutoCloseable {
         return classId == null ? LabelUpdate.unlabel(row) : LabelUpdate.label(row, column(classId));
     }
 
-    private CompletableFuture<LabelResult> restoreOrLearn(HeadState target, LabelUpdate change, JournalEntry event) {
+    /** A saved head and the journal position it has learned up to. */
+    private record Saved(HeadState state, long journalSeq) {
+    }
+
+    /**
+     * Puts the head back into {@code target} with the labels it had then, and learns whatever differs
+     * between those labels and the journal now. When {@code target} is the state right before (or
+     * after) the event, nothing differs and every prediction is exactly as it was.
+     */
+    private CompletableFuture<LabelResult> restoreOrLearn(Saved target, Map<Long, Long> labelsBefore,
+                                                          LabelUpdate change, JournalEntry event) {
         if (target == null) {
             LOG.info("No saved model for that point of the history: learning the change instead");
             return learn(change, event);
         }
-        return trainer.restore(widened(target), List.of(change)).thenApplyAsync(
-                snap -> new LabelResult(event, snap, persist(snap, event.seq(), "undo/redo")), persister);
+        Map<Long, Long> labelsThen = LabelReplay.replay(
+                store.journal().stream().filter(e -> e.seq() <= target.journalSeq()).toList());
+        CompletableFuture<Snapshot> done = trainer.restore(widened(target.state()), diff(labelsBefore, labelsThen));
+        for (LabelUpdate u : diff(labelsThen, store.currentLabels())) {
+            done = trainer.submit(u);
+        }
+        return done.thenApplyAsync(snap -> new LabelResult(event, snap, persist(snap, event.seq(), "undo/redo")), persister);
     }
 
     private HeadState widened(HeadState s) {
@@ -348,32 +380,31 @@ public final class LabellingSession implements AutoCloseable {
         return h.state();
     }
 
-    /** The head as it was just before journal event {@code seq}, or null when none was saved. */
-    private HeadState stateBefore(long seq) {
+    /** The head as saved last before journal event {@code seq}; the untrained head when none was. */
+    private Saved savedBefore(long seq) {
         List<ModelVersion> versions = store.modelVersions();
         for (int i = versions.size() - 1; i >= 0; i--) {
             if (versions.get(i).journalSeq() < seq) {
-                return stateOf(versions.get(i));
+                return saved(versions.get(i));
             }
         }
-        // Before any saved version: the untrained head this project starts from.
-        return Head.create(HeadConfig.linear(backbone.dim(), seed), columns.size()).state();
+        return new Saved(Head.create(HeadConfig.linear(backbone.dim(), seed), columns.size()).state(), 0);
     }
 
-    /** The head as saved right after journal event {@code seq} was learned, or null. */
-    private HeadState stateAfter(long seq) {
+    /** The head as saved first after journal event {@code seq} was learned, or null. */
+    private Saved savedAfter(long seq) {
         for (ModelVersion v : store.modelVersions()) {
             if (v.journalSeq() >= seq) {
-                return stateOf(v);
+                return saved(v);
             }
         }
         return null;
     }
 
-    private HeadState stateOf(ModelVersion v) {
+    private Saved saved(ModelVersion v) {
         try {
             ModelVersionFile f = ModelVersionFile.read(store.dir().resolve(v.file()));
-            return fits(f) ? f.state() : null;
+            return fits(f) ? new Saved(f.state(), f.journalSeq()) : null;
         } catch (LoupeException e) {
             LOG.warn("Model version {} unreadable: {}", v.id(), e.getMessage());
             return null;
@@ -536,7 +567,10 @@ public final class LabellingSession implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not save model version " + rel, e);
         }
-        return store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
+        ModelVersion v = store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
+        lastSaved = v;
+        lastSavedSnapshot = snap;
+        return v;
     }
 
     /** Waits until every model version queued so far is saved. */

@@ -670,6 +670,43 @@ public final class ProjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Labels many images in ONE durable transaction (LABEL or RELABEL events in the given order);
+     * for imports that take labels from folder names. Images that already have the class are skipped.
+     *
+     * @return the events written
+     */
+    public List<JournalEntry> labelAll(List<Map.Entry<Long, Long>> imageToClass) {
+        synchronized (mutex) {
+            ensureOpen();
+            List<JournalEntry> written = write(c -> {
+                Map<Long, Long> now = new java.util.HashMap<>();
+                List<JournalEntry> out = new ArrayList<>();
+                Set<Long> checkedClasses = new HashSet<>();
+                for (Map.Entry<Long, Long> e : imageToClass) {
+                    long imageId = e.getKey();
+                    long classId = e.getValue();
+                    Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
+                    if (java.util.Objects.equals(previous, classId)) {
+                        continue;
+                    }
+                    if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
+                        throw invalid("There is no image " + imageId + ".");
+                    }
+                    if (checkedClasses.add(classId)) {
+                        liveClass(c, classId);
+                    }
+                    EventKind kind = previous == null ? EventKind.LABEL : EventKind.RELABEL;
+                    out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null));
+                    now.put(imageId, classId);
+                }
+                return out;
+            });
+            written.forEach(labels::apply);
+            return written;
+        }
+    }
+
     /** Image id → class id, derived from the journal. An immutable snapshot. */
     public Map<Long, Long> currentLabels() {
         synchronized (mutex) {

@@ -396,7 +396,9 @@ public final class Trainer implements AutoCloseable {
         double stepMs = (System.nanoTime() - t0) / 1e6;
         Snapshot snap = publish(diverged == null ? steps : 0, applied.size(), stepMs);
         if (diverged != null) report(diverged); // before completing, so a waiting caller already sees it
-        for (LabelCmd cmd : applied) cmd.done().complete(snap);
+        // Newest first: a listener that saves one model version per step (LabellingSession) then sees the
+        // step's last update first and files the step under it, so "the state before update k" stays findable.
+        for (int i = applied.size() - 1; i >= 0; i--) applied.get(i).done().complete(snap);
     }
 
     /** Rows labelled (not unlabelled) by this batch that are trainable, deduplicated; marks them in isNew. */

@@ -126,6 +126,33 @@ class LabellingSessionTest {
     }
 
     @Test
+    void undoOfALabelCoalescedWithAnotherGoesBackBeforeTheStepAndRelearnsTheOther() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        // b starts a step at once; c and d arrive while it trains and are learned together in the next step
+        var b = session.label(image("class1/img0.png"), classIds.get("class1"));
+        var c = session.label(image("class2/img0.png"), classIds.get("class2"));
+        var d = session.label(image("class2/img1.png"), classIds.get("class2"));
+        LabelResult rb = b.join();
+        LabelResult rc = c.join();
+        LabelResult rd = d.join();
+        org.junit.jupiter.api.Assumptions.assumeTrue(rc.snapshot() == rd.snapshot() && rb.snapshot() != rc.snapshot(),
+                "c and d were not coalesced into one step on this run (timing)");
+        assertThat(rc.modelVersion()).isEqualTo(rd.modelVersion());
+        assertThat(rd.modelVersion().journalSeq()).as("the step is filed under its newest event").isEqualTo(rd.event().seq());
+
+        LabelResult undone = session.undo().join();
+
+        assertThat(store.labelOf(image("class2/img1.png"))).isEmpty();
+        assertThat(store.labelOf(image("class2/img0.png"))).contains(classIds.get("class2"));
+        Snapshot s = session.latest();
+        assertThat(s.labelCount()).isEqualTo(3);
+        assertThat(s.headState()).as("not the head that learned d").isNotEqualTo(rd.snapshot().headState());
+        assertThat(s.adamSteps()).as("c was learned again after going back before the step").isPositive();
+        assertThat(s.predictedClass(session.rowOf(image("class2/img0.png")))).isEqualTo(2);
+        assertThat(undone.modelVersion().journalSeq()).isEqualTo(undone.event().seq());
+    }
+
+    @Test
     void undoWorksAcrossProcessesBecauseItComesFromTheJournalAndSavedVersions() {
         session.label(image("class0/img0.png"), classIds.get("class0")).join();
         float[] before = probabilitiesOfAll();
