@@ -379,41 +379,4 @@ public final class Head {
         view.assign(Nd4j.createFromArray(u).reshape(view.shape()));
     }
 
-    // ---- files -----------------------------------------------------------------------------------------
-
-    /** Writes config, mask and the DL4J model zip (with Adam state) to {@code out}; the stream stays open. */
-    public void writeTo(OutputStream out) throws IOException {
-        checkWriter();
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(net, zip, true);
-        DataOutputStream d = new DataOutputStream(out);
-        d.writeInt(MAGIC);
-        d.writeInt(FORMAT);
-        d.writeInt(config.inputDim());
-        d.writeInt(config.hiddenUnits());
-        d.writeDouble(config.learningRate());
-        d.writeDouble(config.l2());
-        d.writeLong(config.seed());
-        d.writeInt(classCount);
-        for (boolean a : active) d.writeBoolean(a);
-        d.writeInt(zip.size());
-        zip.writeTo(d);
-        d.flush();
-    }
-
-    /** Reads what {@link #writeTo} wrote. */
-    public static Head readFrom(InputStream in) throws IOException {
-        DataInputStream d = new DataInputStream(in);
-        if (d.readInt() != MAGIC) throw new IOException("not a Loupe head");
-        int format = d.readInt();
-        if (format != FORMAT) throw new IOException("unsupported head format " + format);
-        HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
-        int c = d.readInt();
-        boolean[] act = new boolean[c];
-        for (int i = 0; i < c; i++) act[i] = d.readBoolean();
-        byte[] zip = new byte[d.readInt()];
-        d.readFully(zip);
-        MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
-        return new Head(cfg, net, c, act);
-    }
 }
