@@ -62,6 +62,7 @@ public final class GalleryView extends BorderPane {
             return t;
         });
         grid.addEventFilter(KeyEvent.KEY_PRESSED, this::onKey);
+        grid.widthProperty().addListener((o, old, w) -> fitColumns(w.doubleValue()));
         model.setSeenCount(this::seenCount);
         setCenter(grid);
         setTop(toolbar());
@@ -193,6 +194,14 @@ public final class GalleryView extends BorderPane {
             model.moveSelection(delta);
             e.consume();
         }
+    }
+
+    /** Widens the tiles a little so the columns fill the grid instead of leaving a gap on the right. */
+    private void fitColumns(double width) {
+        double spacing = 2 * grid.getHorizontalCellSpacing();
+        double usable = width - 24; // the vertical scroll bar and the skin's padding
+        int columns = Math.max(1, (int) (usable / (GalleryTile.THUMB + 8 + spacing)));
+        grid.setCellWidth(Math.floor(usable / columns - spacing));
     }
 
     private void renderTiles() {

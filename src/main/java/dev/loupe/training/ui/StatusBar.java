@@ -64,7 +64,7 @@ public final class StatusBar extends HBox {
         getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), accuracy);
 
         training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
-                model.stateProperty(), model.labelsInFlightProperty()));
+                model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
         counts.textProperty().bind(Bindings.createStringBinding(this::countsText, model.stateProperty()));
         accuracy.textProperty().bind(Bindings.createStringBinding(this::accuracyText, model.stateProperty()));
     }
@@ -79,7 +79,7 @@ public final class StatusBar extends HBox {
             return "Model: updating…";
         }
         if (s == null) {
-            return "No project open";
+            return model.job().runningProperty().get() ? "Opening…" : "No project open";
         }
         Snapshot snap = s.snapshot();
         if (snap == null) {
