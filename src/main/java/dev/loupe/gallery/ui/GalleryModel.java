@@ -28,6 +28,8 @@ public final class GalleryModel {
     private final ReadOnlyObjectWrapper<GalleryFilter> filter = new ReadOnlyObjectWrapper<>(GalleryFilter.UNLABELLED);
     private final ReadOnlyObjectWrapper<QueryStrategy> strategy = new ReadOnlyObjectWrapper<>(QueryStrategy.MARGIN);
     private IntSupplier seen = () -> 0;
+    private Runnable afterFullRerank = () -> { };
+    private boolean startOver;
 
     public GalleryModel(ProjectModel project) {
         this.project = project;
@@ -61,6 +63,11 @@ public final class GalleryModel {
         this.seen = seenCount;
     }
 
+    /** The view scrolls the selection into view after a full re-rank. */
+    void setAfterFullRerank(Runnable r) {
+        this.afterFullRerank = r;
+    }
+
     // ---- ordering -----------------------------------------------------------------------------------------
 
     private void onState(ProjectState old, ProjectState now) {
@@ -82,11 +89,19 @@ public final class GalleryModel {
         }
     }
 
-    /** Applies the latest ranking to every tile, keeping the selected image selected. */
+    /**
+     * Applies the latest ranking to every tile, keeping the selected image selected — except after the user chose
+     * another filter or order, where the selection starts over at the first tile.
+     */
     public void rerankAll() {
         ProjectState s = project.state();
         if (s != null) {
+            if (startOver) {
+                selected.set(null);
+                startOver = false;
+            }
             show(fresh(s));
+            afterFullRerank.run();
         }
     }
 
@@ -125,6 +140,7 @@ public final class GalleryModel {
     public void setFilter(GalleryFilter f) {
         if (!f.equals(filter.get())) {
             filter.set(f);
+            startOver = true;
             rerankAll();
         }
     }
@@ -132,6 +148,7 @@ public final class GalleryModel {
     public void setStrategy(QueryStrategy s) {
         if (s != strategy.get()) {
             strategy.set(s);
+            startOver = true;
             project.setStrategy(s); // the snapshot with the new order re-ranks everything
         }
     }

@@ -64,6 +64,7 @@ public final class GalleryView extends BorderPane {
         grid.addEventFilter(KeyEvent.KEY_PRESSED, this::onKey);
         grid.widthProperty().addListener((o, old, w) -> fitColumns(w.doubleValue()));
         model.setSeenCount(this::seenCount);
+        model.setAfterFullRerank(() -> scrollIntoView(model.selected()));
         setCenter(grid);
         setTop(toolbar());
 

@@ -194,6 +194,9 @@ public final class ProjectModel {
     /** Saves and closes the project; completes on the session thread. */
     public CompletableFuture<Void> close() {
         generation++;
+        if (job.runningProperty().get()) {
+            job.cancel(); // an import or embedding stops at its next batch; what it did so far is kept
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         worker.submit(() -> {
             closeCurrent();
