@@ -13,6 +13,7 @@ import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.image.ImageView;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
 import org.controlsfx.control.GridCell;
 
 import java.util.Optional;
@@ -86,7 +87,7 @@ final class GalleryTile extends GridCell<Long> {
         Optional<LabelClass> predicted = s.predicted(id);
         if (predicted.isPresent()) {
             band.setText(predicted.get().name() + "  " + Math.round(100 * s.confidence(id)) + "%");
-            band.setStyle("-fx-background-color: " + predicted.get().colour() + ";");
+            band.setStyle(onColour(predicted.get().colour()));
         } else {
             band.setText("no prediction");
             band.setStyle("-fx-background-color: #9a9a9a;");
@@ -95,13 +96,20 @@ final class GalleryTile extends GridCell<Long> {
         mark.setVisible(label.isPresent());
         label.ifPresent(l -> {
             mark.setText("✓ " + l.name());
-            mark.setStyle("-fx-background-color: " + l.colour() + ";");
+            mark.setStyle(onColour(l.colour()));
             getStyleClass().add("tile-labelled");
         });
         if (id.equals(gallery.selected())) {
             getStyleClass().add("tile-selected");
         }
         setGraphic(root);
+    }
+
+    /** A background in the class colour with text that stays readable on it (dark on light colours). */
+    static String onColour(String colour) {
+        Color c = Color.web(colour);
+        double luminance = 0.2126 * c.getRed() + 0.7152 * c.getGreen() + 0.0722 * c.getBlue();
+        return "-fx-background-color: " + colour + "; -fx-text-fill: " + (luminance > 0.7 ? "#1f2328" : "white") + ";";
     }
 
     private ContextMenu menu(long imageId) {
