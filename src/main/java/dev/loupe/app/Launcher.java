@@ -5,7 +5,8 @@ import javafx.application.Application;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Entry point of {@code loupe.jar}: no arguments opens the desktop app, a subcommand runs headless.
+ * Entry point of {@code loupe.jar}: no arguments opens the desktop app on the sample project, a project folder
+ * opens the app on that project, a subcommand runs headless.
  *
  * <p>A plain class, not an {@code Application}: JavaFX on the class path refuses to start an
  * {@code Application} subclass as the main class (FACTS.md).
@@ -16,7 +17,7 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
-        if (args.length == 0) {
+        if (opensApp(args)) {
             // ND4J is initialised before the toolkit starts: initialising it on a background thread
             // while JavaFX was starting froze the JVM in 2 of 14 launches (FACTS.md).
             Nd4j.create(1);
@@ -24,5 +25,23 @@ public final class Launcher {
         } else {
             System.exit(LoupeCli.execute(args));
         }
+    }
+
+    /** No arguments, or one that is neither a CLI verb nor an option (a project folder), opens the app. */
+    static boolean opensApp(String[] args) {
+        if (args.length == 0) {
+            return true;
+        }
+        if (args.length > 1 || args[0].startsWith("-")) {
+            return false;
+        }
+        String headless = System.getProperty("java.awt.headless"); // the CLI sets it; the app must not inherit that
+        boolean verb = LoupeCli.commandLine().getSubcommands().containsKey(args[0]);
+        if (headless == null) {
+            System.clearProperty("java.awt.headless");
+        } else {
+            System.setProperty("java.awt.headless", headless);
+        }
+        return !verb;
     }
 }

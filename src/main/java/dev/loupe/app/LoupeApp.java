@@ -1,28 +1,48 @@
 package dev.loupe.app;
 
+import dev.loupe.labelling.ui.ProjectModel;
+import dev.loupe.ui.FxDialogService;
+import dev.loupe.ui.SessionExecutor;
 import javafx.application.Application;
-import javafx.geometry.Insets;
-import javafx.scene.Scene;
-import javafx.scene.control.Label;
-import javafx.scene.layout.VBox;
+import javafx.application.Platform;
 import javafx.stage.Stage;
 
-/** The desktop application. Until the gallery lands it is a plain window saying what Loupe is. */
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The desktop application. With no argument it opens the sample project (made on first run); with a project
+ * folder as argument, that project.
+ */
 public final class LoupeApp extends Application {
+
+    private SessionExecutor worker;
 
     @Override
     public void start(Stage stage) {
-        Label title = new Label("Loupe");
-        title.setId("title");
-        title.setStyle("-fx-font-size: 28px; -fx-font-weight: bold;");
-        Label body = new Label("""
-                Label images with a model in the loop.
-                The gallery is not built yet: use the command line (java -jar target/loupe.jar --help).""");
-        body.setId("body");
-        VBox root = new VBox(12, title, body);
-        root.setPadding(new Insets(24));
-        stage.setTitle("Loupe");
-        stage.setScene(new Scene(root, 640, 400));
+        FxDialogService dialogs = new FxDialogService(() -> stage);
+        dialogs.installAsUncaughtExceptionHandler();
+        worker = new SessionExecutor(Platform::runLater, dialogs);
+        ProjectModel model = new ProjectModel(worker, dialogs);
+        new MainWindow(stage, model, dialogs);
+        stage.setOnCloseRequest(e -> {
+            e.consume(); // close the project (saving the model) off the FX thread, then exit
+            stage.hide();
+            model.close().whenComplete((r, t) -> Platform.exit());
+        });
         stage.show();
+        List<String> args = getParameters().getRaw();
+        if (args.isEmpty()) {
+            model.openSample();
+        } else {
+            model.open(Path.of(args.get(0)).toAbsolutePath().normalize());
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (worker != null) {
+            worker.close();
+        }
     }
 }

@@ -42,6 +42,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -60,20 +61,27 @@ public final class LabellingSession implements AutoCloseable {
     public static final String SEED_SETTING = "seed";
     private static final String VERSION_FILE_PATTERN = "models/v%06d.loupe-head";
 
-    /** How a session reports to its owner. Defaults suit the CLI and tests. */
+    /**
+     * How a session reports to its owner. Defaults suit the CLI and tests. {@code cancelEmbedding} is polled
+     * between embedding batches while opening; once true the session opens on the images embedded so far.
+     */
     public record Options(Executor publishOn, Consumer<Snapshot> onSnapshot, Consumer<Throwable> onError,
-                          Embedder.Listener embedProgress, int decodeThreads) {
+                          Embedder.Listener embedProgress, int decodeThreads, BooleanSupplier cancelEmbedding) {
         public static Options defaults() {
             return new Options(Runnable::run, s -> { }, t -> LOG.error("Training failed", t), Embedder.Listener.NONE,
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(), () -> Thread.currentThread().isInterrupted());
         }
 
         public Options withEmbedProgress(Embedder.Listener l) {
-            return new Options(publishOn, onSnapshot, onError, l, decodeThreads);
+            return new Options(publishOn, onSnapshot, onError, l, decodeThreads, cancelEmbedding);
+        }
+
+        public Options withEmbedCancel(BooleanSupplier cancel) {
+            return new Options(publishOn, onSnapshot, onError, embedProgress, decodeThreads, cancel);
         }
 
         public Options withPublishing(Executor on, Consumer<Snapshot> snapshots, Consumer<Throwable> errors) {
-            return new Options(on, snapshots, errors, embedProgress, decodeThreads);
+            return new Options(on, snapshots, errors, embedProgress, decodeThreads, cancelEmbedding);
         }
     }
 
@@ -99,6 +107,9 @@ public final class LabellingSession implements AutoCloseable {
         return t;
     });
     private Trainer trainer;
+    private final Object probeLock = new Object();
+    private HeadState probeState;
+    private Head probeHead;
     private ColdStart coldStart;
     private int nextVersionFile;
     /** The last saved version and the trainer snapshot it came from (persister thread). */
@@ -134,7 +145,7 @@ public final class LabellingSession implements AutoCloseable {
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), 32);
             if (!embedder.upToDate()) {
-                embedder.run(options.embedProgress(), () -> Thread.currentThread().isInterrupted());
+                embedder.run(options.embedProgress(), options.cancelEmbedding());
             }
             EmbeddingSet set = store.embeddings(backbone.id());
             LabellingSession s = new LabellingSession(store, backbone, set, options);
@@ -499,6 +510,35 @@ public final class LabellingSession implements AutoCloseable {
         if (rec != null && rec.status() == ImageStatus.OK && store.labelOf(rec.id()).isEmpty()) {
             out.add(new QueueItem(rec.id(), rec.path(), predicted, confidence, score));
         }
+    }
+
+    /** Switches the query strategy; the trainer re-ranks and publishes a snapshot. No-op without classes. */
+    public void setStrategy(QueryStrategy strategy) {
+        if (trainer != null && (trainer.latest() == null || trainer.latest().strategy() != strategy)) {
+            join(trainer.setStrategy(strategy));
+        }
+    }
+
+    /**
+     * Class probabilities of one image under the latest snapshot, one per {@link #columns()} entry (classes
+     * without examples get 0); empty while the project has no classes. Scores with a copy of the snapshot's head
+     * made on the calling thread, so the trainer's head is never touched; the copy is kept until the next snapshot.
+     */
+    public float[] probabilities(long imageId) {
+        int row = row(imageId);
+        Snapshot s = latest();
+        if (s == null) {
+            return new float[0];
+        }
+        float[] p;
+        synchronized (probeLock) {
+            if (probeState != s.headState()) {
+                probeHead = Head.fromState(s.headState());
+                probeState = s.headState();
+            }
+            p = probeHead.predict(embeddings.getRow(row, true)).toFloatVector();
+        }
+        return java.util.Arrays.copyOf(p, Math.max(p.length, columns.size()));
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ public final class ProjectStore implements AutoCloseable {
             "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac");
     static final String AUTO_HOTKEYS = "123456789abcdefghijklmnopqrstuvwxyz";
 
+    private static final Runnable NO_CHECK = () -> { };
     private static final int SQLITE_CONSTRAINT = 19;
     private static final int SQLITE_NOTADB = 26;
     private static final Pattern COLOUR = Pattern.compile("#[0-9a-fA-F]{6}");
@@ -63,6 +64,7 @@ public final class ProjectStore implements AutoCloseable {
     /** Current labels replayed from the journal; updated only after the event's commit. */
     private final LabelReplay labels = new LabelReplay();
     private boolean closed;
+    private volatile Runnable accessCheck = NO_CHECK;
 
     private ProjectStore(Path dir, ProjectLock lock, Connection conn) throws SQLException {
         this.dir = dir;
@@ -1024,7 +1026,16 @@ public final class ProjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code check} before every call that reads or writes the project (null: none). The app installs one
+     * that refuses the UI thread, so a call from the wrong thread fails at once instead of freezing the window.
+     */
+    public void setAccessCheck(Runnable check) {
+        accessCheck = check == null ? NO_CHECK : check;
+    }
+
     private void ensureOpen() {
+        accessCheck.run();
         if (closed) {
             throw new IllegalStateException("Project " + dir + " is closed.");
         }

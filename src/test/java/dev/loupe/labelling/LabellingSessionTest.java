@@ -275,4 +275,32 @@ class LabellingSessionTest {
         session.label(image("class0/img7.png"), classIds.get("class0")).join();
         assertThat(session.latest().labelCount()).isEqualTo(16);
     }
+
+    @Test
+    void probabilitiesOfOneImageAgreeWithTheSnapshot() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.label(image("class1/img0.png"), classIds.get("class1")).join();
+        long img = image("class2/img3.png");
+        Snapshot s = session.latest();
+        int row = session.rowOf(img);
+
+        float[] p = session.probabilities(img);
+
+        assertThat(p).hasSize(3);
+        int argmax = 0;
+        for (int c = 1; c < p.length; c++) {
+            argmax = p[c] > p[argmax] ? c : argmax;
+        }
+        assertThat(argmax).isEqualTo(s.predictedClass(row));
+        assertThat(p[argmax]).isCloseTo(s.confidence(row), within(1e-5f));
+        assertThat(p[2]).as("a class without examples").isZero();
+        assertThat(p[0] + p[1]).isCloseTo(1f, within(1e-5f));
+    }
+
+    @Test
+    void setStrategyReranksTheQueue() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.setStrategy(QueryStrategy.RANDOM);
+        assertThat(session.latest().strategy()).isEqualTo(QueryStrategy.RANDOM);
+    }
 }

@@ -355,4 +355,17 @@ class ProjectStoreTest {
         assertThatThrownBy(() -> store.imageCount()).isInstanceOf(IllegalStateException.class);
         store = ProjectStore.open(dir, false);
     }
+
+    @Test
+    void anAccessCheckRunsBeforeEveryReadAndWrite() {
+        store.addClass("cat", null, null);
+        store.setAccessCheck(() -> {
+            throw new IllegalStateException("wrong thread");
+        });
+        assertThatThrownBy(store::classes).hasMessage("wrong thread");
+        assertThatThrownBy(store::currentLabels).hasMessage("wrong thread");
+        assertThatThrownBy(() -> store.addClass("dog", null, null)).hasMessage("wrong thread");
+        store.setAccessCheck(null);
+        assertThat(store.classes()).hasSize(1);
+    }
 }

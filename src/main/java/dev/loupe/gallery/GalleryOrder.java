@@ -1,0 +1,116 @@
+package dev.loupe.gallery;
+
+import dev.loupe.training.Snapshot;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The order of the gallery, computed from an immutable snapshot (no toolkit, no model): unlabelled images in queue
+ * order, labelled ones with the model's disagreements first, and the stable merge that re-ranks only what the user
+ * has not seen yet (docs/adr/0009-gallery-reranking.md).
+ */
+public final class GalleryOrder {
+
+    private GalleryOrder() {
+    }
+
+    /**
+     * Image ids to show under {@code filter}, first first.
+     *
+     * @param snapshot the latest snapshot, or null before the project has a class (then: import order)
+     * @param idOfRow  image id of each snapshot row
+     * @param labels   image id → class id of every labelled image
+     * @param columns  class id of each snapshot column
+     */
+    public static long[] of(Snapshot snapshot, long[] idOfRow, Map<Long, Long> labels, List<Long> columns,
+                            GalleryFilter filter) {
+        Long cls = filter.classId();
+        int col = cls == null ? -1 : columns.indexOf(cls);
+        long[] out = new long[idOfRow.length];
+        int n = 0;
+        if (filter.kind() != GalleryFilter.Kind.LABELLED && filter.kind() != GalleryFilter.Kind.LABELLED_AS) {
+            if (snapshot == null) {
+                for (long id : idOfRow) {
+                    if (!labels.containsKey(id) && filter.kind() != GalleryFilter.Kind.PREDICTED_AS) {
+                        out[n++] = id;
+                    }
+                }
+            } else {
+                for (int i = 0; i < snapshot.queueSize(); i++) {
+                    int row = snapshot.queueAt(i);
+                    long id = idOfRow[row];
+                    if (labels.containsKey(id)) {
+                        continue; // the store is ahead of the trainer: it is labelled already
+                    }
+                    if (filter.kind() != GalleryFilter.Kind.PREDICTED_AS || snapshot.predictedClass(row) == col) {
+                        out[n++] = id;
+                    }
+                }
+            }
+        }
+        if (filter.admitsLabelled()) {
+            List<int[]> labelled = new ArrayList<>(); // {row, column of its label}
+            for (int row = 0; row < idOfRow.length; row++) {
+                Long c = labels.get(idOfRow[row]);
+                if (c == null) {
+                    continue;
+                }
+                boolean keep = switch (filter.kind()) {
+                    case LABELLED_AS -> c.equals(cls);
+                    case PREDICTED_AS -> snapshot != null && snapshot.predictedClass(row) == col;
+                    default -> true;
+                };
+                if (keep) {
+                    labelled.add(new int[] {row, columns.indexOf(c)});
+                }
+            }
+            if (snapshot != null) {
+                // Labels the model disagrees with first (likely mistakes), then the least confident.
+                labelled.sort(Comparator.<int[]>comparingInt(e -> snapshot.predictedClass(e[0]) == e[1] ? 1 : 0)
+                        .thenComparingDouble(e -> snapshot.confidence(e[0])));
+            }
+            for (int[] e : labelled) {
+                out[n++] = idOfRow[e[0]];
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Re-ranks without moving what the user has seen: the first {@code keep} shown ids stay in place (those still
+     * in {@code fresh}), and the rest follow in {@code fresh} order.
+     */
+    public static long[] keepPrefix(List<Long> shown, int keep, long[] fresh) {
+        int k = Math.min(keep, shown.size());
+        Set<Long> kept = new HashSet<>(k * 2);
+        for (int i = 0; i < k; i++) {
+            kept.add(shown.get(i));
+        }
+        Set<Long> stillIn = new HashSet<>(k * 2);
+        for (long id : fresh) {
+            if (kept.contains(id)) {
+                stillIn.add(id);
+            }
+        }
+        long[] out = new long[fresh.length];
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+            long id = shown.get(i);
+            if (stillIn.remove(id)) {
+                out[n++] = id;
+            }
+        }
+        for (long id : fresh) {
+            if (!kept.contains(id)) {
+                out[n++] = id;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+}

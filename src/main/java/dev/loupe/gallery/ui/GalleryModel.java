@@ -1,0 +1,231 @@
+package dev.loupe.gallery.ui;
+
+import dev.loupe.gallery.GalleryFilter;
+import dev.loupe.gallery.GalleryOrder;
+import dev.loupe.labelling.ui.ProjectModel;
+import dev.loupe.labelling.ui.ProjectState;
+import dev.loupe.ranking.QueryStrategy;
+import dev.loupe.training.Snapshot;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * What the gallery shows and in which order, and which image is selected. Re-ranks when a snapshot arrives without
+ * moving what the user has already seen (docs/adr/0009-gallery-reranking.md). FX thread only.
+ */
+public final class GalleryModel {
+
+    private final ProjectModel project;
+    private final ObservableList<Long> items = FXCollections.observableArrayList();
+    private final ObservableList<Long> readOnlyItems = FXCollections.unmodifiableObservableList(items);
+    private final ReadOnlyObjectWrapper<Long> selected = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<GalleryFilter> filter = new ReadOnlyObjectWrapper<>(GalleryFilter.UNLABELLED);
+    private final ReadOnlyObjectWrapper<QueryStrategy> strategy = new ReadOnlyObjectWrapper<>(QueryStrategy.MARGIN);
+    private IntSupplier seen = () -> 0;
+    private Runnable afterFullRerank = () -> { };
+    private boolean startOver;
+
+    public GalleryModel(ProjectModel project) {
+        this.project = project;
+        project.stateProperty().addListener((o, old, now) -> onState(old, now));
+        project.addRestoreListener(this::reveal);
+    }
+
+    /** Image ids in display order. */
+    public ObservableList<Long> items() {
+        return readOnlyItems;
+    }
+
+    public ReadOnlyObjectProperty<Long> selectedProperty() {
+        return selected.getReadOnlyProperty();
+    }
+
+    public Long selected() {
+        return selected.get();
+    }
+
+    public ReadOnlyObjectProperty<GalleryFilter> filterProperty() {
+        return filter.getReadOnlyProperty();
+    }
+
+    public ReadOnlyObjectProperty<QueryStrategy> strategyProperty() {
+        return strategy.getReadOnlyProperty();
+    }
+
+    /** The view tells how many leading items the user has seen (up to the last one on screen). */
+    void setSeenCount(IntSupplier seenCount) {
+        this.seen = seenCount;
+    }
+
+    /** The view scrolls the selection into view after a full re-rank. */
+    void setAfterFullRerank(Runnable r) {
+        this.afterFullRerank = r;
+    }
+
+    // ---- ordering -----------------------------------------------------------------------------------------
+
+    private void onState(ProjectState old, ProjectState now) {
+        if (now == null) {
+            items.clear();
+            selected.set(null);
+            return;
+        }
+        if (now.snapshot() != null) {
+            strategy.set(now.snapshot().strategy());
+        }
+        Snapshot was = old == null ? null : old.snapshot();
+        boolean sameProject = old != null && old.dir().equals(now.dir());
+        boolean sameStrategy = was != null && now.snapshot() != null && was.strategy() == now.snapshot().strategy();
+        if (!sameProject || !sameStrategy) {
+            rerankAll();
+        } else if (was != now.snapshot() || old.labels() != now.labels() || old.classes() != now.classes()) {
+            rerankUnseen();
+        }
+    }
+
+    /**
+     * Applies the latest ranking to every tile, keeping the selected image selected — except after the user chose
+     * another filter or order, where the selection starts over at the first tile.
+     */
+    public void rerankAll() {
+        ProjectState s = project.state();
+        if (s != null) {
+            if (startOver) {
+                selected.set(null);
+                startOver = false;
+            }
+            show(fresh(s));
+            afterFullRerank.run();
+        }
+    }
+
+    private void rerankUnseen() {
+        ProjectState s = project.state();
+        int sel = selected.get() == null ? -1 : items.indexOf(selected.get());
+        int keep = Math.max(seen.getAsInt(), sel + 1);
+        show(GalleryOrder.keepPrefix(items, keep, fresh(s)));
+    }
+
+    private long[] fresh(ProjectState s) {
+        return GalleryOrder.of(s.snapshot(), s.images().ids(), s.labels(), s.columns(), filter.get());
+    }
+
+    /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */
+    private void show(long[] ids) {
+        int common = 0;
+        while (common < ids.length && common < items.size() && items.get(common) == ids[common]) {
+            common++;
+        }
+        if (common < items.size()) {
+            items.remove(common, items.size());
+        }
+        if (common < ids.length) {
+            List<Long> tail = new ArrayList<>(ids.length - common);
+            for (int i = common; i < ids.length; i++) {
+                tail.add(ids[i]);
+            }
+            items.addAll(tail);
+        }
+        if (selected.get() == null || !items.contains(selected.get())) {
+            selected.set(items.isEmpty() ? null : items.get(0));
+        }
+    }
+
+    public void setFilter(GalleryFilter f) {
+        if (!f.equals(filter.get())) {
+            filter.set(f);
+            startOver = true;
+            rerankAll();
+        }
+    }
+
+    public void setStrategy(QueryStrategy s) {
+        if (s != strategy.get()) {
+            strategy.set(s);
+            startOver = true;
+            project.setStrategy(s); // the snapshot with the new order re-ranks everything
+        }
+    }
+
+    // ---- selection and labelling ------------------------------------------------------------------------------
+
+    public void select(Long imageId) {
+        selected.set(imageId);
+    }
+
+    /** Moves the selection by {@code delta} tiles, clamped to the list. */
+    public void moveSelection(int delta) {
+        if (items.isEmpty()) {
+            return;
+        }
+        int i = selected.get() == null ? -1 : items.indexOf(selected.get());
+        selected.set(items.get(Math.max(0, Math.min(items.size() - 1, i + delta))));
+    }
+
+    /** Labels the selected image and selects the next one. */
+    public void labelSelected(long classId) {
+        if (selected.get() != null) {
+            label(selected.get(), classId);
+        }
+    }
+
+    /** Labels an image; if it was selected, the next image is selected. */
+    public void label(long imageId, long classId) {
+        int i = items.indexOf(imageId);
+        boolean wasSelected = selected.get() != null && selected.get() == imageId;
+        project.label(imageId, classId);
+        if (i < 0) {
+            return;
+        }
+        if (!filter.get().admitsLabelled()) {
+            items.remove(i); // it leaves the queue now, not when the model has learned it
+            if (wasSelected) {
+                selected.set(items.isEmpty() ? null : items.get(Math.min(i, items.size() - 1)));
+            }
+        } else if (wasSelected && i + 1 < items.size()) {
+            selected.set(items.get(i + 1));
+        }
+    }
+
+    public void unlabel(long imageId) {
+        project.unlabel(imageId);
+    }
+
+    /**
+     * Brings an image back into view after an undo or redo: if the filter admits it and it is not shown, it is
+     * put where the selection is; either way it becomes the selected image.
+     */
+    void reveal(long imageId) {
+        ProjectState s = project.state();
+        if (s == null) {
+            return;
+        }
+        boolean admitted = false;
+        for (long id : fresh(s)) {
+            if (id == imageId) {
+                admitted = true;
+                break;
+            }
+        }
+        if (admitted) {
+            int at = selected.get() == null ? 0 : Math.max(0, items.indexOf(selected.get()));
+            int was = items.indexOf(imageId);
+            if (was != at) {
+                if (was >= 0) {
+                    items.remove(was);
+                    at = was < at ? at - 1 : at;
+                }
+                items.add(at, imageId);
+            }
+        }
+        if (items.contains(imageId)) {
+            selected.set(imageId);
+        }
+    }
+}

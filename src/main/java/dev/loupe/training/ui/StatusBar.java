@@ -1,0 +1,106 @@
+package dev.loupe.training.ui;
+
+import dev.loupe.labelling.ui.ProjectModel;
+import dev.loupe.labelling.ui.ProjectState;
+import dev.loupe.project.ProjectStats;
+import dev.loupe.training.Snapshot;
+import dev.loupe.ui.ProgressJob;
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Separator;
+import javafx.geometry.Orientation;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+
+/**
+ * The status bar ({@code #status}): what the model is doing (updating…, version, step time), the running
+ * import/embedding with a cancel button, label counts and prequential accuracy.
+ */
+public final class StatusBar extends HBox {
+
+    private final ProjectModel model;
+    private final Label training = new Label();
+    private final Label counts = new Label();
+    private final Label accuracy = new Label();
+
+    public StatusBar(ProjectModel model) {
+        super(10);
+        this.model = model;
+        setId("status");
+        getStyleClass().add("status-bar");
+        setAlignment(Pos.CENTER_LEFT);
+        setPadding(new Insets(4, 8, 4, 8));
+        training.setId("trainingState");
+        counts.setId("labelCounts");
+        accuracy.setId("accuracy");
+
+        ProgressJob job = model.job();
+        Label jobMessage = new Label();
+        jobMessage.setId("jobMessage");
+        jobMessage.textProperty().bind(job.messageProperty());
+        ProgressBar progress = new ProgressBar();
+        progress.setId("jobProgress");
+        progress.setPrefWidth(160);
+        progress.progressProperty().bind(job.progressProperty());
+        Button cancel = new Button("Cancel");
+        cancel.setId("jobCancel");
+        cancel.setFocusTraversable(false);
+        cancel.setOnAction(e -> job.cancel());
+        HBox jobBox = new HBox(6, jobMessage, progress, cancel);
+        jobBox.setAlignment(Pos.CENTER_LEFT);
+        jobBox.visibleProperty().bind(job.runningProperty());
+        jobBox.managedProperty().bind(job.runningProperty());
+
+        Label notice = new Label();
+        notice.setId("notice");
+        notice.textProperty().bind(model.noticeProperty());
+        Region gap = new Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), accuracy);
+
+        training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
+                model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
+        counts.textProperty().bind(Bindings.createStringBinding(this::countsText, model.stateProperty()));
+        accuracy.textProperty().bind(Bindings.createStringBinding(this::accuracyText, model.stateProperty()));
+    }
+
+    private static Separator sep() {
+        return new Separator(Orientation.VERTICAL);
+    }
+
+    private String trainingText() {
+        ProjectState s = model.state();
+        if (model.labelsInFlightProperty().get() > 0) {
+            return "Model: updating…";
+        }
+        if (s == null) {
+            return model.job().runningProperty().get() ? "Opening…" : "No project open";
+        }
+        Snapshot snap = s.snapshot();
+        if (snap == null) {
+            return "No model yet: add a class";
+        }
+        return String.format("Model v%d · last step %.0f ms%s", snap.modelVersion(), snap.stepMillis() + snap.rerankMillis(),
+                snap.coldStart() ? " · showing a varied sample first" : "");
+    }
+
+    private String countsText() {
+        ProjectState s = model.state();
+        return s == null ? "" : String.format("%d of %d labelled", s.labels().size(), s.images().size());
+    }
+
+    private String accuracyText() {
+        ProjectState s = model.state();
+        if (s == null || s.stats().prequential().total() == 0) {
+            return "Accuracy: no predictions checked yet";
+        }
+        ProjectStats.Accuracy all = s.stats().prequential();
+        ProjectStats.Accuracy last = s.stats().prequentialLast50();
+        return String.format("Prequential accuracy %.0f%% (last %d: %.0f%%)", 100 * all.rate(), last.total(), 100 * last.rate());
+    }
+}

@@ -1,0 +1,277 @@
+package dev.loupe.app;
+
+import dev.loupe.gallery.GalleryFilter;
+import dev.loupe.gallery.GalleryOrder;
+import dev.loupe.labelling.LabellingSession;
+import dev.loupe.labelling.ui.ProjectModel;
+import dev.loupe.labelling.ui.ProjectState;
+import dev.loupe.project.LabelClass;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.testing.CliRun;
+import dev.loupe.testing.TestImages;
+import dev.loupe.ui.DialogService;
+import dev.loupe.ui.SessionExecutor;
+import javafx.application.Platform;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.controlsfx.control.GridCell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The app end to end on a small real project: label with a key, re-rank, add a class, undo. Every test also checks
+ * that the project store was never called on the FX thread and that no error was shown.
+ */
+@ExtendWith(ApplicationExtension.class)
+class MainWindowTest {
+
+    private static final int LABELLED = 20;
+    private static final int IMAGES = 48;
+    private static Path base;
+    private Path projectDir;
+    private ProjectModel model;
+    private SessionExecutor worker;
+    private MainWindow window;
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+
+    /** One project for the class (import, embeddings, a first model on two labels); each test opens a copy. */
+    @BeforeAll
+    static void makeProject() throws IOException {
+        Path tmp = Files.createTempDirectory("loupe-ui-test");
+        Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 16);
+        base = tmp.resolve("base.loupe");
+        assertThat(CliRun.run("import", base.toString(), data.toString()).exitCode()).isZero();
+        try (ProjectStore store = ProjectStore.open(base, false)) {
+            List<Long> ids = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                ids.add(store.addClass("class" + c, null, null).id());
+            }
+            try (LabellingSession s = LabellingSession.open(store, LabellingSession.Options.defaults())) {
+                // 20 labels: past the cold start, so the queue follows the model's margins
+                for (int i = 0; i < LABELLED; i++) {
+                    s.label(store.findByRelPath("class" + i % 3 + "/img" + i / 3 + ".png").orElseThrow().id(), ids.get(i % 3));
+                }
+                s.drainPersister();
+            }
+        }
+    }
+
+    @AfterAll
+    static void removeProject() throws IOException {
+        deleteTree(base.getParent());
+    }
+
+    @Start
+    void start(Stage stage) throws IOException {
+        projectDir = Files.createTempDirectory("loupe-ui-copy").resolve("birds.loupe");
+        copyTree(base, projectDir);
+        DialogService dialogs = new RecordingDialogs(errors);
+        worker = new SessionExecutor(Platform::runLater, dialogs);
+        model = new ProjectModel(worker, dialogs);
+        window = new MainWindow(stage, model, dialogs);
+        stage.setWidth(900);
+        stage.setHeight(620);
+        stage.show();
+        model.open(projectDir);
+    }
+
+    @AfterEach
+    void closeProject() throws Exception {
+        assertThat(model.storeCallsOnFxThread()).as("store calls on the FX thread").isZero();
+        assertThat(errors).as("errors shown").isEmpty();
+        model.close().get(30, TimeUnit.SECONDS);
+        worker.close();
+        FxToolkit.cleanupStages();
+        deleteTree(projectDir.getParent());
+    }
+
+    @Test
+    void aHotkeyLabelsTheSelectedImageWhichLeavesTheQueueAndTheRestReranks(FxRobot robot) throws Exception {
+        ProjectState opened = awaitOpen();
+        assertThat(label(robot, "#labelCounts")).isEqualTo(LABELLED + " of " + IMAGES + " labelled");
+        assertThat(fx(() -> window.gallery().items().size())).isEqualTo(IMAGES - LABELLED);
+        List<Long> before = fx(() -> List.copyOf(window.gallery().items()));
+        long first = before.get(0);
+        assertThat(fx(() -> window.gallery().selected())).isEqualTo(first);
+        assertThat(label(robot, "#previewCaption")).startsWith("img");
+
+        robot.clickOn(tileOf(robot, first));
+        robot.type(KeyCode.DIGIT1);
+
+        ProjectState after = awaitState(s -> s.labels().size() == LABELLED + 1 && s.snapshot().labelCount() == LABELLED + 1);
+        awaitIdle();
+        assertThat(after.labels()).containsEntry(first, after.classes().get(0).id());
+        assertThat(after.countsByClass()).containsEntry(after.classes().get(0).id(), 8L);
+        assertThat(label(robot, "#labelCounts")).isEqualTo((LABELLED + 1) + " of " + IMAGES + " labelled");
+        assertThat(label(robot, "#trainingState")).startsWith("Model v");
+        List<Long> shown = fx(() -> List.copyOf(window.gallery().items()));
+        assertThat(shown).doesNotContain(first).hasSize(before.size() - 1);
+        assertThat(fx(() -> window.gallery().selected())).as("the next image is selected").isEqualTo(before.get(1));
+
+        // What was on screen stays put; everything below it follows the new model at once.
+        List<Long> stale = new ArrayList<>(before);
+        stale.remove(first);
+        assertThat(shown.get(0)).isEqualTo(stale.get(0));
+        assertThat(shown).as("re-ranked below the fold").isNotEqualTo(stale);
+        ProjectState now = fx(model::state);
+        assertThat(now.snapshot().modelVersion()).isGreaterThan(opened.snapshot().modelVersion());
+
+        robot.type(KeyCode.F5); // re-rank everything: exactly the model's queue
+        WaitForAsyncUtils.waitForFxEvents();
+        long[] fresh = GalleryOrder.of(now.snapshot(), now.images().ids(), now.labels(), now.columns(),
+                GalleryFilter.UNLABELLED);
+        assertThat(fx(() -> window.gallery().items().stream().mapToLong(Long::longValue).toArray())).containsExactly(fresh);
+        assertThat(fx(() -> window.gallery().selected())).isEqualTo(before.get(1));
+    }
+
+    @Test
+    void aClassAddedInThePanelCanBeUsedAtOnce(FxRobot robot) throws Exception {
+        awaitOpen();
+        robot.clickOn("#newClassName").write("newcomer").type(KeyCode.ENTER);
+        ProjectState s = awaitState(st -> st.classes().stream().anyMatch(c -> c.name().equals("newcomer")));
+        LabelClass added = s.classes().stream().filter(c -> c.name().equals("newcomer")).findFirst().orElseThrow();
+        assertThat(added.hotkey()).isEqualTo('4');
+        WaitForAsyncUtils.waitForFxEvents();
+        Button button = robot.lookup("#class-" + added.id()).queryButton();
+        assertThat(((LabelClass) button.getUserData()).name()).isEqualTo("newcomer");
+
+        long target = fx(() -> window.gallery().items().get(2));
+        robot.clickOn(tileOf(robot, target));
+        robot.type(KeyCode.DIGIT4);
+
+        ProjectState after = awaitState(st -> st.labels().getOrDefault(target, -1L) == added.id());
+        assertThat(after.countsByClass()).containsEntry(added.id(), 1L);
+        awaitState(st -> st.snapshot().activeClassCount() == 4);
+        awaitIdle();
+    }
+
+    @Test
+    void undoPutsTheLabelAndTheModelBack(FxRobot robot) throws Exception {
+        ProjectState opened = awaitOpen();
+        float[] confidenceBefore = opened.snapshot().confidenceCopy();
+        long first = fx(() -> window.gallery().selected());
+        robot.clickOn(tileOf(robot, first));
+        robot.type(KeyCode.DIGIT2);
+        awaitState(s -> s.labels().size() == LABELLED + 1 && s.snapshot().labelCount() == LABELLED + 1);
+        awaitIdle();
+
+        robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL);
+
+        ProjectState undone = awaitState(s -> s.labels().size() == LABELLED && s.snapshot().labelCount() == LABELLED);
+        assertThat(undone.labels()).doesNotContainKey(first);
+        assertThat(undone.snapshot().confidenceCopy()).containsExactly(confidenceBefore, within(1e-6f));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> Long.valueOf(first).equals(window.gallery().selected())));
+        assertThat(fx(() -> window.gallery().items())).contains(first);
+        assertThat(label(robot, "#labelCounts")).isEqualTo(LABELLED + " of " + IMAGES + " labelled");
+        assertThat(label(robot, "#notice")).isEqualTo("Undone.");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private ProjectState awaitOpen() throws Exception {
+        ProjectState s = awaitState(st -> st.snapshot() != null);
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> !window.gallery().items().isEmpty()));
+        WaitForAsyncUtils.waitForFxEvents();
+        return s;
+    }
+
+    private ProjectState awaitState(Predicate<ProjectState> ready) throws Exception {
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> model.state() != null && ready.test(model.state())));
+        return fx(model::state);
+    }
+
+    private void awaitIdle() throws Exception {
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> model.labelsInFlightProperty().get() == 0));
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private static String label(FxRobot robot, String query) throws Exception {
+        return fx(() -> robot.lookup(query).queryAs(Label.class).getText());
+    }
+
+    private static Node tileOf(FxRobot robot, long imageId) {
+        return robot.lookup(".tile").match(n -> n instanceof GridCell<?> c && Long.valueOf(imageId).equals(c.getItem()))
+                .query();
+    }
+
+    private static <T> T fx(Callable<T> c) throws Exception {
+        return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Dialogs that record errors (a test fails on any) and answer no to every question. */
+    private record RecordingDialogs(List<String> errors) implements DialogService {
+        @Override
+        public void showError(String message, Throwable details) {
+            errors.add(message);
+            if (details != null) {
+                details.printStackTrace();
+            }
+        }
+
+        @Override
+        public Optional<String> askText(String title, String prompt, String initial) {
+            return Optional.empty();
+        }
+
+        @Override
+        public <T> Optional<T> choose(String title, String prompt, List<T> choices) {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean confirm(String title, String message) {
+            return false;
+        }
+    }
+}
