@@ -88,7 +88,9 @@ class MainWindowTest {
             try (LabellingSession s = LabellingSession.open(store, LabellingSession.Options.defaults())) {
                 // 20 labels: past the cold start, so the queue follows the model's margins
                 for (int i = 0; i < LABELLED; i++) {
-                    s.label(store.findByRelPath("class" + i % 3 + "/img" + i / 3 + ".png").orElseThrow().id(), ids.get(i % 3));
+                    // one at a time, as a user does: each label is predicted by the model that learned the ones before
+                    s.label(store.findByRelPath("class" + i % 3 + "/img" + i / 3 + ".png").orElseThrow().id(), ids.get(i % 3))
+                            .join();
                 }
                 s.drainPersister();
             }
