@@ -55,7 +55,7 @@ public final class EvaluationPanel extends ScrollPane {
         x.setLabel("labels given");
         x.setForceZeroInRange(false);
         NumberAxis y = new NumberAxis(0, 100, 20);
-        y.setLabel("right before labelling (%)");
+        y.setLabel("% right");
         curve = new LineChart<>(x, y);
         curve.setId("learningCurve");
         curve.setAnimated(false);
@@ -73,10 +73,10 @@ public final class EvaluationPanel extends ScrollPane {
 
         counts.setId("classCounts");
         counts.getColumns().add(column("Class", c -> c.labelClass().name(), 110));
-        counts.getColumns().add(column("Labelled", c -> String.valueOf(c.labelled()), 70));
-        counts.getColumns().add(column("Model right", c -> c.labelled() == 0 ? "–"
+        counts.getColumns().add(column("Labels", c -> String.valueOf(c.labelled()), 60));
+        counts.getColumns().add(column("Right now", c -> c.labelled() == 0 ? "–"
                 : String.format("%d (%.0f%%)", c.right(), 100 * c.recall()), 90));
-        counts.getColumns().add(column("Predicted, unlabelled", c -> String.valueOf(c.predicted()), 130));
+        counts.getColumns().add(column("Guessed", c -> String.valueOf(c.predicted()), 70));
         counts.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         counts.setPrefHeight(170);
 
@@ -98,7 +98,10 @@ public final class EvaluationPanel extends ScrollPane {
                 hint("Rows: the label you gave. Columns: what the current model predicts for those images now. "
                         + "It has trained on them, so this is kinder than the curve above."),
                 matrix,
-                title("Per class"), counts,
+                title("Per class"),
+                hint("Labels given; how many of them the current model gets right; how many unlabelled images it "
+                        + "assigns to the class."),
+                counts,
                 title("Model versions"), versions);
         box.setPadding(new Insets(8));
         setContent(box);
