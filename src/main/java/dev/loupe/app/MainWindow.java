@@ -1,14 +1,22 @@
 package dev.loupe.app;
 
+import dev.loupe.evaluation.ui.EvaluationModel;
+import dev.loupe.evaluation.ui.EvaluationPanel;
+import dev.loupe.export.ExportJob;
+import dev.loupe.export.ui.ExportDialog;
 import dev.loupe.gallery.ui.GalleryModel;
 import dev.loupe.gallery.ui.GalleryView;
+import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.ui.ImportDialogs;
 import dev.loupe.labelling.ui.ClassesPanel;
 import dev.loupe.labelling.ui.PreviewPane;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.project.LabelClass;
+import dev.loupe.project.ProjectStore;
 import dev.loupe.training.ui.StatusBar;
 import dev.loupe.ui.DialogService;
+import dev.loupe.ui.ProgressJob;
 import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Orientation;
@@ -21,19 +29,30 @@ import javafx.scene.control.SplitPane;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
 import javafx.scene.control.TextInputControl;
+import javafx.scene.input.DragEvent;
+import javafx.scene.input.Dragboard;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
+import javafx.scene.input.TransferMode;
 import javafx.scene.layout.BorderPane;
 import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
 import javafx.stage.Stage;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
- * The main window: menu bar, the gallery in the centre, a tab pane on the right (labelling now; evaluation and
- * export tabs belong there too), the status bar at the bottom. Wires the views to the models; holds no state.
+ * The main window: menu bar (projects, import, export, undo, re-rank), the gallery in the centre, a tab pane on the
+ * right (labelling, evaluation), the status bar at the bottom; folders can be dropped on it. Wires the views to the
+ * models; holds no state.
  */
 public final class MainWindow {
 
@@ -42,6 +61,9 @@ public final class MainWindow {
     private final DialogService dialogs;
     private final GalleryModel gallery;
     private final TabPane side = new TabPane();
+    private final EvaluationModel evaluation;
+    private final EvaluationPanel evaluationPanel;
+    private final Menu recent = new Menu("Open recent");
 
     public MainWindow(Stage stage, ProjectModel model, DialogService dialogs) {
         this.stage = stage;
@@ -58,8 +80,14 @@ public final class MainWindow {
         Tab labelTab = new Tab("Label", labelling);
         labelTab.setId("labelTab");
         labelTab.setClosable(false);
+        evaluation = new EvaluationModel(model);
+        evaluationPanel = new EvaluationPanel(evaluation);
+        Tab evalTab = new Tab("Evaluation", evaluationPanel);
+        evalTab.setId("evaluationTab");
+        evalTab.setClosable(false);
+        evalTab.selectedProperty().addListener((o, was, on) -> evaluation.setShown(on));
         side.setId("sidePanel");
-        side.getTabs().add(labelTab);
+        side.getTabs().addAll(labelTab, evalTab);
 
         SplitPane centre = new SplitPane(galleryView, side);
         centre.setDividerPositions(0.68);
@@ -71,6 +99,8 @@ public final class MainWindow {
         Scene scene = new Scene(root, 1280, 820);
         scene.getStylesheets().add(Objects.requireNonNull(MainWindow.class.getResource("loupe.css")).toExternalForm());
         scene.addEventHandler(KeyEvent.KEY_PRESSED, this::onHotkey);
+        scene.setOnDragOver(this::onDragOver);
+        scene.setOnDragDropped(this::onDragDropped);
         stage.setScene(scene);
         stage.titleProperty().bind(Bindings.createStringBinding(() -> {
             ProjectState s = model.state();
@@ -90,23 +120,56 @@ public final class MainWindow {
         return gallery;
     }
 
+    public EvaluationPanel evaluationPanel() {
+        return evaluationPanel;
+    }
+
     private MenuBar menuBar() {
+        MenuItem create = new MenuItem("New project…");
+        create.setId("newProject");
+        create.setAccelerator(KeyCombination.keyCombination("Shortcut+N"));
+        create.setOnAction(e -> chooseNewProject(false));
+        MenuItem fromModel = new MenuItem("New project from an exported model…");
+        fromModel.setId("newProjectFromModel");
+        fromModel.setOnAction(e -> chooseNewProject(true));
         MenuItem open = new MenuItem("Open project…");
+        open.setId("openProject");
         open.setAccelerator(KeyCombination.keyCombination("Shortcut+O"));
         open.setOnAction(e -> {
             DirectoryChooser chooser = new DirectoryChooser();
             chooser.setTitle("Open a Loupe project folder");
             File dir = chooser.showDialog(stage);
             if (dir != null) {
-                model.open(dir.toPath());
+                openProject(dir.toPath());
             }
         });
+        recent.setId("openRecent");
+        model.recentProjectsProperty().addListener((o, was, now) -> fillRecent(now));
+        fillRecent(model.recentProjectsProperty().get());
         MenuItem sample = new MenuItem("Open sample project");
         sample.setOnAction(e -> model.openSample());
+        MenuItem importFolder = new MenuItem("Import folder…");
+        importFolder.setId("importFolder");
+        importFolder.setAccelerator(KeyCombination.keyCombination("Shortcut+I"));
+        importFolder.setOnAction(e -> {
+            DirectoryChooser chooser = new DirectoryChooser();
+            chooser.setTitle("Import a folder of images");
+            File dir = chooser.showDialog(stage);
+            if (dir != null) {
+                askAndImport(dir.toPath());
+            }
+        });
+        MenuItem export = new MenuItem("Export…");
+        export.setId("export");
+        export.setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
+        export.setOnAction(e -> openExportDialog());
+        importFolder.disableProperty().bind(model.stateProperty().isNull());
+        export.disableProperty().bind(model.stateProperty().isNull());
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
         quit.setOnAction(e -> stage.fireEvent(new javafx.stage.WindowEvent(stage, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST)));
-        Menu file = new Menu("File", null, open, sample, new SeparatorMenuItem(), quit);
+        Menu file = new Menu("File", null, create, fromModel, open, recent, sample, new SeparatorMenuItem(),
+                importFolder, export, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
         MenuItem undo = new MenuItem("Undo label");
@@ -129,6 +192,141 @@ public final class MainWindow {
         MenuBar bar = new MenuBar(file, edit, view);
         bar.setId("menuBar");
         return bar;
+    }
+
+    // ---- projects -------------------------------------------------------------------------------------------
+
+    private void fillRecent(List<Path> dirs) {
+        recent.getItems().clear();
+        for (Path p : dirs) {
+            MenuItem item = new MenuItem(p.getFileName() + "  —  " + p.getParent());
+            item.setMnemonicParsing(false);
+            item.setOnAction(e -> openProject(p));
+            recent.getItems().add(item);
+        }
+        recent.setDisable(dirs.isEmpty());
+    }
+
+    /** Opens a project folder, closing the current one (and releasing its lock) first. */
+    public CompletableFuture<ProjectState> openProject(Path dir) {
+        return model.open(dir.toAbsolutePath().normalize());
+    }
+
+    /** Creates a project folder (from an exported model when {@code modelFile} is given) and opens it. */
+    public CompletableFuture<ProjectState> createProject(Path dir, Path modelFile) {
+        return model.create(dir.toAbsolutePath().normalize(), modelFile);
+    }
+
+    private void chooseNewProject(boolean fromModel) {
+        Path modelFile = null;
+        if (fromModel) {
+            FileChooser m = new FileChooser();
+            m.setTitle("Choose an exported Loupe model");
+            m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Loupe model", "*.zip"));
+            File f = m.showOpenDialog(stage);
+            if (f == null) {
+                return;
+            }
+            modelFile = f.toPath();
+        }
+        FileChooser c = new FileChooser();
+        c.setTitle("Name the new project folder");
+        c.setInitialFileName("new.loupe");
+        File dir = c.showSaveDialog(stage);
+        if (dir != null) {
+            Path p = dir.toPath();
+            if (!p.getFileName().toString().endsWith(".loupe")) {
+                p = p.resolveSibling(p.getFileName() + ".loupe");
+            }
+            createProject(p, modelFile);
+        }
+    }
+
+    // ---- import ---------------------------------------------------------------------------------------------
+
+    private void askAndImport(Path folder) {
+        boolean subfolders;
+        try (Stream<Path> entries = Files.list(folder)) {
+            subfolders = entries.anyMatch(Files::isDirectory); // one folder listing, not the scan
+        } catch (IOException e) {
+            subfolders = false;
+        }
+        ImportDialogs.askOptions(stage, folder, subfolders).ifPresent(labels -> importFolder(folder, labels));
+    }
+
+    /**
+     * Imports a folder into the open project (the menu's and drag-and-drop's action): progress and cancel in the
+     * status bar, embeddings after, then the report. Completes once the report is shown.
+     */
+    public CompletableFuture<ImportReport> importFolder(Path folder, boolean labelsFromSubfolders) {
+        return model.importFolder(folder, labelsFromSubfolders).thenApply(report -> {
+            if (report != null) {
+                gallery.rerankAll();
+                ImportDialogs.showReport(stage, folder, report);
+            }
+            return report;
+        });
+    }
+
+    private void onDragOver(DragEvent e) {
+        Dragboard db = e.getDragboard();
+        if (db.hasFiles() && db.getFiles().size() == 1 && db.getFiles().get(0).isDirectory()) {
+            e.acceptTransferModes(TransferMode.COPY);
+            e.consume();
+        }
+    }
+
+    /** A dropped project folder opens; any other folder is imported into the open project. */
+    private void onDragDropped(DragEvent e) {
+        Dragboard db = e.getDragboard();
+        boolean ok = db.hasFiles() && db.getFiles().size() == 1 && db.getFiles().get(0).isDirectory();
+        e.setDropCompleted(ok);
+        e.consume();
+        if (!ok) {
+            return;
+        }
+        Path dir = db.getFiles().get(0).toPath();
+        // Leave the drag-and-drop event before a dialog blocks in showAndWait.
+        Platform.runLater(() -> {
+            if (Files.isRegularFile(dir.resolve(ProjectStore.DB_FILE))) {
+                openProject(dir);
+            } else if (model.state() == null) {
+                dialogs.showError("Open or create a project first, then drop a folder of images on the window to import it.", null);
+            } else {
+                askAndImport(dir);
+            }
+        });
+    }
+
+    // ---- export ---------------------------------------------------------------------------------------------
+
+    private void openExportDialog() {
+        ProjectState s = model.state();
+        if (s == null) {
+            return;
+        }
+        model.withProject((store, session) -> store.modelVersions(), versions -> {
+            Path base = s.dir().toAbsolutePath().getParent();
+            new ExportDialog(stage, versions, base == null ? s.dir() : base, s.name()).showAndWait()
+                    .filter(r -> !r.isEmpty()).ifPresent(this::export);
+        });
+    }
+
+    /** Runs an export (the dialog's action) in the background; completes once the result is shown. */
+    public CompletableFuture<ExportJob.Result> export(ExportJob.Request request) {
+        ProgressJob job = model.job();
+        job.start("Exporting…");
+        CompletableFuture<ExportJob.Result> f = model.withProject((store, session) -> ExportJob.run(store, request,
+                job::isCancelled), r -> {
+            job.finish();
+            ExportDialog.showResult(stage, r);
+        });
+        f.whenComplete((r, e) -> {
+            if (e != null) {
+                Platform.runLater(job::finish);
+            }
+        });
+        return f;
     }
 
     /** A class's hotkey labels the selected image, unless the user is typing in a field. */

@@ -1,11 +1,20 @@
 package dev.loupe.app;
 
+import dev.loupe.evaluation.ui.EvaluationPanel;
+import dev.loupe.export.ExportJob;
+import dev.loupe.export.LoupeModel;
+import dev.loupe.export.Prediction;
+import dev.loupe.export.ui.ExportDialog;
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.SampleProject;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.project.LabelClass;
+import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;
@@ -55,6 +64,8 @@ class MainWindowTest {
     private static final int LABELLED = 20;
     private static final int IMAGES = 48;
     private static Path base;
+    /** Label events of the base project the model had predicted beforehand (every label but the very first). */
+    private static int checked;
     private Path projectDir;
     private ProjectModel model;
     private SessionExecutor worker;
@@ -65,6 +76,7 @@ class MainWindowTest {
     @BeforeAll
     static void makeProject() throws IOException {
         Path tmp = Files.createTempDirectory("loupe-ui-test");
+        System.setProperty(SampleProject.HOME_PROPERTY, tmp.resolve("home").toString()); // recent.txt stays here
         Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 16);
         base = tmp.resolve("base.loupe");
         assertThat(CliRun.run("import", base.toString(), data.toString()).exitCode()).isZero();
@@ -76,10 +88,13 @@ class MainWindowTest {
             try (LabellingSession s = LabellingSession.open(store, LabellingSession.Options.defaults())) {
                 // 20 labels: past the cold start, so the queue follows the model's margins
                 for (int i = 0; i < LABELLED; i++) {
-                    s.label(store.findByRelPath("class" + i % 3 + "/img" + i / 3 + ".png").orElseThrow().id(), ids.get(i % 3));
+                    // one at a time, as a user does: each label is predicted by the model that learned the ones before
+                    s.label(store.findByRelPath("class" + i % 3 + "/img" + i / 3 + ".png").orElseThrow().id(), ids.get(i % 3))
+                            .join();
                 }
                 s.drainPersister();
             }
+            checked = (int) store.journal().stream().filter(e -> e.prequential() != null).count();
         }
     }
 
@@ -191,6 +206,111 @@ class MainWindowTest {
         assertThat(fx(() -> window.gallery().items())).contains(first);
         assertThat(label(robot, "#labelCounts")).isEqualTo(LABELLED + " of " + IMAGES + " labelled");
         assertThat(label(robot, "#notice")).isEqualTo("Undone.");
+    }
+
+    @Test
+    void theEvaluationTabPlotsEveryCheckedLabelAndTheMatrixCountsEveryLabelledImage(FxRobot robot) throws Exception {
+        awaitOpen();
+        assertThat(checked).as("every label but the first, given before any class had an example").isEqualTo(LABELLED - 1);
+        fx(() -> {
+            window.sidePanel().getSelectionModel().select(1);
+            return null;
+        });
+        EvaluationPanel panel = window.evaluationPanel();
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> panel.curvePoints().size() == checked));
+        assertThat(fx(panel::matrixTotal)).isEqualTo(LABELLED);
+        assertThat(robot.lookup("#learningCurve").tryQuery()).isPresent();
+        assertThat(label(robot, "#evalSummary")).contains("of " + checked + " labels predicted right");
+
+        long first = fx(() -> window.gallery().selected());
+        robot.clickOn(tileOf(robot, first));
+        robot.type(KeyCode.DIGIT1);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> panel.curvePoints().size() == checked + 1
+                && panel.matrixTotal() == LABELLED + 1));
+        awaitIdle();
+        assertThat(fx(() -> panel.curvePoints().get(checked).getXValue().intValue())).as("x is the label count")
+                .isEqualTo(LABELLED + 1);
+    }
+
+    @Test
+    void importingAFolderAddsItsImagesAndReportsTheFileItSkipped(FxRobot robot) throws Exception {
+        awaitOpen();
+        Path more = projectDir.getParent().resolve("more");
+        for (int i = 0; i < 4; i++) {
+            TestImages.png(more.resolve("new" + i + ".png"), i % 3, 500 + i);
+        }
+        Files.write(more.resolve("broken.png"), new byte[] {1, 2, 3, 4});
+
+        ImportReport report = WaitForAsyncUtils.asyncFx(() -> window.importFolder(more, false)).get(10, TimeUnit.SECONDS)
+                .get(120, TimeUnit.SECONDS);
+
+        assertThat(report.found()).isEqualTo(5);
+        assertThat(report.imported()).isEqualTo(4);
+        assertThat(report.skipped()).hasSize(1);
+        ProjectState s = awaitState(st -> st.images().size() == IMAGES + 4);
+        assertThat(s.labels()).hasSize(LABELLED);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(() -> window.gallery().items().size())).isEqualTo(IMAGES + 4 - LABELLED);
+        assertThat(label(robot, "#importCounts")).startsWith("Found 5 files: 4 imported, 0 duplicates");
+        assertThat(fx(() -> robot.lookup("#importSkipped").<javafx.scene.control.ListView<String>>query().getItems()))
+                .singleElement().asString().startsWith("broken.png: ");
+        assertThat(label(robot, "#labelCounts")).isEqualTo(LABELLED + " of " + (IMAGES + 4) + " labelled");
+    }
+
+    @Test
+    void anExportedModelPredictsWhatTheProjectPredicts(FxRobot robot) throws Exception {
+        ProjectState s = awaitOpen();
+        Path out = projectDir.getParent().resolve("out");
+        Path modelFile = out.resolve("birds-model.zip");
+        Path labelsFile = out.resolve("labels.csv");
+        List<ModelVersion> versions = model.withProject((st, session) -> st.modelVersions(), v -> { })
+                .get(30, TimeUnit.SECONDS);
+        ExportJob.Request request = fx(() -> {
+            ExportDialog d = new ExportDialog(window.sidePanel().getScene().getWindow(), versions, out, "birds");
+            d.choose(null, modelFile, labelsFile, projectDir); // the project folder is not empty: that output fails
+            return d.request();
+        });
+        assertThat(request.modelVersion()).isEqualTo(versions.get(versions.size() - 1).id());
+
+        ExportJob.Result result = WaitForAsyncUtils.asyncFx(() -> window.export(request)).get(10, TimeUnit.SECONDS)
+                .get(120, TimeUnit.SECONDS);
+
+        assertThat(result.written()).hasSize(2);
+        assertThat(result.failed()).singleElement().asString().contains("not empty");
+        assertThat(Files.readAllLines(labelsFile)).hasSize(LABELLED + 1);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(label(robot, "#exportResult")).contains("Wrote Model v").contains("Not written");
+        long[] ids = s.images().ids();
+        try (LoupeModel exported = LoupeModel.load(modelFile)) {
+            int side = 2 * Math.max(exported.info().preprocessing().width(), exported.info().preprocessing().height());
+            ImageDecoder decoder = new ImageDecoder();
+            List<java.awt.image.BufferedImage> images = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            for (int k = 0; k < 6; k++) {
+                long id = ids[k * 7];
+                images.add(decoder.decode(s.images().path(id), side).image());
+                expected.add(s.predicted(id).orElseThrow().name());
+            }
+            assertThat(exported.predict(images).stream().map(Prediction::label).toList()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void openingAnotherProjectSwitchesTheTitleAndReleasesTheFirstProject(FxRobot robot) throws Exception {
+        awaitOpen();
+        Stage stage = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+        assertThat(fx(stage::getTitle)).isEqualTo("Loupe — birds");
+        Path other = projectDir.getParent().resolve("fish.loupe");
+
+        WaitForAsyncUtils.asyncFx(() -> window.createProject(other, null)).get(10, TimeUnit.SECONDS)
+                .get(120, TimeUnit.SECONDS);
+
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(stage::getTitle)).isEqualTo("Loupe — fish");
+        try (ProjectStore first = ProjectStore.open(projectDir, false)) { // would fail if the app still held it
+            assertThat(first.currentLabels()).hasSize(LABELLED);
+        }
+        assertThat(fx(() -> model.recentProjectsProperty().get())).startsWith(other, projectDir.toAbsolutePath().normalize());
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------

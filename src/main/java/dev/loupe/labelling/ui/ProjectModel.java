@@ -1,10 +1,18 @@
 package dev.loupe.labelling.ui;
 
 import dev.loupe.LoupeException;
+import dev.loupe.export.ProjectFromModel;
+import dev.loupe.importing.ImageDecoder;
+import dev.loupe.importing.ImportOptions;
+import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.Importer;
 import dev.loupe.importing.SampleProject;
+import dev.loupe.importing.StoreImportSink;
+import dev.loupe.importing.ThumbnailCache;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.LabellingSession.LabelResult;
 import dev.loupe.project.ProjectStore;
+import dev.loupe.project.RecentProjects;
 import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.training.Snapshot;
 import dev.loupe.ui.DialogService;
@@ -44,6 +52,8 @@ public final class ProjectModel {
     private final AtomicInteger fxStoreCalls = new AtomicInteger();
     private final AtomicReference<Probe> probe = new AtomicReference<>();
     private int generation;
+    private final RecentProjects recent = new RecentProjects(SampleProject.home().resolve("recent.txt"));
+    private final ReadOnlyObjectWrapper<List<Path>> recentProjects = new ReadOnlyObjectWrapper<>(List.of());
 
     // Touched on the session thread only.
     private ProjectStore store;
@@ -57,6 +67,7 @@ public final class ProjectModel {
         this.worker = worker;
         this.dialogs = dialogs;
         this.job = new ProgressJob(worker.fx());
+        loadRecent();
     }
 
     // ---- properties ---------------------------------------------------------------------------------------
@@ -114,12 +125,47 @@ public final class ProjectModel {
         return open(dir, null);
     }
 
+    /**
+     * Creates a project at {@code dir} (a new or empty folder) and opens it; with {@code modelFile}, the project
+     * starts from that exported model: its base model, classes and head (ProjectFromModel).
+     */
+    public CompletableFuture<ProjectState> create(Path dir, Path modelFile) {
+        return open(dir, null, () -> {
+            if (modelFile != null) {
+                ProjectFromModel.create(dir, modelFile);
+            } else {
+                if (java.nio.file.Files.exists(dir) && (!java.nio.file.Files.isDirectory(dir) || !isEmptyFolder(dir))) {
+                    throw new LoupeException(dir + " already exists; give a new folder for the new project.");
+                }
+                ProjectStore.open(dir, true).close();
+            }
+        });
+    }
+
+    private static boolean isEmptyFolder(Path dir) throws java.io.IOException {
+        try (var entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    /** Work done on the session thread after the current project is closed and before the next one opens. */
+    @FunctionalInterface
+    private interface Prepare {
+        void run() throws Exception;
+    }
+
     private CompletableFuture<ProjectState> open(Path dir, Path sampleImages) {
+        return open(dir, sampleImages, () -> { });
+    }
+
+    private CompletableFuture<ProjectState> open(Path dir, Path sampleImages, Prepare prepare) {
         int gen = ++generation;
         job.start("Opening " + dir.getFileName() + "…");
         notice.set("");
+        state.set(null); // the old project is closed first: nothing of it may be acted on meanwhile
         CompletableFuture<ProjectState> f = worker.submit(() -> {
-            closeCurrent();
+            closeCurrent(); // releases the previous project's lock before anything else happens
+            prepare.run();
             ProjectStore st = ProjectStore.open(dir, sampleImages != null);
             st.setAccessCheck(this::refuseFxThread);
             try {
@@ -128,13 +174,12 @@ public final class ProjectModel {
                             (done, total, current) -> job.update("Importing sample images " + done + " / " + total, done, total),
                             job::isCancelled);
                 }
-                LabellingSession s = LabellingSession.open(st, LabellingSession.Options.defaults()
-                        .withPublishing(worker.fx(), snap -> onSnapshot(gen, snap), this::onTrainingError)
-                        .withEmbedProgress((done, total) -> job.update("Computing embeddings " + done + " / " + total, done, total))
-                        .withEmbedCancel(job::isCancelled));
+                LabellingSession s = LabellingSession.open(st, sessionOptions(gen));
                 store = st;
                 session = s;
                 index = ImageIndex.of(st, s);
+                List<Path> recentNow = recent.add(st.dir());
+                worker.fx().execute(() -> recentProjects.set(recentNow));
                 return read();
             } catch (Exception | Error e) {
                 st.close();
@@ -150,6 +195,96 @@ public final class ProjectModel {
             }
         });
         return f;
+    }
+
+    private LabellingSession.Options sessionOptions(int gen) {
+        return LabellingSession.Options.defaults()
+                .withPublishing(worker.fx(), snap -> onSnapshot(gen, snap), this::onTrainingError)
+                .withEmbedProgress((done, total) -> job.update("Computing embeddings " + done + " / " + total, done, total))
+                .withEmbedCancel(job::isCancelled);
+    }
+
+    /** Projects opened last, newest first (read once at start, then after every open). */
+    public ReadOnlyObjectProperty<List<Path>> recentProjectsProperty() {
+        return recentProjects.getReadOnlyProperty();
+    }
+
+    private void loadRecent() {
+        worker.submit(recent::list, recentProjects::set);
+    }
+
+    // ---- importing -----------------------------------------------------------------------------------------
+
+    /**
+     * Imports a folder into the open project as a background job (progress and cancel in the status bar), embeds
+     * the new images, and reopens the session on the session thread so the loop sees them. Completes on the FX
+     * thread with the import's report once the new state is shown.
+     */
+    public CompletableFuture<ImportReport> importFolder(Path folder, boolean labelsFromSubfolders) {
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            return CompletableFuture.completedFuture(null);
+        }
+        int gen = ++generation; // the old session's late snapshots must not land on the new state
+        job.start("Importing " + folder.getFileName() + "…");
+        notice.set("");
+        record Imported(ImportReport report, ProjectState state) {
+        }
+        CompletableFuture<ImportReport> done = new CompletableFuture<>();
+        worker.submit(() -> {
+            if (store == null) {
+                throw new LoupeException("No project is open: open or create one before importing.");
+            }
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
+            }
+            Importer importer = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
+            ImportReport report = importer.run(ImportOptions.of(folder.toAbsolutePath().normalize())
+                    .withLabelsFromSubfolders(labelsFromSubfolders)
+                    .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
+                    .withCancel(job::isCancelled), new StoreImportSink(store));
+            // The session holds every embedding in memory: the simplest correct way to add images is to reopen it,
+            // which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
+            if (session != null) {
+                session.close();
+                session = null;
+            }
+            session = LabellingSession.open(store, sessionOptions(gen));
+            index = ImageIndex.of(store, session);
+            return new Imported(report, read());
+        }, r -> {
+            job.finish();
+            state.set(r.state());
+            done.complete(r.report());
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                worker.fx().execute(job::finish);
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    // ---- the project as a whole, for evaluation and export ---------------------------------------------------
+
+    /** What a {@link #withProject} job gets: the open store and session, on the session thread only. */
+    @FunctionalInterface
+    public interface ProjectWork<T> {
+        T run(ProjectStore store, LabellingSession session) throws Exception;
+    }
+
+    /**
+     * Runs read-mostly work on the open project on the session thread (evaluation, export), its result delivered to
+     * {@code onFx}; failures go to the dialog service. Fails with a plain message when no project is open.
+     */
+    public <T> CompletableFuture<T> withProject(ProjectWork<T> work, Consumer<T> onFx) {
+        return worker.submit(() -> {
+            if (store == null || session == null) {
+                throw new LoupeException("No project is open.");
+            }
+            session.drainPersister(); // every model version the user has seen is on disk
+            return work.run(store, session);
+        }, onFx);
     }
 
     private void refuseFxThread() {

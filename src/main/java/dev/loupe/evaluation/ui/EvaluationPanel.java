@@ -1,0 +1,237 @@
+package dev.loupe.evaluation.ui;
+
+import dev.loupe.evaluation.Evaluation;
+import dev.loupe.project.LabelClass;
+import dev.loupe.project.ModelVersion;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The evaluation tab ({@code #evaluation}): the prequential learning curve, the confusion matrix of the labelled
+ * images as a heat map, per-class counts and the model versions. Draws what {@link EvaluationModel} computed.
+ */
+public final class EvaluationPanel extends ScrollPane {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm:ss", Locale.ROOT)
+            .withZone(ZoneId.systemDefault());
+    private static final Color RIGHT = Color.web("#2f6fdb");
+    private static final Color WRONG = Color.web("#d9534f");
+
+    private final Label summary = new Label();
+    private final LineChart<Number, Number> curve;
+    private final XYChart.Series<Number, Number> moving = new XYChart.Series<>();
+    private final XYChart.Series<Number, Number> cumulative = new XYChart.Series<>();
+    private final GridPane matrix = new GridPane();
+    private final TableView<Evaluation.ClassCounts> counts = new TableView<>();
+    private final TableView<ModelVersion> versions = new TableView<>();
+
+    public EvaluationPanel(EvaluationModel model) {
+        setId("evaluation");
+        setFitToWidth(true);
+        summary.setId("evalSummary");
+        summary.setWrapText(true);
+
+        NumberAxis x = new NumberAxis();
+        x.setLabel("labels given");
+        x.setForceZeroInRange(false);
+        NumberAxis y = new NumberAxis(0, 100, 20);
+        y.setLabel("% right");
+        curve = new LineChart<>(x, y);
+        curve.setId("learningCurve");
+        curve.setAnimated(false);
+        curve.setCreateSymbols(false);
+        curve.setPrefHeight(240);
+        curve.setMinHeight(200);
+        moving.setName("last " + Evaluation.WINDOW + " labels");
+        cumulative.setName("all labels so far");
+        curve.getData().add(moving);
+        curve.getData().add(cumulative);
+
+        matrix.setId("confusionMatrix");
+        matrix.setHgap(2);
+        matrix.setVgap(2);
+
+        counts.setId("classCounts");
+        counts.getColumns().add(column("Class", c -> c.labelClass().name(), 110));
+        counts.getColumns().add(column("Labels", c -> String.valueOf(c.labelled()), 60));
+        counts.getColumns().add(column("Right now", c -> c.labelled() == 0 ? "–"
+                : String.format("%d (%.0f%%)", c.right(), 100 * c.recall()), 90));
+        counts.getColumns().add(column("Guessed", c -> String.valueOf(c.predicted()), 70));
+        counts.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        counts.setPrefHeight(170);
+
+        versions.setId("modelVersions");
+        versions.getColumns().add(column("Version", v -> "v" + v.id(), 60));
+        versions.getColumns().add(column("Saved", v -> TIME.format(Instant.ofEpochMilli(v.createdMs())), 120));
+        versions.getColumns().add(column("Labels", v -> String.valueOf(v.labelCount()), 60));
+        versions.getColumns().add(column("Note", v -> v.note() == null ? "label step" : v.note(), 140));
+        versions.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        versions.setPlaceholder(new Label("No model saved yet."));
+        versions.setPrefHeight(200);
+
+        VBox box = new VBox(8,
+                title("Learning curve"),
+                hint("Was the model right about each image before you labelled it? (Prequential accuracy: every label "
+                        + "is a test the model had not seen.)"),
+                summary, curve,
+                title("Confusion matrix"),
+                hint("Rows: the label you gave. Columns: what the current model predicts for those images now. "
+                        + "It has trained on them, so this is kinder than the curve above."),
+                matrix,
+                title("Per class"),
+                hint("Labels given; how many of them the current model gets right; how many unlabelled images it "
+                        + "assigns to the class."),
+                counts,
+                title("Model versions"), versions);
+        box.setPadding(new Insets(8));
+        setContent(box);
+
+        model.evaluationProperty().addListener((o, old, now) -> show(now));
+        show(model.evaluationProperty().get());
+    }
+
+    private static Label title(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("section-title");
+        return l;
+    }
+
+    private static Label hint(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("hint");
+        l.setWrapText(true);
+        return l;
+    }
+
+    private static <T> TableColumn<T, String> column(String name, Function<T, String> value, double width) {
+        TableColumn<T, String> c = new TableColumn<>(name);
+        c.setCellValueFactory(d -> new ReadOnlyStringWrapper(value.apply(d.getValue())).getReadOnlyProperty());
+        c.setPrefWidth(width);
+        c.setSortable(false);
+        return c;
+    }
+
+    private void show(Evaluation e) {
+        moving.getData().clear();
+        cumulative.getData().clear();
+        matrix.getChildren().clear();
+        if (e == null) {
+            summary.setText("No project open.");
+            counts.getItems().clear();
+            versions.getItems().clear();
+            return;
+        }
+        List<XYChart.Data<Number, Number>> m = new ArrayList<>();
+        List<XYChart.Data<Number, Number>> c = new ArrayList<>();
+        for (Evaluation.CurvePoint p : e.curve()) {
+            m.add(new XYChart.Data<>(p.label(), 100 * p.moving()));
+            c.add(new XYChart.Data<>(p.label(), 100 * p.cumulative()));
+        }
+        moving.getData().setAll(m);
+        cumulative.getData().setAll(c);
+        summary.setText(summaryText(e));
+        drawMatrix(e);
+        counts.getItems().setAll(e.counts());
+        List<ModelVersion> newestFirst = new ArrayList<>(e.versions());
+        java.util.Collections.reverse(newestFirst);
+        versions.getItems().setAll(newestFirst);
+    }
+
+    private static String summaryText(Evaluation e) {
+        if (e.curve().isEmpty()) {
+            return "No prediction checked yet: the model is tested on every image you label once it has two classes.";
+        }
+        Evaluation.CurvePoint last = e.curve().get(e.curve().size() - 1);
+        long right = e.curve().stream().filter(Evaluation.CurvePoint::correct).count();
+        return String.format("%d of %d labels predicted right before you gave them: %.0f%% (last %d: %.0f%%).",
+                right, e.curve().size(), 100 * last.cumulative(), Math.min(Evaluation.WINDOW, e.curve().size()),
+                100 * last.moving());
+    }
+
+    private void drawMatrix(Evaluation e) {
+        List<LabelClass> classes = e.classes();
+        if (classes.isEmpty()) {
+            matrix.add(new Label("No classes yet."), 0, 0);
+            return;
+        }
+        boolean unpredicted = false;
+        for (long[] row : e.confusion()) {
+            unpredicted |= row[classes.size()] > 0;
+        }
+        int cols = classes.size() + (unpredicted ? 1 : 0);
+        Label corner = new Label("label ↓  model →");
+        corner.getStyleClass().add("hint");
+        matrix.add(corner, 0, 0);
+        for (int p = 0; p < cols; p++) {
+            Label h = new Label(p < classes.size() ? classes.get(p).name() : "none");
+            h.getStyleClass().add("cm-header");
+            h.setRotate(-45);
+            h.setMinWidth(28);
+            GridPane.setHalignment(h, javafx.geometry.HPos.CENTER);
+            matrix.add(new javafx.scene.Group(h), p + 1, 0);
+        }
+        for (int t = 0; t < classes.size(); t++) {
+            long[] row = e.confusion()[t];
+            long total = 0;
+            for (long v : row) {
+                total += v;
+            }
+            Label name = new Label(classes.get(t).name() + " (" + total + ")");
+            name.getStyleClass().add("cm-header");
+            matrix.add(name, 0, t + 1);
+            for (int p = 0; p < cols; p++) {
+                long v = row[p];
+                double share = total == 0 ? 0 : (double) v / total;
+                Label cell = new Label(v == 0 ? "" : String.valueOf(v));
+                cell.setId("cm-" + t + "-" + p);
+                cell.getStyleClass().add("cm-cell");
+                cell.setUserData(v);
+                cell.setAlignment(Pos.CENTER);
+                cell.setMinSize(34, 26);
+                cell.setPrefSize(34, 26);
+                Color base = p == t ? RIGHT : WRONG;
+                Color fill = Color.WHITE.interpolate(base, v == 0 ? 0 : 0.15 + 0.85 * share);
+                cell.setStyle("-fx-background-color: " + web(fill) + ";" + (share > 0.55 ? "-fx-text-fill: white;" : ""));
+                cell.setTooltip(new Tooltip(String.format("%d labelled %s, predicted %s (%.0f%% of the row)", v,
+                        classes.get(t).name(), p < classes.size() ? classes.get(p).name() : "nothing", 100 * share)));
+                matrix.add(cell, p + 1, t + 1);
+            }
+        }
+    }
+
+    private static String web(Color c) {
+        return String.format("#%02x%02x%02x", Math.round(c.getRed() * 255), Math.round(c.getGreen() * 255),
+                Math.round(c.getBlue() * 255));
+    }
+
+    /** For tests: the plotted points of the learning curve (the moving-accuracy series). */
+    public List<XYChart.Data<Number, Number>> curvePoints() {
+        return List.copyOf(moving.getData());
+    }
+
+    /** For tests: the sum of every cell of the confusion matrix as drawn. */
+    public long matrixTotal() {
+        return matrix.getChildren().stream().filter(n -> n.getStyleClass().contains("cm-cell"))
+                .mapToLong(n -> (Long) n.getUserData()).sum();
+    }
+}
