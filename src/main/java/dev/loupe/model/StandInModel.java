@@ -105,7 +105,7 @@ public final class StandInModel {
         }
     }
 
-    private static void bench(Path file, int images) throws Exception {
+    static void bench(Path file, int images) throws Exception {
         int batch = 32;
         Random random = new Random(1);
         List<BufferedImage> pictures = new ArrayList<>();
