@@ -78,23 +78,33 @@ public final class KerasBackbone {
      * @param featureLayer  layer whose (pooled) output is the embedding; null for the layer before the last
      */
     public static Dl4jBackbone load(Path h5, Preprocessing preprocessing, String featureLayer) throws BackboneException {
+        return load(h5, preprocessing, featureLayer == null || featureLayer.isBlank() ? List.of() : List.of(featureLayer));
+    }
+
+    /**
+     * Imports {@code h5} with several feature layers, whose (pooled) outputs are joined in order;
+     * an empty list means the layer before the last. Model Zero comes in this way.
+     */
+    public static Dl4jBackbone load(Path h5, Preprocessing preprocessing, List<String> featureLayers)
+            throws BackboneException {
         String source = h5.getFileName().toString();
         if (!Files.isRegularFile(h5)) {
             throw new BackboneException(source + ": file not found (" + h5.toAbsolutePath() + ")");
         }
         Model network = importModel(h5, source);
         List<String> names = Dl4jBackbone.layerNames(network);
-        String layer = featureLayer;
-        if (layer == null || layer.isBlank()) {
+        List<String> layers = featureLayers;
+        if (layers.isEmpty()) {
             if (names.size() < 2) {
                 throw new BackboneException(source + ": the model has a single layer; name the feature layer");
             }
-            layer = names.get(names.size() - 2);
+            layers = List.of(names.get(names.size() - 2));
         }
         String name = source.replaceFirst("(?i)\\.(h5|hdf5|keras)$", "");
         String id = name + "@" + BackboneFiles.sha256(h5).substring(0, 12);
-        return Dl4jBackbone.wrap(network, name, "Keras model imported from " + source + ", feature layer " + layer,
-                List.of(layer), preprocessing.withLayout(layoutOf(network, preprocessing.layout())), id, source);
+        return Dl4jBackbone.wrap(network, name, "Keras model imported from " + source + ", feature layers "
+                        + String.join(", ", layers), layers,
+                preprocessing.withLayout(layoutOf(network, preprocessing.layout())), id, source);
     }
 
     private static Model importModel(Path h5, String source) throws BackboneException {

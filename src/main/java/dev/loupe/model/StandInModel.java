@@ -24,7 +24,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Builds the random-init stand-in for Model Zero (4 conv blocks 16-32-64-128 at 64x64 RGB, every
- * block's global-average-pooled output joined: 240 values) until the trained one replaces it.
+ * block's global-average-pooled output joined: 240 values); since the trained Model Zero ships
+ * (models/MODEL_CARD.md) it is the random-init baseline.
  *
  * <p>{@code java -cp ... dev.loupe.model.StandInModel write [models/model-zero.zip]} writes it;
  * {@code ... bench [file] [images]} measures embedding throughput at batch 32.
@@ -105,7 +106,7 @@ public final class StandInModel {
         }
     }
 
-    private static void bench(Path file, int images) throws Exception {
+    static void bench(Path file, int images) throws Exception {
         int batch = 32;
         Random random = new Random(1);
         List<BufferedImage> pictures = new ArrayList<>();

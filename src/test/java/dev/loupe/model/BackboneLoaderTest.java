@@ -22,7 +22,7 @@ class BackboneLoaderTest {
         try (Backbone zero = BackboneLoader.load("model-zero")) {
             assertThat(zero.id()).isEqualTo("model-zero@" + BackboneFiles.sha256(located).substring(0, 12));
             assertThat(zero.dim()).isEqualTo(16 + 32 + 64 + 128);
-            assertThat(zero.description()).contains("UNTRAINED");
+            assertThat(zero.description()).contains("SimCLR");
             float[][] e = zero.embed(BackboneFilesTest.pictures(2));
             assertThat(e).hasDimensions(2, 240);
             assertThat(e[0]).isNotEqualTo(e[1]);
