@@ -12,7 +12,8 @@ import java.io.PrintWriter;
 @Command(name = "loupe", mixinStandardHelpOptions = true, versionProvider = LoupeCli.Version.class,
         description = "Label images with a model in the loop.",
         subcommands = {CommandLine.HelpCommand.class, ImportCommand.class, StatusCommand.class, ClassesCommand.class,
-                QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class, UndoCommand.Redo.class, TrainCommand.class})
+                QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class, UndoCommand.Redo.class, TrainCommand.class,
+                BenchCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);
