@@ -3,6 +3,7 @@ package dev.loupe.bench;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadConfig;
 import dev.loupe.training.LabelUpdate;
+import dev.loupe.training.ScoringPolicy;
 import dev.loupe.training.Snapshot;
 import dev.loupe.training.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,8 +22,14 @@ import java.util.SplittableRandom;
  */
 public final class Latency {
 
-    public record Config(int n, int classes, int dim, int labels, int warmup, int initialPerClass, long seed) {
+    public record Config(int n, int classes, int dim, int labels, int warmup, int initialPerClass, long seed,
+                         ScoringPolicy scoring) {
+        public Config(int n, int classes, int dim, int labels, int warmup, int initialPerClass, long seed) {
+            this(n, classes, dim, labels, warmup, initialPerClass, seed, ScoringPolicy.defaults());
+        }
+
         public Config {
+            java.util.Objects.requireNonNull(scoring);
             if (n < 2 || classes < 2 || dim < 1 || labels < 1 || warmup < 0 || initialPerClass < 0) {
                 throw new IllegalArgumentException("bad latency config");
             }
@@ -78,10 +85,11 @@ public final class Latency {
         m.put("labels", cfg.labels());
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         long tStart = System.nanoTime();
-        try (Trainer t = Trainer.builder(x, head).seed(cfg.seed()).initialLabels(initial).start()) {
+        try (Trainer t = Trainer.builder(x, head).seed(cfg.seed()).scoring(cfg.scoring()).initialLabels(initial).start()) {
             Snapshot s = t.setStrategy(dev.loupe.ranking.QueryStrategy.MARGIN).join();
             m.put("start_ms", round((System.nanoTime() - tStart) / 1e6));
             double[] lat = new double[cfg.labels()], step = new double[cfg.labels()], rerank = new double[cfg.labels()];
+            double[] stale = new double[cfg.labels()];
             int[] steps = new int[cfg.labels()];
             for (int i = -cfg.warmup(); i < cfg.labels(); i++) {
                 int row = s.queueAt(0);
@@ -93,6 +101,7 @@ public final class Latency {
                     step[i] = s.stepMillis();
                     rerank[i] = s.rerankMillis();
                     steps[i] = s.adamSteps();
+                    stale[i] = s.staleRows();
                 }
             }
             m.put("p50_ms", round(Stats.percentile(lat, 50)));
@@ -104,6 +113,9 @@ public final class Latency {
             m.put("step_p95_ms", round(Stats.percentile(step, 95)));
             m.put("rerank_p50_ms", round(Stats.percentile(rerank, 50)));
             m.put("rerank_p95_ms", round(Stats.percentile(rerank, 95)));
+            m.put("stale_rows_mean", round(Stats.mean(stale)));
+            m.put("scoring", Map.of("full_below", cfg.scoring().fullBelow(), "hot_rows", cfg.scoring().hotRows(),
+                    "slice_rows", cfg.scoring().sliceRows()));
             m.put("adam_steps_per_label", Arrays.stream(steps).max().orElse(0));
             long tc = System.nanoTime();
             Snapshot added = t.addClass().join();
@@ -113,7 +125,7 @@ public final class Latency {
             Runtime rt = Runtime.getRuntime();
             m.put("heap_used_mb", round((rt.totalMemory() - rt.freeMemory()) / 1048576.0));
             m.put("heap_max_mb", round(rt.maxMemory() / 1048576.0));
-            m.put("offheap_mb", round(org.bytedeco.javacpp.Pointer.totalBytes() / 1048576.0));
+            m.put("process_rss_mb", round(org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0));
             m.put("embeddings_mb", round(x.length() * 4 / 1048576.0));
             m.put("gc_ms_total", ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(g -> Math.max(0, g.getCollectionTime())).sum());
         }

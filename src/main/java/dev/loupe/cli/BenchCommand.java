@@ -8,6 +8,7 @@ import dev.loupe.bench.LineChart;
 import dev.loupe.bench.Simulation;
 import dev.loupe.model.BackboneException;
 import dev.loupe.model.BackboneLoader;
+import dev.loupe.training.ScoringPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -259,6 +260,15 @@ final class BenchCommand {
         @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
         long seed = 1;
 
+        @Option(names = "--full-below", description = "Re-score every row per step up to this many rows (default: the trainer's).")
+        Integer fullBelow;
+
+        @Option(names = "--hot-rows", description = "Rows at the head of the queue re-scored per step (default: the trainer's).")
+        Integer hotRows;
+
+        @Option(names = "--slice-rows", description = "Rotating slice re-scored per step (default: the trainer's).")
+        Integer sliceRows;
+
         @Option(names = "--json", description = "Print the result as JSON.")
         boolean json;
 
@@ -266,7 +276,10 @@ final class BenchCommand {
         public Integer call() {
             Latency.Config cfg;
             try {
-                cfg = new Latency.Config(images, classes, dim, labels, warmup, initialPerClass, seed);
+                ScoringPolicy d = ScoringPolicy.defaults();
+                cfg = new Latency.Config(images, classes, dim, labels, warmup, initialPerClass, seed, new ScoringPolicy(
+                        fullBelow == null ? d.fullBelow() : fullBelow, hotRows == null ? d.hotRows() : hotRows,
+                        sliceRows == null ? d.sliceRows() : sliceRows, d.chunkRows()));
             } catch (IllegalArgumentException e) {
                 throw new LoupeException(e.getMessage());
             }

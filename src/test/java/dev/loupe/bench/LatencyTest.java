@@ -12,7 +12,7 @@ class LatencyTest {
     void reportsPositiveTimingsAndMemory() {
         Map<String, Object> m = Latency.run(new Latency.Config(2000, 10, 16, 12, 3, 3, 1));
         for (String k : new String[] {"p50_ms", "p95_ms", "p99_ms", "step_p50_ms", "step_p95_ms", "rerank_p50_ms",
-                "rerank_p95_ms", "add_class_ms", "heap_used_mb", "offheap_mb"}) {
+                "rerank_p95_ms", "add_class_ms", "heap_used_mb", "process_rss_mb"}) {
             assertThat(m).containsKey(k);
             assertThat(((Number) m.get(k)).doubleValue()).as(k).isPositive();
         }
