@@ -6,6 +6,7 @@ import dev.loupe.training.Head;
 import dev.loupe.training.HeadConfig;
 import dev.loupe.training.LabelUpdate;
 import dev.loupe.training.RetrainResult;
+import dev.loupe.training.ScoringPolicy;
 import dev.loupe.training.Snapshot;
 import dev.loupe.training.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +27,8 @@ import java.util.SplittableRandom;
  *
  * <p>Strategy {@code default} is what the app does (k-means cold start, then margin). The named strategies
  * ({@code margin}, {@code least-confidence}, {@code entropy}, {@code random}) rank by themselves from the first
- * label, without the cold start. Each seed shuffles the pool's row order (so ties do not favour the files' order)
+ * label, without the cold start. Every step re-scores every row ({@link ScoringPolicy#alwaysFull()}): that is the
+ * queue of a user slower than the trainer's idle refresh, and it keeps runs deterministic. Each seed shuffles the pool's row order (so ties do not favour the files' order)
  * and seeds the head, replay and ranking.
  */
 public final class Simulation {
@@ -143,7 +145,9 @@ public final class Simulation {
         int[] labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         Head head = Head.create(HeadConfig.linear(pool.d(), seed), classes);
-        try (Trainer trainer = Trainer.builder(x, head).seed(seed).ranker(ranker(strategy, seed)).start()) {
+        // Every row re-scored per step: the queue a user slower than the idle refresh sees, and deterministic.
+        try (Trainer trainer = Trainer.builder(x, head).seed(seed).ranker(ranker(strategy, seed))
+                .scoring(ScoringPolicy.alwaysFull()).start()) {
             Snapshot snap = trainer.setStrategy(ranker(strategy, seed).strategy()).join(); // the first snapshot
             int labels = 0;
             for (int b = 0; b < budgets.length; b++) {
