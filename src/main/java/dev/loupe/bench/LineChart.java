@@ -70,9 +70,11 @@ public final class LineChart {
             double[] xt = ticks(xr[0], xr[1]), yt = ticks(yr[0], yr[1]);
             xr = new double[] {Math.min(xr[0], xt[0]), Math.max(xr[1], xt[xt.length - 1])};
             yr = new double[] {Math.min(yr[0], yt[0]), Math.max(yr[1], yt[yt.length - 1])};
-            int left = 70, right = 230, top = 40, bottom = 55;
-            int pw = width - left - right, ph = height - top - bottom;
             Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+            int legend = 0;
+            for (Series s : series) legend = Math.max(legend, g.getFontMetrics(base).stringWidth(s.name));
+            int left = 70, right = Math.min(width / 2, legend + 70), top = 40, bottom = 55;
+            int pw = width - left - right, ph = height - top - bottom;
             g.setFont(base.deriveFont(Font.BOLD, 15f));
             g.setColor(Color.BLACK);
             g.drawString(title, left, 24);
