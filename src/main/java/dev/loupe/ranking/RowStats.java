@@ -12,8 +12,18 @@ public final class RowStats {
      */
     public static void compute(FloatBuffer probs, int n, int c, QueryStrategy strategy, long seed,
                                int[] predicted, float[] confidence, float[] score, float[] rowScratch) {
-        for (int i = 0; i < n; i++) {
-            probs.get(i * c, rowScratch, 0, c);
+        computeRows(probs, n, c, strategy, seed, null, 0, predicted, confidence, score, rowScratch);
+    }
+
+    /**
+     * The same for {@code count} rows of probabilities that belong to other rows of the collection: buffer row i is
+     * collection row {@code rows[i]}, or {@code base + i} when {@code rows} is null; results go to those positions.
+     */
+    public static void computeRows(FloatBuffer probs, int count, int c, QueryStrategy strategy, long seed, int[] rows, int base,
+                                   int[] predicted, float[] confidence, float[] score, float[] rowScratch) {
+        for (int k = 0; k < count; k++) {
+            int i = rows == null ? base + k : rows[k];
+            probs.get(k * c, rowScratch, 0, c);
             int best = -1;
             float max = 0f;
             for (int j = 0; j < c; j++) {

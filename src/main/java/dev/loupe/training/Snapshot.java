@@ -26,11 +26,14 @@ public final class Snapshot {
     private final double stepMillis;
     private final double rerankMillis;
     private final HeadState headState;
+    private final int[] scoredAt;
+    private final long headVersion;
+    private final int staleRows;
 
     Snapshot(long modelVersion, int labelCount, int classCount, int activeClassCount, int[] predicted,
              float[] confidence, float[] score, int[] queue, int sortedPrefix, boolean coldStart,
              QueryStrategy strategy, int adamSteps, int appliedUpdates, double stepMillis, double rerankMillis,
-             HeadState headState) {
+             HeadState headState, int[] scoredAt, long headVersion, int staleRows) {
         this.modelVersion = modelVersion;
         this.labelCount = labelCount;
         this.classCount = classCount;
@@ -47,6 +50,9 @@ public final class Snapshot {
         this.stepMillis = stepMillis;
         this.rerankMillis = rerankMillis;
         this.headState = headState;
+        this.scoredAt = scoredAt;
+        this.headVersion = headVersion;
+        this.staleRows = staleRows;
     }
 
     /** +1 for every published snapshot. */
@@ -78,10 +84,22 @@ public final class Snapshot {
     public int appliedUpdates() { return appliedUpdates; }
     /** Time spent applying labels and training. */
     public double stepMillis() { return stepMillis; }
-    /** Time spent scoring every row and ordering the queue. */
+    /** Time spent scoring rows (every row, or the hot rows and a slice: see {@link #staleRows()}) and ordering the queue. */
     public double rerankMillis() { return rerankMillis; }
     /** The head as it was when this snapshot was scored; hand it to {@link Trainer#restore} to undo. */
     public HeadState headState() { return headState; }
+
+    /**
+     * Rows whose prediction, confidence and score come from an older head than this snapshot's (large collections
+     * re-score only part of the rows per step; see {@link ScoringPolicy}). 0 when every row is fresh.
+     */
+    public int staleRows() { return staleRows; }
+    /** Whether a row's prediction and score were computed by an older head than {@link #headState()}. */
+    public boolean isStale(int row) { return scoredAt[row] < headVersion; }
+    /** Model version at which a row was last scored. */
+    public long scoredVersion(int row) { return scoredAt[row]; }
+    /** Model version that introduced this snapshot's head (earlier than {@link #modelVersion()} after an idle refresh). */
+    public long headVersion() { return headVersion; }
 
     public int[] predictedCopy() { return predicted.clone(); }
     public float[] confidenceCopy() { return confidence.clone(); }
@@ -89,7 +107,7 @@ public final class Snapshot {
     @Override
     public String toString() {
         return "Snapshot[v" + modelVersion + ", labels=" + labelCount + ", classes=" + activeClassCount + "/" + classCount
-                + ", steps=" + adamSteps + ", updates=" + appliedUpdates + String.format(", step=%.1fms, rerank=%.1fms]",
+                + ", steps=" + adamSteps + ", updates=" + appliedUpdates + (staleRows > 0 ? ", stale=" + staleRows : "") + String.format(", step=%.1fms, rerank=%.1fms]",
                 stepMillis, rerankMillis);
     }
 }

@@ -60,10 +60,21 @@ public final class Trainer implements AutoCloseable {
     private int[] classSize;
     private final int[] posInClass;
     private INDArray globalMean;
-    private INDArray probs;
     private float[] rowScratch = new float[0];
     private HeadState lastState;
     private long version = -1;
+    // Per-row results of the latest scoring of each row (copied into every snapshot) and when it happened.
+    private final ScoringPolicy scoring;
+    private final int[] predictedNow;
+    private final float[] confidenceNow;
+    private final float[] scoreNow;
+    private final int[] scoredAt;
+    private long headVersion = -1;
+    private int sliceCursor;
+    private int[] lastQueue;
+    private int scoredClassCount = -1;
+    private QueryStrategy scoredStrategy;
+    private final java.util.Map<Long, INDArray> probBuffers = new java.util.HashMap<>();
 
     private Trainer(Builder b) {
         INDArray e = b.embeddings;
@@ -85,6 +96,11 @@ public final class Trainer implements AutoCloseable {
         this.quarantined = new boolean[n];
         this.isNew = new boolean[n];
         this.posInClass = new int[n];
+        this.scoring = b.scoring;
+        this.predictedNow = new int[n];
+        this.confidenceNow = new float[n];
+        this.scoreNow = new float[n];
+        this.scoredAt = new int[n];
         int c = head.classCount();
         this.rowsByClass = new int[c][8];
         this.classSize = new int[c];
@@ -246,6 +262,7 @@ public final class Trainer implements AutoCloseable {
                     }
                 }
                 flushLabels(labels);
+                if (inbox.isEmpty()) refreshWhileIdle();
             } catch (InterruptedException e) {
                 if (!running) break;
             } catch (Throwable t) {
@@ -394,7 +411,7 @@ public final class Trainer implements AutoCloseable {
                     + version + " and left " + newRows.length + " new row(s) out of training", newRows);
         }
         double stepMs = (System.nanoTime() - t0) / 1e6;
-        Snapshot snap = publish(diverged == null ? steps : 0, applied.size(), stepMs);
+        Snapshot snap = publish(diverged == null ? steps : 0, applied.size(), stepMs, Arrays.copyOf(changedRows, changed));
         if (diverged != null) report(diverged); // before completing, so a waiting caller already sees it
         // Newest first: a listener that saves one model version per step (LabellingSession) then sees the
         // step's last update first and files the step under it, so "the state before update k" stays findable.
@@ -466,31 +483,124 @@ public final class Trainer implements AutoCloseable {
 
     // ---- scoring and publishing -------------------------------------------------------------------------
 
+    /** Publishes after a change that re-scores every row (class added, undo, retrain, strategy). */
     private Snapshot publish(int steps, int updates, double stepMs) {
+        return publish(steps, updates, stepMs, null);
+    }
+
+    /**
+     * Snapshots the head, re-scores rows, re-ranks and publishes. {@code changedRows} non-null marks a label step,
+     * which on a large collection re-scores only the hot rows and a slice ({@link ScoringPolicy}).
+     */
+    private Snapshot publish(int steps, int updates, double stepMs, int[] changedRows) {
         long t0 = System.nanoTime();
         lastState = head.state();
         stepMs += (System.nanoTime() - t0) / 1e6;
         long t1 = System.nanoTime();
         int c = head.classCount();
-        if (probs == null || probs.columns() != c) {
-            probs = null; // let the old buffer go before allocating the new one
-            probs = Nd4j.create(DataType.FLOAT, new long[] {n, c}, 'c');
-        }
         if (rowScratch.length < c) rowScratch = new float[c];
-        head.predictInto(embeddings, probs);
-        int[] predicted = new int[n];
-        float[] confidence = new float[n];
-        float[] score = new float[n];
-        RowStats.compute(probs.data().asNioFloat(), n, c, ranker.strategy(), ranker.seed(), predicted, confidence, score, rowScratch);
+        long v = ++version;
+        headVersion = v;
+        boolean partial = changedRows != null && n > scoring.fullBelow() && lastQueue != null
+                && scoredClassCount == c && scoredStrategy == ranker.strategy();
+        if (partial) {
+            int hot = Math.min(scoring.hotRows(), lastQueue.length);
+            int[] rows = Arrays.copyOf(lastQueue, hot + changedRows.length);
+            System.arraycopy(changedRows, 0, rows, hot, changedRows.length);
+            scoreRows(rows, v);
+            int left = Math.min(scoring.sliceRows(), n);
+            while (left > 0) {
+                int end = Math.min(n, sliceCursor + left);
+                scoreRange(sliceCursor, end, v);
+                left -= end - sliceCursor;
+                sliceCursor = end == n ? 0 : end;
+            }
+        } else {
+            scoreRange(0, n, v);
+        }
+        scoredClassCount = c;
+        scoredStrategy = ranker.strategy();
+        return emit(steps, updates, stepMs, t1);
+    }
+
+    /** Ranks the current per-row results and publishes them as a new snapshot. */
+    private Snapshot emit(int steps, int updates, double stepMs, long t1) {
+        int c = head.classCount();
         boolean cold = ranker.inColdStart(labelCount, c);
-        int[] queue = ranker.queue(score, labelled, labelCount, c, embeddings);
+        int[] queue = ranker.queue(scoreNow, labelled, labelCount, c, embeddings);
+        lastQueue = queue;
         int sorted = cold ? queue.length : Math.min(queue.length, ranker.topK());
+        int stale = 0;
+        for (int at : scoredAt) if (at < headVersion) stale++;
         double rerankMs = (System.nanoTime() - t1) / 1e6;
-        Snapshot snap = new Snapshot(++version, labelCount, c, head.activeCount(), predicted, confidence, score, queue,
-                sorted, cold, ranker.strategy(), steps, updates, stepMs, rerankMs, lastState);
+        Snapshot snap = new Snapshot(version, labelCount, c, head.activeCount(), predictedNow.clone(), confidenceNow.clone(),
+                scoreNow.clone(), queue, sorted, cold, ranker.strategy(), steps, updates, stepMs, rerankMs, lastState,
+                scoredAt.clone(), headVersion, stale);
         latest = snap;
         publisher.execute(() -> onSnapshot.accept(snap));
         return snap;
+    }
+
+    /**
+     * While nothing is queued, re-scores the rows an earlier partial step left stale (chunk by chunk, starting where
+     * the rotating slice stands), then publishes a snapshot in which every row is fresh. Gives way at once to any
+     * command; rows already refreshed keep their fresh results.
+     */
+    private void refreshWhileIdle() {
+        if (latest == null || latest.staleRows() == 0) return;
+        long t1 = System.nanoTime();
+        int chunk = scoring.chunkRows();
+        int start = sliceCursor;
+        for (int done = 0; done < n; ) {
+            if (!inbox.isEmpty() || !running) return;
+            int a = (start + done) % n;
+            int b = Math.min(n, a + Math.min(chunk, n - done));
+            boolean stale = false;
+            for (int i = a; i < b && !stale; i++) stale = scoredAt[i] < headVersion;
+            if (stale) scoreRange(a, b, version);
+            done += b - a;
+        }
+        version++; // same head (headVersion unchanged), fresher rows
+        emit(0, 0, 0, t1);
+    }
+
+    /** Scores rows [a, b) with the current head, {@code chunkRows} at a time, into the per-row results. */
+    private void scoreRange(int a, int b, long v) {
+        int c = head.classCount();
+        for (int lo = a; lo < b; lo += scoring.chunkRows()) {
+            int hi = Math.min(b, lo + scoring.chunkRows());
+            INDArray out = probBuffer(hi - lo, c);
+            INDArray x = lo == 0 && hi == n ? embeddings
+                    : embeddings.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(lo, hi), org.nd4j.linalg.indexing.NDArrayIndex.all());
+            head.predictInto(x, out);
+            RowStats.computeRows(out.data().asNioFloat(), hi - lo, c, ranker.strategy(), ranker.seed(), null, lo,
+                    predictedNow, confidenceNow, scoreNow, rowScratch);
+            Arrays.fill(scoredAt, lo, hi, (int) v);
+        }
+    }
+
+    /** Scores the listed rows (duplicates allowed) with the current head into the per-row results. */
+    private void scoreRows(int[] rows, long v) {
+        if (rows.length == 0) return;
+        int c = head.classCount();
+        INDArray x = Nd4j.pullRows(embeddings, 1, rows);
+        INDArray out = probBuffer(rows.length, c);
+        head.predictInto(x, out);
+        RowStats.computeRows(out.data().asNioFloat(), rows.length, c, ranker.strategy(), ranker.seed(), rows, 0,
+                predictedNow, confidenceNow, scoreNow, rowScratch);
+        for (int r : rows) scoredAt[r] = (int) v;
+    }
+
+    /** A reused rows×C probability buffer; the few sizes in use (chunk, tail, hot rows) are kept, others dropped. */
+    private INDArray probBuffer(int rows, int c) {
+        long key = ((long) rows << 20) | c;
+        INDArray buf = probBuffers.get(key);
+        if (buf == null) {
+            if (probBuffers.size() >= 4) probBuffers.clear();
+            buf = Nd4j.create(DataType.FLOAT, new long[] {rows, c}, 'c');
+            probBuffers.put(key, buf);
+        }
+        return buf;
     }
 
     // ---- retrain ----------------------------------------------------------------------------------------
@@ -557,6 +667,7 @@ public final class Trainer implements AutoCloseable {
         private final INDArray embeddings;
         private final Head head;
         private StepPolicy policy = StepPolicy.defaults();
+        private ScoringPolicy scoring = ScoringPolicy.defaults();
         private Ranker ranker;
         private long seed = 42;
         private Executor publisher = Runnable::run;
@@ -570,6 +681,8 @@ public final class Trainer implements AutoCloseable {
         }
 
         public Builder policy(StepPolicy p) { this.policy = Objects.requireNonNull(p); return this; }
+        /** How much a label step re-scores on a large collection (default {@link ScoringPolicy#defaults()}). */
+        public Builder scoring(ScoringPolicy p) { this.scoring = Objects.requireNonNull(p); return this; }
         public Builder ranker(Ranker r) { this.ranker = Objects.requireNonNull(r); return this; }
         public Builder seed(long s) { this.seed = s; return this; }
         /** Where listeners run: {@code Platform::runLater} in the app, a direct executor in tests (the default). */

@@ -47,6 +47,29 @@ class HeadTest {
     }
 
     @Test
+    void theHandWrittenAdamStepComputesWhatDl4jFitComputes() {
+        Head fast = trainedHead(0);
+        fast.widen(4); // one masked class, as in the app
+        Head ref = Head.fromState(fast.state());
+        INDArray x = BLOBS.embeddings();
+        for (int s = 0; s < 12; s++) {
+            int b = 1 + (s * 7) % 32;
+            INDArray batch = x.get(NDArrayIndex.interval(s, s + b), NDArrayIndex.all());
+            INDArray y = Nd4j.zeros(b, 4);
+            for (int i = 0; i < b; i++) y.putScalar(i, BLOBS.y[s + i], 1f);
+            fast.fit(batch, y);
+            ref.fitWithDl4j(batch, y);
+        }
+        HeadState a = fast.state(), r = ref.state();
+        assertThat(a.iterationCount()).isEqualTo(r.iterationCount());
+        float[] pa = a.paramsView(), pr = r.paramsView();
+        float[] ua = a.updaterView(), ur = r.updaterView();
+        for (int i = 0; i < pa.length; i++) assertThat(pa[i]).as("param %d", i).isCloseTo(pr[i], org.assertj.core.data.Offset.offset(1e-4f + 1e-4f * Math.abs(pr[i])));
+        for (int i = 0; i < ua.length; i++) assertThat(ua[i]).as("moment %d", i).isCloseTo(ur[i], org.assertj.core.data.Offset.offset(1e-6f + 1e-3f * Math.abs(ur[i])));
+        assertThat(fast.predict(x).getColumn(3).amaxNumber().doubleValue()).as("masked class").isZero();
+    }
+
+    @Test
     void maskedClassesStayAtZeroWhileOthersTrain() {
         Head h = trainedHead(0);
         h.widen(4);

@@ -193,4 +193,39 @@ class TrainerTest {
         assertThat(u.activeClassCount()).isEqualTo(1);        // class 1 lost its only example: masked again
         assertThat(u.queueSize()).isEqualTo(199);
     }
+
+    @Test
+    void partialScoringMarksStaleRowsAndAnIdleRefreshMakesEveryRowFresh() throws Exception {
+        Blobs b = new Blobs(1200, 16, 4, 2.5, 9);
+        Head head = Head.create(HeadConfig.linear(b.d, 3), b.classes);
+        CountDownLatch refreshed = new CountDownLatch(1);
+        trainer = Trainer.builder(b.embeddings(), head).seed(5).policy(new StepPolicy(31, 5, 5, 60, 160, false, 5))
+                .scoring(new ScoringPolicy(0, 40, 100, 64)) // partial from the first row on: top 40 + a slice of 100
+                .onSnapshot(s -> { published.add(s); if (s.appliedUpdates() == 0 && s.adamSteps() == 0 && s.labelCount() == 30) refreshed.countDown(); })
+                .onError(errors::add)
+                .start();
+        Snapshot s = null;
+        for (int i = 0; i < 30; i++) s = trainer.submit(LabelUpdate.label(i, b.y[i])).get(20, TimeUnit.SECONDS);
+        // the row just labelled, the previous queue's head and the slice were scored by the newest head
+        assertThat(s.staleRows()).isPositive().isLessThan(b.n);
+        assertThat(s.isStale(29)).isFalse();
+        int fresh = 0;
+        for (int r = 0; r < b.n; r++) if (!s.isStale(r)) fresh++;
+        assertThat(fresh).isEqualTo(b.n - s.staleRows()).isGreaterThanOrEqualTo(100);
+        // once idle, the trainer re-scores the rest and publishes a snapshot where every row is fresh
+        assertThat(refreshed.await(20, TimeUnit.SECONDS)).isTrue();
+        Snapshot idle = trainer.latest();
+        assertThat(idle.staleRows()).isZero();
+        assertThat(idle.modelVersion()).isGreaterThan(s.modelVersion());
+        assertThat(idle.headState()).isSameAs(s.headState());
+        assertThat(idle.headVersion()).isEqualTo(s.modelVersion());
+        // and it equals a full scoring by that head
+        INDArray p = Head.fromState(idle.headState()).predict(b.embeddings());
+        int[] arg = p.argMax(1).toIntVector();
+        for (int r = 0; r < b.n; r++) {
+            assertThat(idle.predictedClass(r)).as("row %d", r).isEqualTo(arg[r]);
+            assertThat(idle.confidence(r)).isCloseTo(p.getFloat(r, arg[r]), org.assertj.core.data.Offset.offset(1e-6f));
+        }
+        assertThat(errors).isEmpty();
+    }
 }
