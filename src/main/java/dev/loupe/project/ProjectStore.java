@@ -402,6 +402,26 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /** Sets the status of many images in one transaction (e.g. every file found missing on open). */
+    public void setStatuses(java.util.Collection<Long> imageIds, ImageStatus status, String reason) {
+        if (imageIds.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE images SET status = ?, status_reason = ? WHERE id = ?")) {
+                for (long id : imageIds) {
+                    ps.setString(1, status.dbValue());
+                    ps.setString(2, reason);
+                    ps.setLong(3, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
     private static Path normalise(Path p) {
         return p.toAbsolutePath().normalize();
     }
@@ -905,6 +925,30 @@ public final class ProjectStore implements AutoCloseable {
                 }
             }
             return out;
+        });
+    }
+
+    /**
+     * Forgets model versions (one transaction); their files are the caller's to delete afterwards. The newest
+     * version is never deleted: it is what the next open starts from.
+     */
+    public void deleteModelVersions(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            long newest = queryLong(c, "SELECT coalesce(max(id), 0) FROM model_versions");
+            if (ids.contains(newest)) {
+                throw invalid("The newest model version (" + newest + ") cannot be deleted.");
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM model_versions WHERE id = ?")) {
+                for (long id : ids) {
+                    ps.setLong(1, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
         });
     }
 
