@@ -146,6 +146,32 @@ class LabelKillTest {
         assertThat(cursor).as("labelling made progress across the kills").isGreaterThan(LINES_PER_CHILD);
     }
 
+    @Test
+    void aSecondLabellerOnTheSameProjectIsRefusedWithAClearMessage() throws Exception {
+        Path csv = tmp.resolve("all.csv");
+        List<String> csvLines = new ArrayList<>();
+        for (String[] l : lines) {
+            csvLines.add(l[0] + "," + l[1]);
+        }
+        Files.write(csv, csvLines);
+        List<String> acked = new CopyOnWriteArrayList<>();
+        Thread reader = start(csv, tmp.resolve("first.err"), acked);
+        while (acked.isEmpty()) {
+            assertThat(child.isAlive()).as("the first labeller runs").isTrue();
+            Thread.sleep(10);
+        }
+
+        CliRun second = CliRun.run("label", project.toString(), "class0/img0.png", "class1"); // this JVM: process 2
+        assertThat(second.exitCode()).isEqualTo(LoupeCli.EXIT_USER_ERROR);
+        assertThat(second.err()).contains("is already open in another Loupe process (pid " + child.pid()
+                + "). Close it there first.");
+
+        child.destroyForcibly();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(10_000);
+        verify(acked.size(), true); // the refused one changed nothing
+    }
+
     /** The project after a child ended: acknowledged labels all there, and a session opens caught up. */
     private void verify(int acknowledged, boolean killed) {
         try (ProjectStore store = ProjectStore.open(project, false)) {
