@@ -108,9 +108,10 @@ class LabelKillTest {
 
             // Where to kill: after a random delay (start-up, open, catch-up, labelling), or a little after the
             // n-th acknowledgement (labelling, model versions), or after the last one (saving the last versions).
-            int mode = rnd.nextInt(3);
+            int pick = rnd.nextInt(5);
+            int mode = pick < 2 ? 0 : pick < 4 ? 1 : 2;
             int ackTarget = mode == 1 ? 1 + rnd.nextInt(end - cursor) : end - cursor;
-            long delayMs = mode == 0 ? 300 + rnd.nextInt(6000) : rnd.nextInt(mode == 1 ? 400 : 1500);
+            long delayMs = mode == 0 ? 200 + rnd.nextInt(3500) : rnd.nextInt(mode == 1 ? 100 : 1500);
             if (mode != 0) {
                 while (acked.size() < ackTarget && child.isAlive()) {
                     Thread.sleep(5);
