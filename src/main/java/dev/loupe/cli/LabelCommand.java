@@ -54,10 +54,13 @@ final class LabelCommand implements Callable<Integer> {
         if ((csv == null) == (image == null || className == null)) {
             throw new LoupeException("Give either IMAGE CLASS or --from-csv FILE.");
         }
+        Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
+        int code;
         try (ProjectStore store = ProjectStore.open(project, false);
-             LabellingSession session = Projects.session(store, spec.commandLine().getErr())) {
-            return csv == null ? single(store, session) : fromCsv(store, session);
+             LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
+            code = csv == null ? single(store, session) : fromCsv(store, session);
         }
+        return failures.exitCode(code); // after close: every model version has been saved or has failed
     }
 
     private int single(ProjectStore store, LabellingSession session) {
@@ -123,7 +126,8 @@ final class LabelCommand implements Callable<Integer> {
                 }
             }
         }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        // a failed step was reported (stderr, exit code) by the session's onError; its labels are stored anyway
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).exceptionally(t -> null).join();
         session.drainPersister();
         if (errors > 0) {
             err.printf("%d of %d lines could not be labelled (see above).%n", errors, errors + pending.size());

@@ -6,9 +6,15 @@ import dev.loupe.project.ImageRecord;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;
 
+import dev.loupe.training.TrainingDivergedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** What the CLI verbs share: opening the learning loop with progress, finding images and classes by what users type. */
@@ -17,13 +23,56 @@ final class Projects {
     private Projects() {
     }
 
-    /** Opens the labelling session, reporting embedding progress on {@code err}. */
+    /** Opens the labelling session, reporting embedding progress and background failures on {@code err}. */
     static LabellingSession session(ProjectStore store, PrintWriter err) {
+        return session(store, err, new Failures(err));
+    }
+
+    /** Like {@link #session(ProjectStore, PrintWriter)}; {@code failures} counts what went wrong in the background. */
+    static LabellingSession session(ProjectStore store, PrintWriter err, Failures failures) {
         Progress progress = new Progress(err, "embedding");
         LabellingSession s = LabellingSession.open(store, LabellingSession.Options.defaults()
-                .withEmbedProgress(progress::update));
+                .withEmbedProgress(progress::update)
+                .withPublishing(Runnable::run, snap -> { }, failures));
         progress.finish();
         return s;
+    }
+
+    /**
+     * Failures on the training or saving threads: each is printed on stderr at once, and the verb's exit code
+     * says there was one (no background failure passes silently).
+     */
+    static final class Failures implements Consumer<Throwable> {
+        private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+        private final PrintWriter err;
+        private final AtomicInteger userErrors = new AtomicInteger();
+        private final AtomicInteger internalErrors = new AtomicInteger();
+
+        Failures(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void accept(Throwable t) {
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            boolean expected = cause instanceof LoupeException || cause instanceof TrainingDivergedException;
+            (expected ? userErrors : internalErrors).incrementAndGet();
+            if (!expected) {
+                LOG.error("Training failed", cause);
+            }
+            synchronized (err) {
+                err.println("loupe: " + (expected ? "" : "training failed: ") + cause.getMessage());
+                err.flush();
+            }
+        }
+
+        /** {@code code}, or 1 (or 3 for an unexpected failure) if anything failed in the background. */
+        int exitCode(int code) {
+            if (internalErrors.get() > 0) {
+                return Math.max(code, LoupeCli.EXIT_INTERNAL_ERROR);
+            }
+            return userErrors.get() > 0 ? Math.max(code, LoupeCli.EXIT_USER_ERROR) : code;
+        }
     }
 
     /** An image by its path as imported: absolute, relative to the folder it was imported from, or relative to here. */

@@ -38,8 +38,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
         try (ProjectStore store = ProjectStore.open(project, false);
-             LabellingSession session = Projects.session(store, spec.commandLine().getErr())) {
+             LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
             RetrainResult r = session.retrain(epochs, heldOut);
             session.drainPersister();
             Map<String, Object> m = new LinkedHashMap<>();
@@ -58,6 +59,6 @@ final class TrainCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        return 0;
+        return failures.exitCode(0);
     }
 }

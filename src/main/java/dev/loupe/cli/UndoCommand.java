@@ -34,8 +34,9 @@ final class UndoCommand {
 
         @Override
         public Integer call() {
+            Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
             try (ProjectStore store = ProjectStore.open(project, false);
-                 LabellingSession session = Projects.session(store, spec.commandLine().getErr())) {
+                 LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
                 LabelResult r = apply(session);
                 PrintWriter out = spec.commandLine().getOut();
                 Map<String, Object> m = LabelCommand.result(r);
@@ -50,7 +51,7 @@ final class UndoCommand {
                     out.flush();
                 }
             }
-            return 0;
+            return failures.exitCode(0);
         }
     }
 

@@ -279,13 +279,15 @@ public final class LoupeModel implements AutoCloseable {
             }
             if (declared.size() != headState.classCount()) {
                 throw new LoupeException("The model file " + name + " is inconsistent: " + declared.size()
-                        + " classes are listed but the head has " + headState.classCount() + " output columns");
+                        + " classes are listed but the head has " + headState.classCount() + " output columns."
+                        + " Export the model again.");
             }
             Dl4jBackbone backbone = loadBackbone(zip, backboneEntry, file);
             try {
                 if (backbone.dim() != headState.config().inputDim()) {
                     throw new LoupeException("The model file " + name + " is inconsistent: the backbone gives "
-                            + backbone.dim() + "-value embeddings but the head expects " + headState.config().inputDim());
+                            + backbone.dim() + "-value embeddings but the head expects " + headState.config().inputDim()
+                            + " (made for another base model). Export the model again from its project.");
                 }
                 // Inactive columns are masked here, whatever the head says, so they can never win.
                 Head head = Head.fromState(headState);

@@ -60,28 +60,56 @@ public final class LabellingSession implements AutoCloseable {
     /** Settings key of the random seed of the head and the ranking. */
     public static final String SEED_SETTING = "seed";
     private static final String VERSION_FILE_PATTERN = "models/v%06d.loupe-head";
+    private static final java.util.regex.Pattern VERSION_FILE = java.util.regex.Pattern.compile("v(\\d+)\\.loupe-head(\\.tmp)?");
+    private static final String RETRAIN_NOTE = "batch retrain";
+    private static final String MISSING_REASON = "file not found (moved or deleted since import)";
 
     /**
      * How a session reports to its owner. Defaults suit the CLI and tests. {@code cancelEmbedding} is polled
      * between embedding batches while opening; once true the session opens on the images embedded so far.
      */
     public record Options(Executor publishOn, Consumer<Snapshot> onSnapshot, Consumer<Throwable> onError,
-                          Embedder.Listener embedProgress, int decodeThreads, BooleanSupplier cancelEmbedding) {
+                          Embedder.Listener embedProgress, int decodeThreads, BooleanSupplier cancelEmbedding,
+                          Pruning pruning) {
         public static Options defaults() {
             return new Options(Runnable::run, s -> { }, t -> LOG.error("Training failed", t), Embedder.Listener.NONE,
-                    Runtime.getRuntime().availableProcessors(), () -> Thread.currentThread().isInterrupted());
+                    Runtime.getRuntime().availableProcessors(), () -> Thread.currentThread().isInterrupted(),
+                    Pruning.DEFAULT);
         }
 
         public Options withEmbedProgress(Embedder.Listener l) {
-            return new Options(publishOn, onSnapshot, onError, l, decodeThreads, cancelEmbedding);
+            return new Options(publishOn, onSnapshot, onError, l, decodeThreads, cancelEmbedding, pruning);
         }
 
         public Options withEmbedCancel(BooleanSupplier cancel) {
-            return new Options(publishOn, onSnapshot, onError, embedProgress, decodeThreads, cancel);
+            return new Options(publishOn, onSnapshot, onError, embedProgress, decodeThreads, cancel, pruning);
         }
 
         public Options withPublishing(Executor on, Consumer<Snapshot> snapshots, Consumer<Throwable> errors) {
-            return new Options(on, snapshots, errors, embedProgress, decodeThreads, cancelEmbedding);
+            return new Options(on, snapshots, errors, embedProgress, decodeThreads, cancelEmbedding, pruning);
+        }
+
+        public Options withPruning(Pruning p) {
+            return new Options(publishOn, onSnapshot, onError, embedProgress, decodeThreads, cancelEmbedding, p);
+        }
+    }
+
+    /**
+     * Which model versions are kept (docs/adr/0011-labelling-session.md): the newest {@code keepRecent} (the undo
+     * depth with exact predictions), every {@code keepEvery}-th, and batch retrains. The rest are deleted once
+     * a quarter more than {@code keepRecent} have piled up. Nothing is lost: the journal can rebuild any state.
+     */
+    public record Pruning(int keepRecent, int keepEvery) {
+        public static final Pruning DEFAULT = new Pruning(200, 100);
+
+        public Pruning {
+            if (keepRecent < 1 || keepEvery < 1) {
+                throw new IllegalArgumentException("keepRecent and keepEvery must be positive");
+            }
+        }
+
+        boolean keeps(ModelVersion v, int fromNewest) {
+            return fromNewest < keepRecent || v.id() % keepEvery == 0 || RETRAIN_NOTE.equals(v.note());
         }
     }
 
@@ -112,6 +140,9 @@ public final class LabellingSession implements AutoCloseable {
     private Head probeHead;
     private ColdStart coldStart;
     private int nextVersionFile;
+    private int versionCount;
+    /** The snapshot whose save was last attempted, so a failed save is reported once per step. */
+    private Snapshot lastAttempted;
     /** The last saved version and the trainer snapshot it came from (persister thread). */
     private ModelVersion lastSaved;
     private Snapshot lastSavedSnapshot;
@@ -133,7 +164,32 @@ public final class LabellingSession implements AutoCloseable {
         for (LabelClass c : store.allClasses()) {
             columns.add(c.id());
         }
-        nextVersionFile = store.modelVersions().size() + 1;
+        nextVersionFile = nextVersionFileNumber(store);
+        versionCount = store.modelVersions().size();
+    }
+
+    /**
+     * One past the highest version file number in use, in the store or on disk: after pruning the row count is
+     * no longer the highest number, and a file written just before a crash may not have its row yet.
+     */
+    private static int nextVersionFileNumber(ProjectStore store) {
+        int max = 0;
+        for (ModelVersion v : store.modelVersions()) {
+            max = Math.max(max, versionNumber(Path.of(v.file()).getFileName().toString()));
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(store.modelsDir())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                max = Math.max(max, versionNumber(f.getFileName().toString()));
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not list {}: {}", store.modelsDir(), e.getMessage());
+        }
+        return max + 1;
+    }
+
+    private static int versionNumber(String fileName) {
+        java.util.regex.Matcher m = VERSION_FILE.matcher(fileName);
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /**
@@ -141,6 +197,7 @@ public final class LabellingSession implements AutoCloseable {
      * fits, and brings it up to date with the journal. Blocks until that is done (run it off the UI thread).
      */
     public static LabellingSession open(ProjectStore store, Options options) {
+        markMissingFiles(store);
         Backbone backbone = ProjectBackbone.load(store);
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), 32);
@@ -155,6 +212,28 @@ public final class LabellingSession implements AutoCloseable {
             backbone.close();
             throw e;
         }
+    }
+
+    /**
+     * Images whose file was deleted or moved since import become MISSING (and back to OK when the file is back):
+     * their labels and embeddings stay, the queue leaves them out, and labelling goes on.
+     */
+    static void markMissingFiles(ProjectStore store) {
+        List<Long> gone = new ArrayList<>();
+        List<Long> back = new ArrayList<>();
+        for (ImageRecord im : store.images()) {
+            boolean exists = java.nio.file.Files.exists(im.path());
+            if (im.status() == ImageStatus.OK && !exists) {
+                gone.add(im.id());
+            } else if (im.status() == ImageStatus.MISSING && exists) {
+                back.add(im.id());
+            }
+        }
+        if (!gone.isEmpty()) {
+            LOG.warn("{} image file(s) are missing (moved or deleted since import); their labels are kept", gone.size());
+        }
+        store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
+        store.setStatuses(back, ImageStatus.OK, null);
     }
 
     private void startTrainer() {
@@ -299,8 +378,8 @@ public final class LabellingSession implements AutoCloseable {
      * the version saved before the step.
      */
     private ModelVersion persistStep(Snapshot snap, long journalSeq) {
-        if (lastSavedSnapshot == snap) {
-            return lastSaved;
+        if (lastSavedSnapshot == snap || lastAttempted == snap) {
+            return lastSavedSnapshot == snap ? lastSaved : null;
         }
         return persist(snap, journalSeq, null);
     }
@@ -472,7 +551,7 @@ public final class LabellingSession implements AutoCloseable {
     public RetrainResult retrain(int epochs, double heldOutFraction) {
         requireTrainer();
         RetrainResult r = join(trainer.retrainFromScratch(epochs, heldOutFraction, seed));
-        persist(r.snapshot(), store.lastSeq(), "batch retrain");
+        persist(r.snapshot(), store.lastSeq(), RETRAIN_NOTE);
         return r;
     }
 
@@ -596,21 +675,71 @@ public final class LabellingSession implements AutoCloseable {
         }
     }
 
-    /** Saves a snapshot's head as a model version; runs on the persister thread or the opening thread. */
+    /**
+     * Saves a snapshot's head as a model version; runs on the persister thread or the opening thread. A failure
+     * (a full disk, a read-only folder) is reported through {@code onError} and returns null: the labels are in
+     * the journal already, so labelling goes on and the next open rebuilds the model from it.
+     */
     private synchronized ModelVersion persist(Snapshot snap, long journalSeq, String note) {
+        lastAttempted = snap;
         HeadState state = snap.headState();
         String rel = String.format(VERSION_FILE_PATTERN, nextVersionFile++);
         ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
                 snap.labelCount(), state);
+        ModelVersion v;
         try {
             f.write(store.dir().resolve(rel));
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not save model version " + rel, e);
+            v = store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
+        } catch (IOException | UncheckedIOException | LoupeException e) {
+            LoupeException failure = new LoupeException("The model could not be saved (" + rel + ": "
+                    + (e.getMessage() == null ? e : e.getMessage()) + "). Your labels are safe in the journal and "
+                    + "labelling goes on; free some disk space, and the model is rebuilt from the journal when the "
+                    + "project is next opened.", e);
+            LOG.error("Saving a model version failed", e);
+            options.publishOn().execute(() -> options.onError().accept(failure));
+            return null;
         }
-        ModelVersion v = store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
         lastSaved = v;
         lastSavedSnapshot = snap;
+        versionCount++;
+        Pruning p = options.pruning();
+        if (versionCount > p.keepRecent() + Math.max(1, p.keepRecent() / 4)) {
+            prune(p);
+        }
         return v;
+    }
+
+    /** Deletes the versions {@link Pruning} does not keep: rows first, then files (a crash leaves only orphans). */
+    private void prune(Pruning p) {
+        try {
+            List<ModelVersion> all = store.modelVersions();
+            List<Long> drop = new ArrayList<>();
+            java.util.Set<String> kept = new java.util.HashSet<>();
+            for (int i = 0; i < all.size(); i++) {
+                ModelVersion v = all.get(i);
+                if (p.keeps(v, all.size() - 1 - i)) {
+                    kept.add(Path.of(v.file()).getFileName().toString());
+                } else {
+                    drop.add(v.id());
+                }
+            }
+            store.deleteModelVersions(drop);
+            versionCount = all.size() - drop.size();
+            int deleted = 0;
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(store.modelsDir())) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String name = f.getFileName().toString();
+                    // also sweeps files a crash left without a row (persist is synchronized: none is being written)
+                    if (VERSION_FILE.matcher(name).matches() && !kept.contains(name)) {
+                        java.nio.file.Files.deleteIfExists(f);
+                        deleted++;
+                    }
+                }
+            }
+            LOG.debug("Pruned {} model versions, {} files", drop.size(), deleted);
+        } catch (IOException | LoupeException e) {
+            LOG.warn("Pruning old model versions failed; they stay for now: {}", e.getMessage());
+        }
     }
 
     /** Waits until every model version queued so far is saved. */

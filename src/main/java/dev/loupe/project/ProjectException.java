@@ -15,6 +15,8 @@ public final class ProjectException extends LoupeException {
         LOCKED,
         /** The project was written by a newer Loupe whose schema this build does not know. */
         NEWER_SCHEMA,
+        /** project.db is damaged (truncated, garbled pages); nothing was changed, the message says how to recover. */
+        DAMAGED,
         /** The project folder cannot be written. */
         READ_ONLY,
         /** A request the store refuses (unknown id, duplicate class name, ambiguous path...). */

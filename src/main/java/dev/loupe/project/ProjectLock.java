@@ -35,6 +35,14 @@ final class ProjectLock implements AutoCloseable {
         } catch (AccessDeniedException e) {
             throw new ProjectException(ProjectException.Kind.READ_ONLY,
                     "Project " + dir + " cannot be opened: the folder is read-only.", e);
+        } catch (java.nio.file.FileSystemException e) {
+            // a read-only mount gives EROFS, which Java reports as a plain FileSystemException
+            if (e.getReason() != null && e.getReason().toLowerCase(java.util.Locale.ROOT).contains("read-only")) {
+                throw new ProjectException(ProjectException.Kind.READ_ONLY,
+                        "Project " + dir + " cannot be opened: the folder is read-only.", e);
+            }
+            throw new ProjectException(ProjectException.Kind.IO,
+                    "Project " + dir + " cannot be opened: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ProjectException(ProjectException.Kind.IO,
                     "Project " + dir + " cannot be opened: " + e.getMessage(), e);

@@ -48,6 +48,8 @@ public final class ProjectStore implements AutoCloseable {
     private static final Runnable NO_CHECK = () -> { };
     private static final int SQLITE_CONSTRAINT = 19;
     private static final int SQLITE_NOTADB = 26;
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_READONLY = 8;
     private static final Pattern COLOUR = Pattern.compile("#[0-9a-fA-F]{6}");
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
     private static final String IMAGE_COLUMNS = "id, path, root, rel_path, sha256, size_bytes, mtime_ms, width,"
@@ -141,6 +143,12 @@ public final class ProjectStore implements AutoCloseable {
                 throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
                         d + " is not a Loupe project: " + DB_FILE + " is not a database.", e);
             }
+            if (e.getErrorCode() == SQLITE_CORRUPT) {
+                throw damaged(d, e.getMessage(), e);
+            }
+            if (e.getErrorCode() == SQLITE_READONLY) {
+                throw readOnly(d, e);
+            }
             throw new ProjectException(ProjectException.Kind.IO,
                     "Project " + d + " could not be opened: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -152,17 +160,52 @@ public final class ProjectStore implements AutoCloseable {
 
     private static void checkSqliteHeader(Path d, Path db) {
         byte[] head;
+        long size;
         try (InputStream in = Files.newInputStream(db)) {
-            head = in.readNBytes(SQLITE_MAGIC.length);
+            head = in.readNBytes(100);
+            size = Files.size(db);
         } catch (IOException e) {
             throw new ProjectException(ProjectException.Kind.IO,
                     "Project " + d + " cannot be read: " + e.getMessage(), e);
         }
         // an empty file is what an interrupted creation leaves: nothing in it to lose
-        if (head.length > 0 && !Arrays.equals(head, SQLITE_MAGIC)) {
+        if (head.length > 0 && (head.length < SQLITE_MAGIC.length
+                || !Arrays.equals(Arrays.copyOf(head, SQLITE_MAGIC.length), SQLITE_MAGIC))) {
             throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
-                    d + " is not a Loupe project: " + DB_FILE + " is not a database.");
+                    d + " is not a Loupe project: " + DB_FILE + " is not a database. If it was one, it is damaged: "
+                            + RECOVER_HINT);
         }
+        if (head.length > 0 && head.length < 100) {
+            throw damaged(d, "the file is " + head.length + " bytes long, shorter than its own header", null);
+        }
+        if (head.length == 100) {
+            // the header's page count is valid when the change counter matches version-valid-for (sqlite file format
+            // §1.3); the main file is only ever longer than that (the WAL holds newer pages), so shorter is truncation
+            ByteBuffer h = ByteBuffer.wrap(head);
+            int pageSize = Short.toUnsignedInt(h.getShort(16));
+            long pages = Integer.toUnsignedLong(h.getInt(28));
+            if (pageSize == 1) {
+                pageSize = 65536;
+            }
+            if (pages > 0 && h.getInt(24) == h.getInt(92) && size < pages * pageSize) {
+                throw damaged(d, "the file is truncated (" + size + " of " + pages * pageSize + " bytes)", null);
+            }
+        }
+    }
+
+    private static final String RECOVER_HINT = "Loupe changed nothing. Replace " + DB_FILE + " with a copy: "
+            + DB_FILE + ".bak-v<N> next to it (kept from the last upgrade) or your own backup; `sqlite3 " + DB_FILE
+            + " .recover` can sometimes rescue a damaged file.";
+
+    private static ProjectException damaged(Path d, String what, Throwable cause) {
+        return new ProjectException(ProjectException.Kind.DAMAGED, "Project " + d + ": " + DB_FILE + " is damaged ("
+                + what + "). " + RECOVER_HINT, cause);
+    }
+
+    private static ProjectException readOnly(Path d, Throwable cause) {
+        return new ProjectException(ProjectException.Kind.READ_ONLY, "Project " + d + " cannot be written: the folder "
+                + "or " + DB_FILE + " is read-only. Fix its permissions, or copy the project folder somewhere writable.",
+                cause);
     }
 
     private static void createDirectories(Path project, Path d) {
@@ -397,6 +440,26 @@ public final class ProjectStore implements AutoCloseable {
                 if (ps.executeUpdate() == 0) {
                     throw invalid("There is no image " + imageId + ".");
                 }
+            }
+            return null;
+        });
+    }
+
+    /** Sets the status of many images in one transaction (e.g. every file found missing on open). */
+    public void setStatuses(java.util.Collection<Long> imageIds, ImageStatus status, String reason) {
+        if (imageIds.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE images SET status = ?, status_reason = ? WHERE id = ?")) {
+                for (long id : imageIds) {
+                    ps.setString(1, status.dbValue());
+                    ps.setString(2, reason);
+                    ps.setLong(3, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
             }
             return null;
         });
@@ -908,6 +971,30 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Forgets model versions (one transaction); their files are the caller's to delete afterwards. The newest
+     * version is never deleted: it is what the next open starts from.
+     */
+    public void deleteModelVersions(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            long newest = queryLong(c, "SELECT coalesce(max(id), 0) FROM model_versions");
+            if (ids.contains(newest)) {
+                throw invalid("The newest model version (" + newest + ") cannot be deleted.");
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM model_versions WHERE id = ?")) {
+                for (long id : ids) {
+                    ps.setLong(1, id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
     public Optional<ModelVersion> latestModelVersion() {
         List<ModelVersion> all = modelVersions();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
@@ -1042,6 +1129,12 @@ public final class ProjectStore implements AutoCloseable {
     }
 
     private ProjectException dbError(SQLException e) {
+        if (e.getErrorCode() == SQLITE_CORRUPT) {
+            return damaged(dir, e.getMessage(), e);
+        }
+        if (e.getErrorCode() == SQLITE_READONLY) {
+            return readOnly(dir, e);
+        }
         if (e.getErrorCode() == SQLITE_CONSTRAINT) {
             return new ProjectException(ProjectException.Kind.INVALID,
                     "Project " + dir + " refused the change: " + e.getMessage(), e);
