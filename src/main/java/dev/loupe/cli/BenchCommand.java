@@ -25,8 +25,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code loupe bench …}: benchmarks of the learning loop (engines in dev.loupe.bench). */
-@Command(name = "bench", description = "Benchmarks: simulated labelling, forgetting, latency.",
-        subcommands = {BenchCommand.Simulate.class, BenchCommand.ForgettingCmd.class, BenchCommand.LatencyCmd.class})
+@Command(name = "bench", description = "Benchmarks: simulated labelling, forgetting, latency, embedding throughput.",
+        subcommands = {BenchCommand.Simulate.class, BenchCommand.ForgettingCmd.class, BenchCommand.LatencyCmd.class,
+                BenchCommand.EmbedCmd.class})
 final class BenchCommand {
 
     private BenchCommand() {
@@ -292,6 +293,47 @@ final class BenchCommand {
                                 + "re-rank p50 %s ms; add class %s ms; heap %s MB%n", images, classes, dim, m.get("p50_ms"),
                         m.get("p95_ms"), m.get("p99_ms"), m.get("step_p50_ms"), m.get("rerank_p50_ms"), m.get("add_class_ms"),
                         m.get("heap_used_mb"));
+                o.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "embed", description = {
+            "Import throughput: the real import path (scan, hash, decode, thumbnail, store, then decode + resize +",
+            "forward + store of embeddings) on a folder, into a throw-away project."})
+    static final class EmbedCmd implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "A folder of images (searched recursively).")
+        Path data;
+
+        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file or zoo:<name> (default: ${DEFAULT-VALUE}).")
+        String backbone = "model-zero";
+
+        @Option(names = "--threads", description = "Decoding threads (default: ${DEFAULT-VALUE}).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+        int batch = 32;
+
+        @Option(names = "--json", description = "Print {images, seconds, images_per_s, decode_ms_p50, forward_ms_per_image, ...}.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (!java.nio.file.Files.isDirectory(data)) {
+                throw new LoupeException("Cannot benchmark " + data + ": it is not a folder.");
+            }
+            Map<String, Object> m = dev.loupe.bench.EmbedBench.run(data, backbone, Math.max(1, threads), Math.max(1, batch));
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                Json.print(o, m);
+            } else {
+                o.printf("%s images in %s s: %s images/s (embedding alone %s images/s); decode p50 %s ms, forward %s ms/image (%s)%n",
+                        m.get("images"), m.get("seconds"), m.get("images_per_s"), m.get("embed_images_per_s"),
+                        m.get("decode_ms_p50"), m.get("forward_ms_per_image"), m.get("backbone"));
                 o.flush();
             }
             return 0;

@@ -37,6 +37,25 @@ public final class Embedder {
         void progress(int done, int total);
     }
 
+    /** Where a run reports how long decoding and the forward pass took (for {@code loupe bench embed}). */
+    public interface Timings {
+        Timings NONE = new Timings() {
+            @Override
+            public void decoded(long nanos) {
+            }
+
+            @Override
+            public void forward(int images, long nanos) {
+            }
+        };
+
+        /** One image decoded (called on a decoding thread). */
+        void decoded(long nanos);
+
+        /** One batch through the backbone (called on the embedding thread). */
+        void forward(int images, long nanos);
+    }
+
     /** What one run did. {@code failed} images were marked missing or failed in the store. */
     public record Result(int embedded, int failed, double seconds, boolean cancelled) {
     }
@@ -46,6 +65,13 @@ public final class Embedder {
     private final ImageDecoder decoder;
     private final int threads;
     private final int batchSize;
+    private Timings timings = Timings.NONE;
+
+    /** Reports decode and forward times of the next runs to {@code t}. */
+    public Embedder withTimings(Timings t) {
+        this.timings = t;
+        return this;
+    }
 
     public Embedder(ProjectStore store, Backbone backbone, ImageDecoder decoder, int threads, int batchSize) {
         this.store = store;
@@ -97,7 +123,9 @@ public final class Embedder {
                         failed++;
                     }
                 }
+                long f0 = System.nanoTime();
                 float[][] vectors = backbone.embed(images);
+                timings.forward(images.size(), System.nanoTime() - f0);
                 Map<Long, float[]> rows = new HashMap<>();
                 for (int k = 0; k < ids.size(); k++) {
                     rows.put(ids.get(k), vectors[k]);
@@ -135,7 +163,9 @@ public final class Embedder {
             return new Decoded(id, null, ImageStatus.MISSING, "file not found (moved or deleted since import)");
         }
         try {
+            long t0 = System.nanoTime();
             DecodedImage d = decoder.decode(rec.path(), side);
+            timings.decoded(System.nanoTime() - t0);
             return new Decoded(id, d.image(), ImageStatus.OK, null);
         } catch (ImageDecodeException e) {
             return new Decoded(id, null, ImageStatus.FAILED, e.reason());
