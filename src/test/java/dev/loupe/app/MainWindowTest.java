@@ -145,7 +145,7 @@ class MainWindowTest {
         assertThat(after.labels()).containsEntry(first, after.classes().get(0).id());
         assertThat(after.countsByClass()).containsEntry(after.classes().get(0).id(), 8L);
         assertThat(label(robot, "#labelCounts")).isEqualTo((LABELLED + 1) + " of " + IMAGES + " labelled");
-        assertThat(label(robot, "#trainingState")).startsWith("Model v");
+        assertThat(label(robot, "#trainingState")).startsWith("Model: " + (LABELLED + 1) + " labels learned");
         List<Long> shown = fx(() -> List.copyOf(window.gallery().items()));
         assertThat(shown).doesNotContain(first).hasSize(before.size() - 1);
         assertThat(fx(() -> window.gallery().selected())).as("the next image is selected").isEqualTo(before.get(1));

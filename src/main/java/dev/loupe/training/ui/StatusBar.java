@@ -85,8 +85,10 @@ public final class StatusBar extends HBox {
         if (snap == null) {
             return "No model yet: add a class";
         }
-        return String.format("Model v%d · last step %.0f ms%s", snap.modelVersion(), snap.stepMillis() + snap.rerankMillis(),
-                snap.coldStart() ? " · showing a varied sample first" : "");
+        // Label count, not the trainer's step counter: that counter restarts with every session and would not
+        // match the saved version ids the Evaluation tab and `loupe versions` list.
+        return String.format("Model: %d labels learned · last step %.0f ms%s", snap.labelCount(),
+                snap.stepMillis() + snap.rerankMillis(), snap.coldStart() ? " · showing a varied sample first" : "");
     }
 
     private String countsText() {
