@@ -3,9 +3,7 @@ package dev.loupe.bench;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
-import dev.loupe.importing.Importer;
 import dev.loupe.importing.StoreImportSink;
-import dev.loupe.importing.ThumbnailCache;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.model.Backbone;
 import dev.loupe.model.Embedder;
@@ -49,8 +47,7 @@ public final class EmbedBench {
             long t0 = System.nanoTime();
             ImportReport report;
             try {
-                report = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)))
-                        .run(ImportOptions.of(data.toAbsolutePath().normalize()).withThreads(threads), new StoreImportSink(store));
+                report = StoreImportSink.importInto(store, ImportOptions.of(data.toAbsolutePath().normalize()).withThreads(threads));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -4,10 +4,8 @@ import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
-import dev.loupe.importing.Importer;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.importing.StoreImportSink;
-import dev.loupe.importing.ThumbnailCache;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.model.Backbone;
 import dev.loupe.model.Embedder;
@@ -67,12 +65,11 @@ final class ImportCommand implements Callable<Integer> {
         }
         try (ProjectStore store = ProjectStore.open(project, true)) {
             Progress progress = new Progress(spec.commandLine().getErr(), "import");
-            Importer importer = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
             ImportOptions options = ImportOptions.of(folder.toAbsolutePath().normalize())
                     .withLabelsFromSubfolders(labelsFromSubfolders)
                     .withThreads(Math.max(1, threads))
                     .withListener((done, total, current) -> progress.update(done, total));
-            ImportReport report = importer.run(options, new StoreImportSink(store));
+            ImportReport report = StoreImportSink.importInto(store, options);
             progress.finish();
             Embedder.Result embedded = noEmbed ? null : embed(store);
             PrintWriter out = spec.commandLine().getOut();

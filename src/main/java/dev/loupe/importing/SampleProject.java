@@ -79,9 +79,8 @@ public final class SampleProject {
      */
     public static ImportReport importInto(ProjectStore store, Path images, ImportListener listener,
                                           BooleanSupplier cancel) throws IOException {
-        Importer importer = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
-        ImportReport report = importer.run(ImportOptions.of(images).withLabelsFromSubfolders(true)
-                .withListener(listener).withCancel(cancel), new StoreImportSink(store));
+        ImportReport report = StoreImportSink.importInto(store, ImportOptions.of(images).withLabelsFromSubfolders(true)
+                .withListener(listener).withCancel(cancel));
         if (!report.cancelled()) {
             store.setSetting(COMPLETE_SETTING, "true");
         }

@@ -4,6 +4,7 @@ import dev.loupe.project.LabelClass;
 import dev.loupe.project.NewImage;
 import dev.loupe.project.ProjectStore;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,12 @@ public final class StoreImportSink implements ImportSink {
 
     public StoreImportSink(ProjectStore store) {
         this.store = store;
+    }
+
+    /** Imports into {@code store}, with thumbnails in the project's thumbnail folder: the one import path of Loupe. */
+    public static ImportReport importInto(ProjectStore store, ImportOptions options) throws IOException {
+        return new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)))
+                .run(options, new StoreImportSink(store));
     }
 
     @Override

@@ -2,13 +2,10 @@ package dev.loupe.labelling.ui;
 
 import dev.loupe.LoupeException;
 import dev.loupe.export.ProjectFromModel;
-import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
-import dev.loupe.importing.Importer;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.importing.StoreImportSink;
-import dev.loupe.importing.ThumbnailCache;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.LabellingSession.LabelResult;
 import dev.loupe.project.ProjectStore;
@@ -238,11 +235,10 @@ public final class ProjectModel {
             if (!java.nio.file.Files.isDirectory(folder)) {
                 throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
             }
-            Importer importer = new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
-            ImportReport report = importer.run(ImportOptions.of(folder.toAbsolutePath().normalize())
+            ImportReport report = StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
                     .withLabelsFromSubfolders(labelsFromSubfolders)
                     .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
-                    .withCancel(job::isCancelled), new StoreImportSink(store));
+                    .withCancel(job::isCancelled));
             // The session holds every embedding in memory: the simplest correct way to add images is to reopen it,
             // which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
             if (session != null) {
