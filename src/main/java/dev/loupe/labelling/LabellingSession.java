@@ -249,8 +249,7 @@ public final class LabellingSession implements AutoCloseable {
             if (head.classCount() < columns.size()) {
                 head.widen(columns.size());
             }
-            long upTo = saved.get().journalSeq();
-            labelsAtVersion = LabelReplay.replay(store.journal().stream().filter(e -> e.seq() <= upTo).toList());
+            labelsAtVersion = labelsAt(saved.get().journalSeq());
         } else {
             head = Head.create(HeadConfig.linear(backbone.dim(), seed), columns.size());
             labelsAtVersion = labelsNow; // given to the trainer as they are, then learned by a retrain
@@ -270,11 +269,7 @@ public final class LabellingSession implements AutoCloseable {
             List<LabelUpdate> catchUp = diff(labelsAtVersion, labelsNow);
             if (!catchUp.isEmpty()) {
                 LOG.info("Model is {} label changes behind the journal: catching up", catchUp.size());
-                CompletableFuture<Snapshot> last = null;
-                for (LabelUpdate u : catchUp) {
-                    last = trainer.submit(u);
-                }
-                persist(join(last), store.lastSeq(), "caught up with the journal");
+                persist(join(submitAll(catchUp)), store.lastSeq(), "caught up with the journal");
             }
         }
         if (trainer.latest() == null) {
@@ -324,6 +319,20 @@ public final class LabellingSession implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The labels as the journal had them after event {@code seq}. */
+    private Map<Long, Long> labelsAt(long seq) {
+        return LabelReplay.replay(store.journal().stream().filter(e -> e.seq() <= seq).toList());
+    }
+
+    /** Queues label changes for training (coalesced by the trainer); the future of the step that learns the last. */
+    private CompletableFuture<Snapshot> submitAll(List<LabelUpdate> updates) {
+        CompletableFuture<Snapshot> last = null;
+        for (LabelUpdate u : updates) {
+            last = trainer.submit(u);
+        }
+        return last;
     }
 
     private List<LabelUpdate> diff(Map<Long, Long> before, Map<Long, Long> after) {
@@ -452,11 +461,11 @@ public final class LabellingSession implements AutoCloseable {
             LOG.info("No saved model for that point of the history: learning the change instead");
             return learn(change, event);
         }
-        Map<Long, Long> labelsThen = LabelReplay.replay(
-                store.journal().stream().filter(e -> e.seq() <= target.journalSeq()).toList());
+        Map<Long, Long> labelsThen = labelsAt(target.journalSeq());
         CompletableFuture<Snapshot> done = trainer.restore(widened(target.state()), diff(labelsBefore, labelsThen));
-        for (LabelUpdate u : diff(labelsThen, store.currentLabels())) {
-            done = trainer.submit(u);
+        List<LabelUpdate> relearn = diff(labelsThen, store.currentLabels());
+        if (!relearn.isEmpty()) {
+            done = submitAll(relearn);
         }
         return done.thenApplyAsync(snap -> new LabelResult(event, snap, persist(snap, event.seq(), "undo/redo")), persister);
     }
@@ -536,12 +545,8 @@ public final class LabellingSession implements AutoCloseable {
             return;
         }
         List<LabelUpdate> updates = diff(before, store.currentLabels());
-        CompletableFuture<Snapshot> last = null;
-        for (LabelUpdate u : updates) {
-            last = trainer.submit(u);
-        }
-        if (last != null) {
-            persist(join(last), e.seq(), e.kind().name().toLowerCase());
+        if (!updates.isEmpty()) {
+            persist(join(submitAll(updates)), e.seq(), e.kind().name().toLowerCase());
         }
     }
 
