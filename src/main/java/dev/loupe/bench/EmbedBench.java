@@ -74,8 +74,7 @@ public final class EmbedBench {
             }
             double importSeconds = (t1 - t0) / 1e9;
             double seconds = importSeconds + embedded.seconds();
-            List<Long> sorted = new ArrayList<>(decodeNanos);
-            sorted.sort(Comparator.naturalOrder());
+            double[] decodeMs = decodeNanos.stream().mapToDouble(n -> n / 1e6).toArray();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("data", data.toString());
             m.put("backbone", backboneId);
@@ -89,8 +88,8 @@ public final class EmbedBench {
             m.put("model_load_seconds", round(loadSeconds));
             m.put("embed_seconds", round(embedded.seconds()));
             m.put("embed_images_per_s", round(embedded.embedded() / Math.max(1e-9, embedded.seconds())));
-            m.put("decode_ms_p50", sorted.isEmpty() ? null : round(sorted.get(sorted.size() / 2) / 1e6));
-            m.put("decode_ms_p95", sorted.isEmpty() ? null : round(sorted.get((int) Math.min(sorted.size() - 1, Math.round(sorted.size() * 0.95))) / 1e6));
+            m.put("decode_ms_p50", decodeMs.length == 0 ? null : round(Stats.percentile(decodeMs, 50)));
+            m.put("decode_ms_p95", decodeMs.length == 0 ? null : round(Stats.percentile(decodeMs, 95)));
             m.put("forward_ms_per_image", forwardImages.get() == 0 ? null : round(forwardNanos.get() / 1e6 / forwardImages.get()));
             return m;
         } finally {
@@ -99,7 +98,7 @@ public final class EmbedBench {
     }
 
     private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return Stats.round(v, 3);
     }
 
     private static void deleteTree(Path dir) {
