@@ -141,9 +141,9 @@ public final class FolderPredictor {
             return new Decoded(file, d.image(), null);
         } catch (ImageDecodeException e) {
             return new Decoded(file, null, e.reason());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // one file never ends the whole run
             LOG.warn("Could not decode {}", file, e);
-            return new Decoded(file, null, "could not decode: " + e);
+            return new Decoded(file, null, ImageDecoder.failureReason(e));
         }
     }
 }

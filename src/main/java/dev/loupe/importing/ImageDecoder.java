@@ -39,9 +39,10 @@ import dev.loupe.importing.ImageDecodeException.Kind;
  * Reads image files of any origin through ImageIO (with the TwelveMonkeys plugins) into bounded,
  * upright RGB images. Large images are read subsampled, so memory depends on the requested size,
  * not on the file; every failure becomes an {@link ImageDecodeException} with a short reason.
- * Thread-safe: each call uses its own reader.
+ * Thread-safe: each call uses its own reader. Not final so that tests can make a decode thread fail
+ * the way no real file does (the importer and the embedder must survive any exception there).
  */
-public final class ImageDecoder {
+public class ImageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
 
     /** Images with more pixels than this are refused: about 1 gigapixel (e.g. 31623×31623). */
@@ -53,6 +54,17 @@ public final class ImageDecoder {
     private static volatile boolean pluginsChecked;
 
     private final long maxPixels;
+
+    /**
+     * What to tell the user about a file whose decoding threw {@code t}: the decoder's own reason, "too large" for
+     * an OutOfMemoryError, else an internal error. Decode threads catch everything ({@code RuntimeException | Error})
+     * and turn it into this, so one file never ends a whole run.
+     */
+    public static String failureReason(Throwable t) {
+        if (t instanceof ImageDecodeException e) return e.reason();
+        if (t instanceof OutOfMemoryError) return "image too large: not enough memory";
+        return "internal error while decoding: " + t;
+    }
 
     public ImageDecoder() {
         this(DEFAULT_MAX_PIXELS);

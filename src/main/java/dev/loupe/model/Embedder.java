@@ -169,9 +169,9 @@ public final class Embedder {
             return new Decoded(id, d.image(), ImageStatus.OK, null);
         } catch (ImageDecodeException e) {
             return new Decoded(id, null, ImageStatus.FAILED, e.reason());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // one file never ends the whole run
             LOG.warn("Could not decode {}", rec.path(), e);
-            return new Decoded(id, null, ImageStatus.FAILED, "could not decode: " + e);
+            return new Decoded(id, null, ImageStatus.FAILED, ImageDecoder.failureReason(e));
         }
     }
 

@@ -152,19 +152,37 @@ public final class Head {
         int b = (int) x.rows();
         org.deeplearning4j.nn.api.Layer layer = net.getLayer(0);
         INDArray w = layer.getParam("W");
-        INDArray z = Nd4j.gemm(x, w, false, false);
+        INDArray z = logitScratch(b);
+        Nd4j.gemm(x, w, z, false, false, 1.0, 0.0);
         z.addiRowVector(layer.getParam("b"));
         Nd4j.exec(new SoftMax(z, z, -1));
         z.subi(y); // dL/dz of softmax + cross-entropy, per example
         Nd4j.gemm(x, z, stepGradW, true, false, 1.0 / b, 0.0);
         if (config.l2() > 0) Nd4j.getBlasWrapper().level1().axpy(w.length(), config.l2(), w, stepGradW);
-        stepGradB.assign(z.sum(0).reshape(stepGradB.shape())).divi(b);
+        z.sum(stepGradB, true, 0);
+        stepGradB.divi(b);
         int iteration = net.getIterationCount();
         stepAdam.applyUpdater(stepGrad, iteration, net.getEpochCount());
         net.params().subi(stepGrad);
         net.setIterationCount(iteration + 1);
     }
 
+    /**
+     * A reused b×C logit buffer per minibatch size (a step allocates no native memory: at hundreds of steps a
+     * second, per-step arrays outran ND4J's deallocator and the heap filled with buffers waiting to be freed).
+     */
+    private INDArray logitScratch(int rows) {
+        long key = ((long) rows << 20) | classCount;
+        INDArray z = logitScratch.get(key);
+        if (z == null) {
+            if (logitScratch.size() >= 8) logitScratch.clear();
+            z = Nd4j.create(DataType.FLOAT, new long[] {rows, classCount}, 'c');
+            logitScratch.put(key, z);
+        }
+        return z;
+    }
+
+    private final java.util.Map<Long, INDArray> logitScratch = new java.util.HashMap<>();
     private MultiLayerNetwork stepNet;
     private INDArray stepGrad;
     private INDArray stepGradW;
@@ -187,8 +205,17 @@ public final class Head {
     /** True when every parameter and Adam moment is finite. */
     public boolean isFinite() {
         checkWriter();
-        double s = net.params().sumNumber().doubleValue() + net.getUpdater().getStateViewArray().sumNumber().doubleValue();
-        return Double.isFinite(s);
+        return finite(net.params()) && finite(net.getUpdater().getStateViewArray());
+    }
+
+    /** Reads the floats in place (no reduction op, no result array). */
+    private static boolean finite(INDArray a) {
+        java.nio.FloatBuffer f = a.data().asNioFloat();
+        long off = a.offset();
+        for (long i = 0, n = a.length(); i < n; i++) {
+            if (!Float.isFinite(f.get((int) (off + i)))) return false;
+        }
+        return true;
     }
 
     // ---- scoring ---------------------------------------------------------------------------------------

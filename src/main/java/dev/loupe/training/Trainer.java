@@ -396,7 +396,7 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < steps; s++) {
                 int[] rows = batchRows(newRows);
                 if (rows.length == 0) break;
-                head.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+                fitBatch(rows);
             }
             if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
         } finally {
@@ -467,6 +467,27 @@ public final class Trainer implements AutoCloseable {
         }
         return Arrays.copyOf(rows, m);
     }
+
+    /** One Adam step on {@code rows}, through reused x and one-hot buffers (no native allocation per step). */
+    private void fitBatch(int[] rows) {
+        int c = head.classCount();
+        long key = ((long) rows.length << 20) | c;
+        INDArray[] xy = batchBuffers.get(key);
+        if (xy == null) {
+            if (batchBuffers.size() >= 8) batchBuffers.clear();
+            xy = new INDArray[] {Nd4j.create(DataType.FLOAT, new long[] {rows.length, embeddings.columns()}, 'c'),
+                    Nd4j.create(DataType.FLOAT, new long[] {rows.length, c}, 'c')};
+            batchBuffers.put(key, xy);
+        }
+        Nd4j.pullRows(embeddings, xy[0], 1, rows);
+        java.nio.FloatBuffer y = xy[1].data().asNioFloat();
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < c; j++) y.put(i * c + j, j == labelOf[rows[i]] ? 1f : 0f);
+        }
+        head.fit(xy[0], xy[1]);
+    }
+
+    private final java.util.Map<Long, INDArray[]> batchBuffers = new java.util.HashMap<>();
 
     private INDArray oneHot(int[] rows) {
         int c = head.classCount();
