@@ -4,6 +4,7 @@ import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.ranking.Ranker;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadConfig;
+import dev.loupe.training.InputNormalization;
 import dev.loupe.training.LabelUpdate;
 import dev.loupe.training.RetrainResult;
 import dev.loupe.training.ScoringPolicy;
@@ -145,8 +146,9 @@ public final class Simulation {
         int[] labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         Head head = Head.create(HeadConfig.linear(pool.d(), seed), classes);
+        InputNormalization norm = InputNormalization.of(x); // the pool's, as the app takes the project's
         // Every row re-scored per step: the queue a user slower than the idle refresh sees, and deterministic.
-        try (Trainer trainer = Trainer.builder(x, head).seed(seed).ranker(ranker(strategy, seed))
+        try (Trainer trainer = Trainer.builder(x, head).seed(seed).normalization(norm).ranker(ranker(strategy, seed))
                 .scoring(ScoringPolicy.alwaysFull()).start()) {
             Snapshot snap = trainer.setStrategy(ranker(strategy, seed).strategy()).join(); // the first snapshot
             int labels = 0;
@@ -158,7 +160,7 @@ public final class Simulation {
                     labels++;
                 }
                 acc[b] = HeadEval.accuracy(HeadEval.predict(snap.headState(), testX), testY);
-                if (retrain) ret[b] = retrained(x, labelOf, classes, pool.d(), seed, testX, testY);
+                if (retrain) ret[b] = retrained(x, norm, labelOf, classes, pool.d(), seed, testX, testY);
                 tick.labels(labels);
             }
         }
@@ -166,7 +168,8 @@ public final class Simulation {
     }
 
     /** Accuracy of a head retrained from scratch (class-balanced, the app's epochs) on exactly these labels. */
-    static double retrained(INDArray x, int[] labelOf, int classes, int d, long seed, INDArray testX, int[] testY) {
+    static double retrained(INDArray x, InputNormalization norm, int[] labelOf, int classes, int d, long seed,
+                            INDArray testX, int[] testY) {
         int m = 0;
         for (int l : labelOf) if (l >= 0) m++;
         int[] rows = new int[m];
@@ -177,7 +180,7 @@ public final class Simulation {
         // Only the labelled rows: the retrain never looks at the others, and the trainer's snapshot stays cheap.
         INDArray sub = org.nd4j.linalg.factory.Nd4j.pullRows(x, 1, rows);
         Head fresh = Head.create(HeadConfig.linear(d, seed), classes);
-        try (Trainer t = Trainer.builder(sub, fresh).seed(seed).initialLabels(labels)
+        try (Trainer t = Trainer.builder(sub, fresh).seed(seed).normalization(norm).initialLabels(labels)
                 .ranker(new Ranker(QueryStrategy.RANDOM, seed, 0, 0, Ranker.DEFAULT_TOP_K)).start()) {
             RetrainResult r = t.retrainFromScratch(HeadEval.retrainEpochs(m), 0.0, seed).join();
             return HeadEval.accuracy(HeadEval.predict(r.snapshot().headState(), testX), testY);

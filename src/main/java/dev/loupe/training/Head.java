@@ -39,8 +39,6 @@ import java.io.OutputStream;
 public final class Head {
     /** Bias of a masked class: exp(-1e9 - max) underflows to exactly 0 in float. */
     static final float MASK_BIAS = -1e9f;
-    private static final int FORMAT = 1;
-    private static final int MAGIC = 0x4C48_4431; // "LHD1"
 
     private final HeadConfig config;
     private MultiLayerNetwork net;
@@ -48,6 +46,12 @@ public final class Head {
     private boolean[] active;
     private volatile Thread writer;
     private INDArray hiddenScratch; // N×H buffer reused by predictInto for a hidden-layer head
+    private InputNormalization normalization; // null: embeddings go in as they are
+    private INDArray normMean;  // 1×D
+    private INDArray normScale; // 1×D, 1/std
+    private INDArray foldW;     // first layer's W with the normalisation folded in (predictInto)
+    private INDArray foldB;
+    private final java.util.Map<Integer, INDArray> normScratch = new java.util.HashMap<>();
 
     private Head(HeadConfig config, MultiLayerNetwork net, int classCount, boolean[] active) {
         this.config = config;
@@ -126,17 +130,84 @@ public final class Head {
     /** One Adam step on a minibatch (features B×D, one-hot labels B×C). */
     public void fit(INDArray features, INDArray oneHot) {
         checkWriter();
+        INDArray x = normalizedBatch(features);
         if (config.hiddenUnits() == 0) {
-            fitLinear(features, oneHot);
+            fitLinear(x, oneHot);
         } else {
-            net.fit(new DataSet(features, oneHot));
+            net.fit(new DataSet(x, oneHot));
         }
+    }
+
+    // ---- input normalisation ---------------------------------------------------------------------------
+
+    /** The standardisation applied to embeddings before this head, or null for none. */
+    public InputNormalization normalization() { return normalization; }
+
+    /** Whether the head has never taken a step or activated a class (its normalisation may still be chosen). */
+    public boolean untrained() { return net.getIterationCount() == 0 && activeCount() == 0; }
+
+    /**
+     * Standardises every input from now on. Only before the first step: the weights of a trained head mean
+     * something only on the inputs it was trained on.
+     */
+    public void setInputNormalization(InputNormalization n) {
+        checkWriter();
+        if (!untrained()) throw new IllegalStateException("a trained head keeps the input normalisation it was trained with");
+        applyNormalization(n);
+    }
+
+    private void applyNormalization(InputNormalization n) {
+        if (n != null && n.dim() != config.inputDim()) {
+            throw new IllegalArgumentException("normalisation for " + n.dim() + " inputs, head has " + config.inputDim());
+        }
+        normalization = n;
+        normScratch.clear();
+        normMean = n == null ? null : Nd4j.createFromArray(n.mean()).reshape(1, n.dim());
+        normScale = n == null ? null : Nd4j.createFromArray(n.scale()).reshape(1, n.dim());
+    }
+
+    /** The minibatch standardised into a reused buffer (the caller's array is left alone); itself without one. */
+    private INDArray normalizedBatch(INDArray x) {
+        if (normalization == null) return x;
+        INDArray s = normScratch.get((int) x.rows());
+        if (s == null) {
+            if (normScratch.size() >= 8) normScratch.clear();
+            s = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), x.columns()}, 'c');
+            normScratch.put((int) x.rows(), s);
+        }
+        s.assign(x);
+        return s.subiRowVector(normMean).muliRowVector(normScale);
+    }
+
+    /** A standardised copy (for the rare callers outside the step, e.g. class activation). */
+    private INDArray normalizedCopy(INDArray x) {
+        if (normalization == null) return x;
+        return x.castTo(DataType.FLOAT).dup('c').subiRowVector(normMean).muliRowVector(normScale);
+    }
+
+    /**
+     * The first layer's W and b with the normalisation folded in, so that scoring a whole collection needs no
+     * standardised copy of it: x'W + b = x (diag(scale) W) + (b − mean · diag(scale) W). Recomputed per call (D×H or
+     * D×C values: nothing next to scoring the rows), into reused buffers.
+     */
+    private INDArray[] foldedFirstLayer() {
+        INDArray w = net.getLayer(0).getParam("W");
+        INDArray b = net.getLayer(0).getParam("b");
+        if (normalization == null) return new INDArray[] {w, b};
+        if (foldW == null || !java.util.Arrays.equals(foldW.shape(), w.shape())) {
+            foldW = Nd4j.create(DataType.FLOAT, w.shape(), 'c');
+            foldB = Nd4j.create(DataType.FLOAT, new long[] {1, w.columns()}, 'c');
+        }
+        foldW.assign(w).muliColumnVector(normScale.reshape(normScale.length(), 1));
+        Nd4j.gemm(normMean, foldW, foldB, false, false, -1.0, 0.0); // foldW already carries the scale
+        foldB.addi(b.reshape(1, w.columns()));
+        return new INDArray[] {foldW, foldB};
     }
 
     /** The same step through DL4J's own {@code MultiLayerNetwork.fit} (the reference the hand-written step is tested against). */
     void fitWithDl4j(INDArray features, INDArray oneHot) {
         checkWriter();
-        net.fit(new DataSet(features, oneHot));
+        net.fit(new DataSet(normalizedBatch(features), oneHot));
     }
 
     /**
@@ -234,18 +305,20 @@ public final class Head {
             out.assign(0);
             return;
         }
-        INDArray feats = x;
+        INDArray[] first = foldedFirstLayer();
         if (config.hiddenUnits() > 0) {
             if (hiddenScratch == null || hiddenScratch.rows() != x.rows()) {
                 hiddenScratch = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), config.hiddenUnits()}, 'c');
             }
-            Nd4j.gemm(x, net.getLayer(0).getParam("W"), hiddenScratch, false, false, 1.0, 0.0);
-            hiddenScratch.addiRowVector(net.getLayer(0).getParam("b"));
+            Nd4j.gemm(x, first[0], hiddenScratch, false, false, 1.0, 0.0);
+            hiddenScratch.addiRowVector(first[1]);
             Transforms.relu(hiddenScratch, false);
-            feats = hiddenScratch;
+            Nd4j.gemm(hiddenScratch, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
+            out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
+        } else {
+            Nd4j.gemm(x, first[0], out, false, false, 1.0, 0.0);
+            out.addiRowVector(first[1]);
         }
-        Nd4j.gemm(feats, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
-        out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
         Nd4j.exec(new SoftMax(out, out, -1));
     }
 
@@ -322,8 +395,8 @@ public final class Head {
     public void activateClass(int c, INDArray examples, INDArray reference) {
         checkWriter();
         if (active[c]) return;
-        float[] fc = penultimate(examples).mean(0).toFloatVector();
-        float[] fg = penultimate(reference.reshape(1, reference.length())).toFloatVector();
+        float[] fc = penultimate(normalizedCopy(examples)).mean(0).toFloatVector();
+        float[] fg = penultimate(normalizedCopy(reference.reshape(1, reference.length()))).toFloatVector();
         int f = featureDim();
         float[] p = paramsArray();
         int wOff = (int) outWOffset();
@@ -423,7 +496,7 @@ public final class Head {
     public HeadState state() {
         checkWriter();
         return new HeadState(config, classCount, active, paramsArray(), updaterArray(),
-                net.getIterationCount(), net.getEpochCount());
+                net.getIterationCount(), net.getEpochCount(), normalization);
     }
 
     /** Puts this head back exactly into {@code s} (rebuilding the network if the class count differs). */
@@ -439,6 +512,7 @@ public final class Head {
         setUpdaterArray(s.updaterView());
         net.setIterationCount(s.iterationCount());
         net.setEpochCount(s.epochCount());
+        if (!java.util.Objects.equals(normalization, s.normalization())) applyNormalization(s.normalization());
     }
 
     /** A head restored from a state, on the calling thread. */

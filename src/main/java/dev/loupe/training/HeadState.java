@@ -12,7 +12,8 @@ import java.util.Arrays;
  * Restoring it reproduces predictions exactly, which is what undo and divergence roll-back need.
  */
 public final class HeadState {
-    private static final int MAGIC = 0x4C53_5431; // "LST1"
+    private static final int MAGIC_V1 = 0x4C53_5431; // "LST1": no input normalisation
+    private static final int MAGIC = 0x4C53_5432;    // "LST2": LST1 + optional input normalisation
 
     private final HeadConfig config;
     private final int classCount;
@@ -21,9 +22,10 @@ public final class HeadState {
     private final float[] updater;
     private final int iterationCount;
     private final int epochCount;
+    private final InputNormalization normalization;
 
     HeadState(HeadConfig config, int classCount, boolean[] active, float[] params, float[] updater,
-              int iterationCount, int epochCount) {
+              int iterationCount, int epochCount, InputNormalization normalization) {
         this.config = config;
         this.classCount = classCount;
         this.active = active.clone();
@@ -31,12 +33,15 @@ public final class HeadState {
         this.updater = updater;
         this.iterationCount = iterationCount;
         this.epochCount = epochCount;
+        this.normalization = normalization;
     }
 
     public HeadConfig config() { return config; }
     public int classCount() { return classCount; }
     public boolean isActive(int c) { return active[c]; }
     public int iterationCount() { return iterationCount; }
+    /** The standardisation applied to embeddings before the head, or null for none. */
+    public InputNormalization normalization() { return normalization; }
 
     boolean[] activeCopy() { return active.clone(); }
     float[] paramsView() { return params; }
@@ -58,19 +63,38 @@ public final class HeadState {
         d.writeInt(epochCount);
         writeFloats(d, params);
         writeFloats(d, updater);
+        d.writeBoolean(normalization != null);
+        if (normalization != null) {
+            writeFloats(d, normalization.mean());
+            writeFloats(d, normalization.scale());
+        }
         d.flush();
     }
 
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
-        if (d.readInt() != MAGIC) throw new IOException("not a Loupe head state");
+        int magic = d.readInt();
+        if (magic != MAGIC && magic != MAGIC_V1) throw new IOException("not a Loupe head state");
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
         boolean[] act = new boolean[c];
         for (int i = 0; i < c; i++) act[i] = d.readBoolean();
         int it = d.readInt();
         int ep = d.readInt();
-        return new HeadState(cfg, c, act, readFloats(d), readFloats(d), it, ep);
+        float[] params = readFloats(d);
+        float[] updater = readFloats(d);
+        InputNormalization norm = null;
+        if (magic == MAGIC && d.readBoolean()) {
+            float[] mean = readFloats(d);
+            float[] scale = readFloats(d);
+            if (mean.length != cfg.inputDim()) throw new IOException("input normalisation of the wrong width");
+            try {
+                norm = new InputNormalization(mean, scale);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("bad input normalisation: " + e.getMessage(), e);
+            }
+        }
+        return new HeadState(cfg, c, act, params, updater, it, ep, norm);
     }
 
     private static void writeFloats(DataOutputStream d, float[] a) throws IOException {
@@ -88,7 +112,8 @@ public final class HeadState {
     public boolean equals(Object o) {
         return o instanceof HeadState s && classCount == s.classCount && iterationCount == s.iterationCount
                 && epochCount == s.epochCount && config.equals(s.config) && Arrays.equals(active, s.active)
-                && Arrays.equals(params, s.params) && Arrays.equals(updater, s.updater);
+                && Arrays.equals(params, s.params) && Arrays.equals(updater, s.updater)
+                && java.util.Objects.equals(normalization, s.normalization);
     }
 
     @Override

@@ -75,6 +75,7 @@ public final class Trainer implements AutoCloseable {
     private int scoredClassCount = -1;
     private QueryStrategy scoredStrategy;
     private final java.util.Map<Long, INDArray> probBuffers = new java.util.HashMap<>();
+    private final InputNormalization normalization; // what a head trained from scratch here gets
 
     private Trainer(Builder b) {
         INDArray e = b.embeddings;
@@ -84,6 +85,11 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("embeddings have " + embeddings.columns() + " columns, head expects " + b.head.inputDim());
         }
         this.head = b.head;
+        // A head that has not learned yet gets the collection's standardisation (kept with it from then on), and
+        // so does every head retrained from scratch here; a restored head keeps the one it was trained with (or
+        // none, for heads saved before normalisation existed).
+        this.normalization = !b.normalize ? null : b.normalization != null ? b.normalization : InputNormalization.of(embeddings);
+        if (head.untrained() && head.normalization() == null) head.setInputNormalization(normalization);
         this.policy = b.policy;
         this.ranker = b.ranker;
         this.publisher = b.publisher;
@@ -648,6 +654,7 @@ public final class Trainer implements AutoCloseable {
             trainCount += train[c].length;
         }
         Head fresh = Head.create(head.config(), head.classCount());
+        fresh.setInputNormalization(normalization);
         fresh.bindWriter(thread);
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
@@ -695,6 +702,8 @@ public final class Trainer implements AutoCloseable {
         private Consumer<Snapshot> onSnapshot = s -> { };
         private Consumer<Throwable> onError = t -> { };
         private int[] initialLabels;
+        private InputNormalization normalization;
+        private boolean normalize = true;
 
         private Builder(INDArray embeddings, Head head) {
             this.embeddings = Objects.requireNonNull(embeddings);
@@ -712,6 +721,15 @@ public final class Trainer implements AutoCloseable {
         public Builder onError(Consumer<Throwable> l) { this.onError = Objects.requireNonNull(l); return this; }
         /** Labels known at start (row → class, −1 none), e.g. from the journal; applied without training. */
         public Builder initialLabels(int[] labelOfRow) { this.initialLabels = labelOfRow.clone(); return this; }
+
+        /**
+         * The standardisation an untrained head (and every retrain from scratch) gets; by default that of the
+         * embeddings given to the trainer. Give it when those are not the whole collection (e.g. a retrain
+         * reference on the labelled rows only).
+         */
+        public Builder normalization(InputNormalization n) { this.normalization = Objects.requireNonNull(n); return this; }
+        /** Leaves the embeddings as they are (no standardisation), e.g. to measure what it brings. */
+        public Builder withoutNormalization() { this.normalize = false; return this; }
 
         /** Starts the trainer thread; it publishes an initial snapshot (model version 0). */
         public Trainer start() {
