@@ -151,6 +151,9 @@ public final class Trainer implements AutoCloseable {
             for (LabelUpdate u : changes) applyLabel(u.row(), u.classIndex());
             if (state.classCount() > head.classCount()) growClasses(state.classCount());
             head.restore(state);
+            if (head.untrained() && head.normalization() == null && normalization != null) {
+                head.setInputNormalization(normalization); // e.g. undo back to before the first label
+            }
             if (head.classCount() != classSize.length) {
                 throw new IllegalStateException("restored state has " + head.classCount() + " classes, labels use " + classSize.length);
             }

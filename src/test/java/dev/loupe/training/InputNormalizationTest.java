@@ -9,6 +9,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,6 +130,13 @@ class InputNormalizationTest {
             assertThat(s.headState().normalization()).isEqualTo(InputNormalization.of(x));
             Snapshot r = t.retrainFromScratch(5, 0.0, 2).get(30, TimeUnit.SECONDS).snapshot();
             assertThat(r.headState().normalization()).isEqualTo(InputNormalization.of(x));
+        }
+        try (Trainer t = Trainer.builder(x, Head.create(HeadConfig.linear(D, 3), 3)).seed(1).start()) {
+            t.submit(LabelUpdate.label(0, BLOBS.y[0])).get(30, TimeUnit.SECONDS);
+            // undo back to before the first label restores an untrained head made without the trainer's help
+            t.restore(Head.create(HeadConfig.linear(D, 3), 3).state(), List.of(LabelUpdate.unlabel(0))).get(30, TimeUnit.SECONDS);
+            Snapshot s = t.submit(LabelUpdate.label(1, BLOBS.y[1])).get(30, TimeUnit.SECONDS);
+            assertThat(s.headState().normalization()).as("relearning after such an undo").isEqualTo(InputNormalization.of(x));
         }
         Head trainedPlain = Head.create(HeadConfig.linear(D, 3), 3);
         trainedPlain.activateClass(0, x.getRow(0).reshape(1, D), x.mean(0).reshape(1, D));
