@@ -76,6 +76,7 @@ public final class Trainer implements AutoCloseable {
     private QueryStrategy scoredStrategy;
     private final java.util.Map<Long, INDArray> probBuffers = new java.util.HashMap<>();
     private final InputNormalization normalization; // what a head trained from scratch here gets
+    private final boolean singleThreadedNative;
 
     private Trainer(Builder b) {
         INDArray e = b.embeddings;
@@ -91,6 +92,7 @@ public final class Trainer implements AutoCloseable {
         this.normalization = !b.normalize ? null : b.normalization != null ? b.normalization : InputNormalization.of(embeddings);
         if (head.untrained() && head.normalization() == null) head.setInputNormalization(normalization);
         this.policy = b.policy;
+        this.singleThreadedNative = b.singleThreadedNative;
         this.ranker = b.ranker;
         this.publisher = b.publisher;
         this.onSnapshot = b.onSnapshot;
@@ -207,6 +209,11 @@ public final class Trainer implements AutoCloseable {
 
     private interface Body<T> { T run() throws Exception; }
 
+    /** OpenMP's thread count as the trainer thread sees it (for tests). */
+    CompletableFuture<Integer> nativeThreadsOnTrainer() {
+        return task(() -> org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+    }
+
     private <T> CompletableFuture<T> task(Body<T> body) {
         CompletableFuture<T> f = new CompletableFuture<>();
         enqueue(new Task(() -> {
@@ -243,8 +250,23 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes this thread's native work single-threaded. The OpenMP thread count is per calling thread, so the
+     * backbone's embedding on other threads keeps every core. A step is hundreds of tiny native ops (a 32×512 by
+     * 512×100 product); on a busy 2-core machine OpenMP's spinning barriers made them 10–40× slower, and the p95 of
+     * label → re-ranked snapshot at 10,000 rows went from 58 ms single-threaded to 169–512 ms (ADR 0010).
+     */
+    private static void singleThreadedOpenMp() {
+        try {
+            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("Could not make the trainer's native work single-threaded: {}", e.toString());
+        }
+    }
+
     private void run(int[] initialLabels) {
         try {
+            if (singleThreadedNative) singleThreadedOpenMp();
             globalMean = finiteMean(embeddings);
             if (initialLabels != null) {
                 for (int row = 0; row < Math.min(n, initialLabels.length); row++) {
@@ -707,6 +729,7 @@ public final class Trainer implements AutoCloseable {
         private int[] initialLabels;
         private InputNormalization normalization;
         private boolean normalize = true;
+        private boolean singleThreadedNative = !"false".equals(System.getProperty("loupe.trainer.singleThreaded"));
 
         private Builder(INDArray embeddings, Head head) {
             this.embeddings = Objects.requireNonNull(embeddings);
@@ -731,6 +754,11 @@ public final class Trainer implements AutoCloseable {
          * reference on the labelled rows only).
          */
         public Builder normalization(InputNormalization n) { this.normalization = Objects.requireNonNull(n); return this; }
+        /**
+         * Whether the trainer thread's native (OpenMP) work runs on one thread (default; set the system property
+         * {@code loupe.trainer.singleThreaded=false} to compare).
+         */
+        public Builder singleThreadedNative(boolean on) { this.singleThreadedNative = on; return this; }
         /** Leaves the embeddings as they are (no standardisation), e.g. to measure what it brings. */
         public Builder withoutNormalization() { this.normalize = false; return this; }
 

@@ -42,6 +42,15 @@ class TrainerTest {
     }
 
     @Test
+    void theTrainersNativeWorkIsSingleThreadedAndOtherThreadsKeepTheirs() throws Exception {
+        org.nd4j.nativeblas.NativeOps ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int here = ops.ompGetMaxThreads();
+        start(new Blobs(100, 8, 3, 4.0, 1), StepPolicy.defaults());
+        assertThat(trainer.nativeThreadsOnTrainer().get(20, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(ops.ompGetMaxThreads()).as("the calling thread (e.g. embedding) is untouched").isEqualTo(here);
+    }
+
+    @Test
     void aBurstFromSeveralThreadsIsFullyAppliedCoalescedAndSingleWriter() throws Exception {
         Blobs b = new Blobs(1000, 16, 5, 4.0, 2);
         start(b, StepPolicy.defaults());
