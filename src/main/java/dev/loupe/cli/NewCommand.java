@@ -17,9 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code loupe new}: a new project that continues fine-tuning an exported model, or starts on a chosen base model. */
 @Command(name = "new", description = {
-        "Create the project PROJECT either from a model exported by `loupe export --model` (its base model, classes",
-        "and head carry over, and labelling continues training where the model stopped), or empty on the base model",
-        "--backbone (e.g. one made by `loupe train-backbone`). Import images next."})
+        "Create the project PROJECT, either from a model exported by",
+        "`loupe export --model` (its base model, classes and head carry over, and",
+        "labelling continues training where the model stopped), or empty on the base",
+        "model --backbone (e.g. one made by `loupe train-backbone`). Import images next."})
 public final class NewCommand implements Callable<Integer> {
 
     @Spec
@@ -35,8 +36,9 @@ public final class NewCommand implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "MODEL.zip", description = "The exported model file.")
         Path model;
 
-        @Option(names = "--backbone", required = true, paramLabel = "FILE.zip|FILE.h5[#layer]|model-zero|zoo:NAME",
-                description = "The base model of a new empty project; a file is copied into the project folder.")
+        @Option(names = "--backbone", required = true, paramLabel = "SPEC",
+                description = "The base model of a new empty project: FILE.zip, FILE.h5[#layer], model-zero or"
+                        + " zoo:NAME; a file is copied into the project folder.")
         String backbone;
     }
 

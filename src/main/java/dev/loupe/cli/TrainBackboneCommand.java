@@ -21,12 +21,13 @@ import java.util.concurrent.Callable;
 
 /** {@code loupe train-backbone}: trains a base model of Model Zero's shape on the user's own labelled folders. */
 @Command(name = "train-backbone", description = {
-        "Train a base model (backbone) on an ImageFolder tree DIR/<class>/<images> and write it to FILE.zip;",
-        "use it with `loupe new PROJECT --backbone FILE.zip`.",
-        "A compact conv net of Model Zero's shape learns the folder classes, with augmentation (crops, flips,",
-        "colour jitter). A stratified held-out share is measured after every epoch; training stops early when",
-        "its accuracy stops improving, and the best epoch's weights are written.",
-        "Slow on a CPU: 10 epochs of 1,000 images at 64 px took 4.5 min on a shared 2-core machine."})
+        "Train a base model (backbone) on an ImageFolder tree DIR/<class>/<images>",
+        "and write it to FILE.zip; use it with `loupe new PROJECT --backbone FILE.zip`.",
+        "A compact conv net of Model Zero's shape learns the folder classes, with",
+        "augmentation (crops, flips, colour jitter). A stratified held-out share is",
+        "measured after every epoch; training stops early when its accuracy stops",
+        "improving, and the best epoch's weights are written. Slow on a CPU: 10 epochs",
+        "of 1,000 images at 64 px took 4.5 min on a shared 2-core machine."})
 final class TrainBackboneCommand implements Callable<Integer> {
 
     @Spec
@@ -60,7 +61,7 @@ final class TrainBackboneCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate = 1e-3;
 
-    @Option(names = "--widths", split = ",", paramLabel = "N,N,...",
+    @Option(names = "--widths", split = ",", paramLabel = "W",
             description = "Filters per conv block (default: 16,32,64,128, as Model Zero); the embedding has their sum of values.")
     int[] widths = {16, 32, 64, 128};
 

@@ -121,6 +121,17 @@ class TrainBackboneCommandTest {
     }
 
     @Test
+    void withoutAHeldOutShareEveryEpochRunsAndTheLastIsKept() {
+        JsonNode s = train(data, tmp.resolve("all.zip"), "--epochs", "2", "--held-out", "0", "--patience", "1").json();
+        assertThat(s.get("held_out_images").asInt()).isZero();
+        assertThat(s.get("train_images").asInt()).isEqualTo(CLASSES * 16);
+        assertThat(s.get("epochs")).hasSize(2);
+        assertThat(s.get("best_epoch").asInt()).isEqualTo(2);
+        assertThat(s.get("best_held_out_accuracy").isNull()).isTrue();
+        assertThat(s.get("stopped_early").asBoolean()).isFalse();
+    }
+
+    @Test
     void badInputsSayWhatIsWrongExitOneAndLeaveNoFile() throws Exception {
         Path out = tmp.resolve("never.zip");
         Path empty = Files.createDirectories(tmp.resolve("empty"));
