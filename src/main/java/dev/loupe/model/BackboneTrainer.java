@@ -240,7 +240,7 @@ public final class BackboneTrainer {
             net.setParams(bestParams);
             double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
             ComputationGraph backbone = withoutHead(net, p, o.widths(), o.seed());
-            BackboneMetadata metadata = metadata(name, images, train.length, o, bestEpoch,
+            BackboneMetadata metadata = metadata(name, data, images, train.length, o, bestEpoch,
                     epochs.get(bestEpoch - 1).heldOutAccuracy());
             return new Result(images.root(), images.classes(), train.length, held.length, images.skipped(),
                     List.copyOf(epochs), bestEpoch, stoppedEarly, decodeSeconds, trainSeconds, backbone, metadata);
@@ -288,19 +288,24 @@ public final class BackboneTrainer {
         return layers;
     }
 
-    private static BackboneMetadata metadata(String name, TrainingImages images, int trainCount, Options o,
+    private static BackboneMetadata metadata(String name, Path data, TrainingImages images, int trainCount, Options o,
                                              int bestEpoch, double accuracy) {
         int[] w = o.widths();
         String widths = String.join("-", Arrays.stream(w).mapToObj(Integer::toString).toList());
         String description = String.format(Locale.ROOT,
-                "Trained by `loupe train-backbone` on %s (%d images in %d classes), supervised with augmentation;"
+                "Trained by `loupe train-backbone` on %s (%d training images in %d classes), supervised with augmentation;"
                         + " best epoch %d%s, seed %d. %d-block conv net (%s filters, %dx%d RGB), all blocks'"
                         + " average-pooled outputs joined (%d values), Model Zero's shape.",
-                images.root().getFileName(), trainCount, images.classes().size(), bestEpoch,
+                folderName(data), trainCount, images.classes().size(), bestEpoch,
                 Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " (held-out accuracy %.1f %%)", 100 * accuracy),
                 o.seed(), w.length, widths, o.size(), o.size(), Arrays.stream(w).sum());
         return new BackboneMetadata(name, description, featureLayers(w.length), Arrays.stream(w).sum(),
                 preprocessing(o.size()));
+    }
+
+    private static String folderName(Path data) {
+        Path name = data.toAbsolutePath().normalize().getFileName();
+        return name == null ? data.toString() : name.toString();
     }
 
     private static double accuracy(ComputationGraph net, TrainingImages images, int[] held, Augmentation aug, int len,
