@@ -4,16 +4,12 @@ import dev.loupe.LoupeException;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
+import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.training.ModelVersionFile;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,15 +44,12 @@ public final class ProjectFromModel {
     /** Creates the project at {@code projectDir}; refuses an existing project (any non-empty folder or a file). */
     public static Created create(Path projectDir, Path modelFile) {
         Path dir = projectDir.toAbsolutePath().normalize();
-        boolean existed = Files.exists(dir);
-        if (existed && (!Files.isDirectory(dir) || !isEmpty(dir))) {
-            throw new LoupeException(dir + " already exists; give a new folder for the new project.");
-        }
+        boolean existed = ProjectFolders.requireNew(dir);
         try (LoupeModel model = LoupeModel.load(modelFile)) {
             try {
                 return create(dir, model, modelFile);
             } catch (RuntimeException e) {
-                removeQuietly(dir, existed);
+                ProjectFolders.removeQuietly(dir, existed);
                 throw e;
             }
         }
@@ -101,39 +94,5 @@ public final class ProjectFromModel {
             candidate = base + " (" + n + ")";
         }
         return candidate;
-    }
-
-    private static boolean isEmpty(Path dir) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            return !entries.iterator().hasNext();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Undoes a half-made project: the folder goes if this run made it, else only its contents. */
-    private static void removeQuietly(Path dir, boolean keepFolder) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    if (!(keepFolder && d.equals(dir))) {
-                        Files.delete(d);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort: the user is told about the original failure
-        }
     }
 }

@@ -4,9 +4,14 @@ import dev.loupe.LoupeException;
 import dev.loupe.model.Backbone;
 import dev.loupe.model.BackboneException;
 import dev.loupe.model.BackboneLoader;
+import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 
 /**
  * Which backbone a project uses: the {@value #SETTING} setting holds a {@link BackboneLoader} spec
@@ -37,6 +42,50 @@ public final class ProjectBackbone {
             return BackboneLoader.load(resolved);
         } catch (BackboneException e) {
             throw new LoupeException("Cannot load the project's base model '" + spec + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A project made by {@link #createProject}: its folder, the stored spec, and the loaded backbone's id and dimension. */
+    public record Created(Path dir, String spec, String backboneId, int dim) {
+    }
+
+    /**
+     * Creates an empty project at {@code projectDir} whose base model is {@code spec} (any {@link BackboneLoader}
+     * spec). A file is copied into the project as {@code backbone.zip} / {@code backbone.h5} (with its
+     * {@code #layer}), so the project stays self-contained; {@code model-zero} and {@code zoo:} are stored as they
+     * are. The backbone is loaded once to check it; on any failure nothing of the project is left behind.
+     */
+    public static Created createProject(Path projectDir, String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new LoupeException("No base model given; use model-zero, a .zip/.h5 file or zoo:<name>.");
+        }
+        Path dir = projectDir.toAbsolutePath().normalize();
+        boolean existed = ProjectFolders.requireNew(dir);
+        String s = spec.trim();
+        boolean named = s.equalsIgnoreCase(BackboneLoader.MODEL_ZERO) || s.regionMatches(true, 0, "zoo:", 0, 4);
+        int hash = named ? -1 : s.lastIndexOf('#');
+        Path source = named ? null : Path.of(hash > 0 ? s.substring(0, hash) : s);
+        if (source != null && !Files.isRegularFile(source)) {
+            throw new LoupeException("Base model " + source + ": file not found.");
+        }
+        try (ProjectStore store = ProjectStore.open(dir, true)) {
+            String stored = s;
+            if (source != null) {
+                String lower = source.getFileName().toString().toLowerCase(Locale.ROOT);
+                String copy = lower.endsWith(".h5") || lower.endsWith(".hdf5") ? "backbone.h5" : "backbone.zip";
+                Files.copy(source, dir.resolve(copy), StandardCopyOption.REPLACE_EXISTING);
+                stored = copy + (hash > 0 ? s.substring(hash) : "");
+            }
+            store.setSetting(SETTING, stored);
+            try (Backbone backbone = load(store)) {
+                return new Created(dir, stored, backbone.id(), backbone.dim());
+            }
+        } catch (IOException e) {
+            ProjectFolders.removeQuietly(dir, existed);
+            throw new LoupeException("Cannot copy the base model into " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            ProjectFolders.removeQuietly(dir, existed);
+            throw e;
         }
     }
 

@@ -57,9 +57,21 @@ public final class StandInModel {
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU)
                 .convolutionMode(ConvolutionMode.Same)
-                .graphBuilder()
-                .addInputs("input")
-                .setInputTypes(InputType.convolutional(p.height(), p.width(), p.channels()));
+                .graphBuilder();
+        List<String> outputs = addBlocks(g, p, widths);
+        g.setOutputs(outputs.toArray(String[]::new));
+        ComputationGraph net = new ComputationGraph(g.build());
+        net.init();
+        return net;
+    }
+
+    /**
+     * Adds the input "input" and the blocks to {@code g} (layer names "convN", "poolN", "gapN"); returns the
+     * "gapN" names, whose joined outputs are the embedding. The builder's defaults must give 'same' convolutions.
+     * {@code BackboneTrainer} builds its training graph with this, so trained backbones have this exact shape.
+     */
+    public static List<String> addBlocks(ComputationGraphConfiguration.GraphBuilder g, Preprocessing p, int[] widths) {
+        g.addInputs("input").setInputTypes(InputType.convolutional(p.height(), p.width(), p.channels()));
         String previous = "input";
         List<String> outputs = new ArrayList<>();
         for (int b = 0; b < widths.length; b++) {
@@ -74,10 +86,7 @@ public final class StandInModel {
                 previous = pool;
             }
         }
-        g.setOutputs(outputs.toArray(String[]::new));
-        ComputationGraph net = new ComputationGraph(g.build());
-        net.init();
-        return net;
+        return outputs;
     }
 
     public static BackboneMetadata metadata() {

@@ -92,4 +92,28 @@ class NewCommandTest {
         assertThat(run.err()).contains("not a Loupe model file");
         assertThat(project).doesNotExist();
     }
+
+    @Test
+    void aBadBackboneLeavesNoProjectBehind() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.zip"), "not a model");
+        Path project = tmp.resolve("never.loupe");
+        CliRun run = CliRun.run("new", project.toString(), "--backbone", bad.toString());
+        assertThat(run.exitCode()).isEqualTo(LoupeCli.EXIT_USER_ERROR);
+        assertThat(run.err()).contains("Cannot load the project's base model", "not a backbone file");
+        assertThat(project).doesNotExist();
+
+        CliRun missing = CliRun.run("new", project.toString(), "--backbone", tmp.resolve("nope.zip").toString());
+        assertThat(missing.exitCode()).isEqualTo(LoupeCli.EXIT_USER_ERROR);
+        assertThat(missing.err()).contains("file not found");
+        assertThat(project).doesNotExist();
+    }
+
+    @Test
+    void modelAndBackboneTogetherIsAUsageError() {
+        CliRun run = CliRun.run("new", tmp.resolve("x.loupe").toString(), "--model", model.toString(),
+                "--backbone", "model-zero");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("mutually exclusive");
+        assertThat(tmp.resolve("x.loupe")).doesNotExist();
+    }
 }
