@@ -256,13 +256,21 @@ public final class Trainer implements AutoCloseable {
      * 512×100 product); on a busy 2-core machine OpenMP's spinning barriers made them 10–40× slower, and the p95 of
      * label → re-ranked snapshot at 10,000 rows went from 58 ms single-threaded to 169–512 ms (ADR 0010).
      */
-    private static void singleThreadedOpenMp() {
+    private void singleThreadedOpenMp() {
         try {
-            org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
+            org.nd4j.nativeblas.NativeOps ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+            defaultNativeThreads = ops.ompGetMaxThreads();
+            ops.setOmpNumThreads(1);
+            nativeOps = ops;
         } catch (RuntimeException | LinkageError e) {
             LOG.warn("Could not make the trainer's native work single-threaded: {}", e.toString());
         }
     }
+
+    /** Bulk scoring (a full re-score after add class or undo, the idle refresh) is big enough to use every core. */
+    private static final int BULK_ROWS = 4096;
+    private org.nd4j.nativeblas.NativeOps nativeOps; // set once single-threaded; null otherwise
+    private int defaultNativeThreads = 1;
 
     private void run(int[] initialLabels) {
         try {
@@ -618,6 +626,16 @@ public final class Trainer implements AutoCloseable {
 
     /** Scores rows [a, b) with the current head, {@code chunkRows} at a time, into the per-row results. */
     private void scoreRange(int a, int b, long v) {
+        boolean bulk = nativeOps != null && b - a >= BULK_ROWS && defaultNativeThreads > 1;
+        if (bulk) nativeOps.setOmpNumThreads(defaultNativeThreads);
+        try {
+            scoreChunks(a, b, v);
+        } finally {
+            if (bulk) nativeOps.setOmpNumThreads(1);
+        }
+    }
+
+    private void scoreChunks(int a, int b, long v) {
         int c = head.classCount();
         for (int lo = a; lo < b; lo += scoring.chunkRows()) {
             int hi = Math.min(b, lo + scoring.chunkRows());
