@@ -316,7 +316,7 @@ final class BenchCommand {
         int threads = Runtime.getRuntime().availableProcessors();
 
         @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-        int batch = 32;
+        int batch = dev.loupe.model.Embedder.DEFAULT_BATCH;
 
         @Option(names = "--json", description = "Print {images, seconds, images_per_s, decode_ms_p50, forward_ms_per_image, ...}.")
         boolean json;

@@ -95,7 +95,7 @@ final class ImportCommand implements Callable<Integer> {
     private Embedder.Result embed(ProjectStore store) {
         try (Backbone backbone = ProjectBackbone.load(store)) {
             Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
-            Embedder.Result r = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), 32)
+            Embedder.Result r = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), Embedder.DEFAULT_BATCH)
                     .run(progress::update, () -> false);
             progress.finish();
             return r;

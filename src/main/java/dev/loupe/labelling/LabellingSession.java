@@ -200,7 +200,7 @@ public final class LabellingSession implements AutoCloseable {
         markMissingFiles(store);
         Backbone backbone = ProjectBackbone.load(store);
         try {
-            Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), 32);
+            Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), Embedder.DEFAULT_BATCH);
             if (!embedder.upToDate()) {
                 embedder.run(options.embedProgress(), options.cancelEmbedding());
             }

@@ -73,6 +73,13 @@ public final class Embedder {
         return this;
     }
 
+    /**
+     * Images per forward pass. Model Zero's forward pass on 2 cores: 7.9 ms per image at 32, 6.6–6.9 at 128
+     * (`loupe bench embed --batch`, docs/BENCHMARKS.md); 128 images of 64 px hold ~35 MB of activations, and a
+     * cancel waits for at most one batch (~1 s).
+     */
+    public static final int DEFAULT_BATCH = 128;
+
     public Embedder(ProjectStore store, Backbone backbone, ImageDecoder decoder, int threads, int batchSize) {
         this.store = store;
         this.backbone = backbone;
