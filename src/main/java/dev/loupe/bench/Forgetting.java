@@ -147,7 +147,7 @@ public final class Forgetting {
             if (!naive.isActive(newCol)) naive.activateClass(newCol, xi, mean); // the same column init as the trainer
             INDArray yi = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, k);
             yi.putScalar(0, newCol, 1f);
-            for (int s = policy.adamSteps(countBefore + i + 1); s > 0; s--) naive.fit(xi, yi);
+            for (int s = policy.adamSteps(countBefore + i + 1, k); s > 0; s--) naive.fit(xi, yi);
         }
         Scores naiveScores = scores(HeadEval.predict(naive.state(), testX), testCol, newCol);
 

@@ -429,7 +429,7 @@ public final class Trainer implements AutoCloseable {
     private void step(List<LabelCmd> applied, int[] changedRows, int changed, long t0) {
         HeadState before = lastState;
         int[] newRows = newTrainableRows(changedRows, changed);
-        int steps = trainableCount() > 0 ? policy.adamSteps(labelCount) : 0;
+        int steps = trainableCount() > 0 ? policy.adamSteps(labelCount, head.classCount()) : 0;
         try {
             syncActivation();
             for (int s = 0; s < steps; s++) {

@@ -1,0 +1,37 @@
+package dev.loupe.training;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StepPolicyTest {
+
+    @Test
+    void manyStepsWhileLabelsAreFewTaperingToTheMinimum() {
+        StepPolicy p = StepPolicy.defaults();
+        assertThat(p.adamSteps(0)).isEqualTo(50);
+        assertThat(p.adamSteps(99)).isEqualTo(50);
+        assertThat(p.adamSteps(300)).isEqualTo(38); // halfway: 50 + 0.5 * (25 - 50) = 37.5, rounded
+        assertThat(p.adamSteps(500)).isEqualTo(25);
+        assertThat(p.adamSteps(100_000)).isEqualTo(25);
+    }
+
+    @Test
+    void manyClassesCapTheStepsSoALabelStaysFastButAStepIsAlwaysTaken() {
+        StepPolicy p = StepPolicy.defaults();
+        assertThat(p.adamSteps(10, 10)).as("10 classes: no cap").isEqualTo(50);
+        assertThat(p.adamSteps(600, 10)).isEqualTo(25);
+        assertThat(p.adamSteps(10, 100)).as("100 classes: 1,000 / 100").isEqualTo(10);
+        assertThat(p.adamSteps(10, 5000)).as("never zero").isEqualTo(1);
+        StepPolicy uncapped = new StepPolicy(31, 50, 5, 60, 160, false, 5);
+        assertThat(uncapped.adamSteps(10, 100_000)).isEqualTo(50);
+    }
+
+    @Test
+    void inconsistentPoliciesAreRefused() {
+        assertThatThrownBy(() -> new StepPolicy(31, 5, 10, 0, 0, false, 5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 200, 100, false, 5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 60, 160, false, 5, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
