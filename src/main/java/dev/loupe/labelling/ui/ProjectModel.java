@@ -49,6 +49,11 @@ public final class ProjectModel {
     private final AtomicInteger fxStoreCalls = new AtomicInteger();
     private final AtomicReference<Probe> probe = new AtomicReference<>();
     private int generation;
+    // FX thread: the generation whose session the shown state belongs to, and a snapshot of the current generation
+    // that arrived before its state was shown (a reopened session publishes while its first state is on its way).
+    private int shownGeneration = -1;
+    private Snapshot pendingSnapshot;
+    private int pendingGeneration = -1;
     private final RecentProjects recent = new RecentProjects(SampleProject.home().resolve("recent.txt"));
     private final ReadOnlyObjectWrapper<List<Path>> recentProjects = new ReadOnlyObjectWrapper<>(List.of());
 
@@ -184,7 +189,7 @@ public final class ProjectModel {
             }
         }, fresh -> {
             job.finish();
-            state.set(fresh);
+            show(gen, fresh);
         });
         f.whenComplete((r, e) -> {
             if (e != null) {
@@ -250,7 +255,7 @@ public final class ProjectModel {
             return new Imported(report, read());
         }, r -> {
             job.finish();
-            state.set(r.state());
+            show(gen, r.state());
             done.complete(r.report());
         }).whenComplete((r, e) -> {
             if (e != null) {
@@ -296,9 +301,32 @@ public final class ProjectModel {
                 store.currentLabels(), store.stats());
     }
 
+    /** Shows the first state of generation {@code gen}'s session, then any newer snapshot that came before it. */
+    private void show(int gen, ProjectState fresh) {
+        shownGeneration = gen;
+        state.set(fresh);
+        Snapshot pending = pendingSnapshot;
+        pendingSnapshot = null;
+        if (pending != null && pendingGeneration == gen && gen == generation) {
+            onSnapshot(gen, pending);
+        }
+    }
+
     private void onSnapshot(int gen, Snapshot s) {
+        if (gen != generation) {
+            return; // a closed session's late snapshot
+        }
         ProjectState now = state.get();
-        if (gen == generation && now != null && (now.snapshot() == null || s.modelVersion() > now.snapshot().modelVersion())) {
+        if (gen != shownGeneration || now == null) {
+            // this session's state is not shown yet: its rows may not be the shown state's rows (an import adds some)
+            if (pendingSnapshot == null || pendingGeneration != gen || s.modelVersion() > pendingSnapshot.modelVersion()) {
+                pendingSnapshot = s;
+                pendingGeneration = gen;
+            }
+            return;
+        }
+        if ((now.snapshot() == null || s.modelVersion() > now.snapshot().modelVersion())
+                && s.rowCount() == now.images().size()) {
             state.set(now.withSnapshot(s));
         }
     }
