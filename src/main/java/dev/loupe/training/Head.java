@@ -51,7 +51,7 @@ public final class Head {
     private INDArray normScale; // 1×D, 1/std
     private INDArray foldW;     // first layer's W with the normalisation folded in (predictInto)
     private INDArray foldB;
-    private final java.util.Map<Integer, INDArray> normScratch = new java.util.HashMap<>();
+    private final Scratch normScratch = new Scratch(8);
 
     private Head(HeadConfig config, MultiLayerNetwork net, int classCount, boolean[] active) {
         this.config = config;
@@ -169,12 +169,7 @@ public final class Head {
     /** The minibatch standardised into a reused buffer (the caller's array is left alone); itself without one. */
     private INDArray normalizedBatch(INDArray x) {
         if (normalization == null) return x;
-        INDArray s = normScratch.get((int) x.rows());
-        if (s == null) {
-            if (normScratch.size() >= 8) normScratch.clear();
-            s = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), x.columns()}, 'c');
-            normScratch.put((int) x.rows(), s);
-        }
+        INDArray s = normScratch.get(x.rows(), x.columns());
         s.assign(x);
         return s.subiRowVector(normMean).muliRowVector(normScale);
     }
@@ -223,7 +218,7 @@ public final class Head {
         int b = (int) x.rows();
         org.deeplearning4j.nn.api.Layer layer = net.getLayer(0);
         INDArray w = layer.getParam("W");
-        INDArray z = logitScratch(b);
+        INDArray z = logitScratch.get(b, classCount);
         Nd4j.gemm(x, w, z, false, false, 1.0, 0.0);
         z.addiRowVector(layer.getParam("b"));
         Nd4j.exec(new SoftMax(z, z, -1));
@@ -238,22 +233,8 @@ public final class Head {
         net.setIterationCount(iteration + 1);
     }
 
-    /**
-     * A reused b×C logit buffer per minibatch size (a step allocates no native memory: at hundreds of steps a
-     * second, per-step arrays outran ND4J's deallocator and the heap filled with buffers waiting to be freed).
-     */
-    private INDArray logitScratch(int rows) {
-        long key = ((long) rows << 20) | classCount;
-        INDArray z = logitScratch.get(key);
-        if (z == null) {
-            if (logitScratch.size() >= 8) logitScratch.clear();
-            z = Nd4j.create(DataType.FLOAT, new long[] {rows, classCount}, 'c');
-            logitScratch.put(key, z);
-        }
-        return z;
-    }
-
-    private final java.util.Map<Long, INDArray> logitScratch = new java.util.HashMap<>();
+    /** Reused b×C logit buffers, one per minibatch size (a step allocates no native memory). */
+    private final Scratch logitScratch = new Scratch(8);
     private MultiLayerNetwork stepNet;
     private INDArray stepGrad;
     private INDArray stepGradW;

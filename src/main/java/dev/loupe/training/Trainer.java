@@ -74,7 +74,7 @@ public final class Trainer implements AutoCloseable {
     private int[] lastQueue;
     private int scoredClassCount = -1;
     private QueryStrategy scoredStrategy;
-    private final java.util.Map<Long, INDArray> probBuffers = new java.util.HashMap<>();
+    private final Scratch probBuffers = new Scratch(4); // rows×C probabilities: chunk, tail, hot rows
     private final InputNormalization normalization; // what a head trained from scratch here gets
     private final boolean singleThreadedNative;
 
@@ -510,23 +510,18 @@ public final class Trainer implements AutoCloseable {
     /** One Adam step on {@code rows}, through reused x and one-hot buffers (no native allocation per step). */
     private void fitBatch(int[] rows) {
         int c = head.classCount();
-        long key = ((long) rows.length << 20) | c;
-        INDArray[] xy = batchBuffers.get(key);
-        if (xy == null) {
-            if (batchBuffers.size() >= 8) batchBuffers.clear();
-            xy = new INDArray[] {Nd4j.create(DataType.FLOAT, new long[] {rows.length, embeddings.columns()}, 'c'),
-                    Nd4j.create(DataType.FLOAT, new long[] {rows.length, c}, 'c')};
-            batchBuffers.put(key, xy);
-        }
-        Nd4j.pullRows(embeddings, xy[0], 1, rows);
-        java.nio.FloatBuffer y = xy[1].data().asNioFloat();
+        INDArray x = batchX.get(rows.length, embeddings.columns());
+        INDArray oneHot = batchY.get(rows.length, c);
+        Nd4j.pullRows(embeddings, x, 1, rows);
+        java.nio.FloatBuffer y = oneHot.data().asNioFloat();
         for (int i = 0; i < rows.length; i++) {
             for (int j = 0; j < c; j++) y.put(i * c + j, j == labelOf[rows[i]] ? 1f : 0f);
         }
-        head.fit(xy[0], xy[1]);
+        head.fit(x, oneHot);
     }
 
-    private final java.util.Map<Long, INDArray[]> batchBuffers = new java.util.HashMap<>();
+    private final Scratch batchX = new Scratch(8);
+    private final Scratch batchY = new Scratch(8);
 
     private INDArray oneHot(int[] rows) {
         int c = head.classCount();
@@ -663,14 +658,7 @@ public final class Trainer implements AutoCloseable {
 
     /** A reused rows×C probability buffer; the few sizes in use (chunk, tail, hot rows) are kept, others dropped. */
     private INDArray probBuffer(int rows, int c) {
-        long key = ((long) rows << 20) | c;
-        INDArray buf = probBuffers.get(key);
-        if (buf == null) {
-            if (probBuffers.size() >= 4) probBuffers.clear();
-            buf = Nd4j.create(DataType.FLOAT, new long[] {rows, c}, 'c');
-            probBuffers.put(key, buf);
-        }
-        return buf;
+        return probBuffers.get(rows, c);
     }
 
     // ---- retrain ----------------------------------------------------------------------------------------
