@@ -65,7 +65,7 @@ public final class Simulation {
 
     /** One strategy's learning curve over seeds. */
     public record Curve(int[] budgets, double[] mean, double[] std, double aulc, double[] retrainMean,
-                        double[][] perSeed, double[][] retrainPerSeed, double seconds) {
+                        double[][] perSeed, double[][] retrainPerSeed, double[] calibrationErrorMean, double seconds) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("budgets", budgets);
@@ -74,6 +74,7 @@ public final class Simulation {
             m.put("aulc", Stats.round(aulc, 5));
             m.put("retrain_mean", retrainMean == null ? null : round(retrainMean));
             m.put("retrain_aulc", retrainMean == null ? null : Stats.round(Stats.mean(retrainMean), 5));
+            m.put("ece_mean", round(calibrationErrorMean));
             m.put("seconds", Stats.round(seconds, 1));
             return m;
         }
@@ -112,21 +113,25 @@ public final class Simulation {
             long t0 = System.nanoTime();
             double[][] acc = new double[cfg.seeds()][];
             double[][] ret = cfg.retrain() ? new double[cfg.seeds()][] : null;
+            double[][] ece = new double[cfg.seeds()][];
             for (int s = 0; s < cfg.seeds(); s++) {
                 int seedIndex = s;
                 double[][] r = runOne(pool, testX, test.y(), classes, strategy, cfg.baseSeed() + s, budgets, cfg.retrain(),
                         labels -> listener.progress(strategy, seedIndex, labels, cfg.budget()));
                 acc[s] = r[0];
                 if (ret != null) ret[s] = r[1];
+                ece[s] = r[2];
             }
             double[] mean = new double[budgets.length], std = new double[budgets.length];
             double[] rmean = ret == null ? null : new double[budgets.length];
+            double[] emean = new double[budgets.length];
             for (int j = 0; j < budgets.length; j++) {
                 mean[j] = Stats.mean(Stats.column(acc, j));
                 std[j] = Stats.std(Stats.column(acc, j));
                 if (rmean != null) rmean[j] = Stats.mean(Stats.column(ret, j));
+                emean[j] = Stats.mean(Stats.column(ece, j));
             }
-            out.put(strategy, new Curve(budgets, mean, std, Stats.mean(mean), rmean, acc, ret, (System.nanoTime() - t0) / 1e9));
+            out.put(strategy, new Curve(budgets, mean, std, Stats.mean(mean), rmean, acc, ret, emean, (System.nanoTime() - t0) / 1e9));
         }
         return out;
     }
@@ -143,6 +148,7 @@ public final class Simulation {
         INDArray x = pool.matrix(order);
         double[] acc = new double[budgets.length];
         double[] ret = retrain ? new double[budgets.length] : null;
+        double[] ece = new double[budgets.length];
         int[] labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         Head head = Head.create(HeadConfig.linear(pool.d(), seed), classes);
@@ -160,11 +166,12 @@ public final class Simulation {
                     labels++;
                 }
                 acc[b] = HeadEval.accuracy(HeadEval.predict(snap.headState(), testX), testY);
+                ece[b] = HeadEval.calibrationError(snap.headState(), testX, testY);
                 if (retrain) ret[b] = retrained(x, norm, labelOf, classes, pool.d(), seed, testX, testY);
                 tick.labels(labels);
             }
         }
-        return new double[][] {acc, ret};
+        return new double[][] {acc, ret, ece};
     }
 
     /** Accuracy of a head retrained from scratch (class-balanced, the app's epochs) on exactly these labels. */

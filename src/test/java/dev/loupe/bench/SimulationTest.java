@@ -30,7 +30,9 @@ class SimulationTest {
             assertThat(c.aulc()).isEqualTo(Stats.mean(c.mean()));
             assertThat(c.mean()[3]).as("well separated blobs are learnt from 20 labels").isGreaterThan(0.8);
             Map<String, Object> json = c.toJson();
-            assertThat(json).containsKeys("budgets", "mean", "std", "aulc", "retrain_mean");
+            assertThat(json).containsKeys("budgets", "mean", "std", "aulc", "retrain_mean", "ece_mean");
+            assertThat(java.util.Arrays.stream(c.calibrationErrorMean()).boxed()).hasSize(4)
+                    .allSatisfy(e -> assertThat(e).isBetween(0.0, 1.0));
         }
         assertThat(calls[0]).isEqualTo(2 * 2 * 4);
     }
