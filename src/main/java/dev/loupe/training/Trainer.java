@@ -75,7 +75,8 @@ public final class Trainer implements AutoCloseable {
     private int scoredClassCount = -1;
     private QueryStrategy scoredStrategy;
     private final Scratch probBuffers = new Scratch(4); // rows×C probabilities: chunk, tail, hot rows
-    private final InputNormalization normalization; // what a head trained from scratch here gets
+    private final boolean normalize;
+    private InputNormalization normalization; // what a head trained from scratch here gets; taken when first needed
     private final boolean singleThreadedNative;
 
     private Trainer(Builder b) {
@@ -89,8 +90,9 @@ public final class Trainer implements AutoCloseable {
         // A head that has not learned yet gets the collection's standardisation (kept with it from then on), and
         // so does every head retrained from scratch here; a restored head keeps the one it was trained with (or
         // none, for heads saved before normalisation existed).
-        this.normalization = !b.normalize ? null : b.normalization != null ? b.normalization : InputNormalization.of(embeddings);
-        if (head.untrained() && head.normalization() == null) head.setInputNormalization(normalization);
+        this.normalize = b.normalize;
+        this.normalization = b.normalization;
+        if (head.untrained() && head.normalization() == null) head.setInputNormalization(collectionNormalization());
         this.policy = b.policy;
         this.singleThreadedNative = b.singleThreadedNative;
         this.ranker = b.ranker;
@@ -153,8 +155,8 @@ public final class Trainer implements AutoCloseable {
             for (LabelUpdate u : changes) applyLabel(u.row(), u.classIndex());
             if (state.classCount() > head.classCount()) growClasses(state.classCount());
             head.restore(state);
-            if (head.untrained() && head.normalization() == null && normalization != null) {
-                head.setInputNormalization(normalization); // e.g. undo back to before the first label
+            if (head.untrained() && head.normalization() == null) {
+                head.setInputNormalization(collectionNormalization()); // e.g. undo back to before the first label
             }
             if (head.classCount() != classSize.length) {
                 throw new IllegalStateException("restored state has " + head.classCount() + " classes, labels use " + classSize.length);
@@ -209,6 +211,12 @@ public final class Trainer implements AutoCloseable {
 
     private interface Body<T> { T run() throws Exception; }
 
+    /** The builder's normalisation, else that of the embeddings (one pass over them, the first time); null when off. */
+    private InputNormalization collectionNormalization() {
+        if (normalize && normalization == null) normalization = InputNormalization.of(embeddings);
+        return normalize ? normalization : null;
+    }
+
     /** OpenMP's thread count as the trainer thread sees it (for tests). */
     CompletableFuture<Integer> nativeThreadsOnTrainer() {
         return task(() -> org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
@@ -253,8 +261,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * Makes this thread's native work single-threaded. The OpenMP thread count is per calling thread, so the
      * backbone's embedding on other threads keeps every core. A step is hundreds of tiny native ops (a 32×512 by
-     * 512×100 product); on a busy 2-core machine OpenMP's spinning barriers made them 10–40× slower, and the p95 of
-     * label → re-ranked snapshot at 10,000 rows went from 58 ms single-threaded to 169–512 ms (ADR 0010).
+     * 512×100 product); on a busy 2-core machine OpenMP's spinning barriers made them 10–40× slower: the p95 of
+     * label → re-ranked snapshot at 10,000 rows was 169–512 ms with two threads and 58 ms with one (ADR 0010).
      */
     private void singleThreadedOpenMp() {
         try {
@@ -267,7 +275,10 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Bulk scoring (a full re-score after add class or undo, the idle refresh) is big enough to use every core. */
+    /**
+     * A full re-score (after add class, undo, a strategy switch) is big enough to use every core; the idle refresh
+     * goes in 2,048-row chunks and stays on one thread, leaving the other cores to the user.
+     */
     private static final int BULK_ROWS = 4096;
     private org.nd4j.nativeblas.NativeOps nativeOps; // set once single-threaded; null otherwise
     private int defaultNativeThreads = 1;
@@ -685,7 +696,7 @@ public final class Trainer implements AutoCloseable {
             trainCount += train[c].length;
         }
         Head fresh = Head.create(head.config(), head.classCount());
-        fresh.setInputNormalization(normalization);
+        fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
