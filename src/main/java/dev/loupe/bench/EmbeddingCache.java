@@ -1,5 +1,6 @@
 package dev.loupe.bench;
 
+import dev.loupe.importing.DecodeAhead;
 import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.model.Backbone;
@@ -24,9 +25,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Embeddings of an image tree's files for one backbone, kept in one file so a benchmark embeds each image once:
@@ -94,20 +92,13 @@ public final class EmbeddingCache {
         dim = backbone.dim();
         int side = 2 * Math.max(backbone.preprocessing().width(), backbone.preprocessing().height());
         ImageDecoder decoder = new ImageDecoder();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-            Thread t = new Thread(r, "loupe-bench-decode");
-            t.setDaemon(true);
-            return t;
-        });
         long start = System.nanoTime();
-        try {
+        try (DecodeAhead<ImageFolder.Item, BufferedImage> batches = new DecodeAhead<>(todo, BATCH, threads,
+                "loupe-bench-decode", it -> decode(root, it, decoder, side))) {
             int sinceSave = 0;
-            CompletableFuture<List<BufferedImage>> next = decode(root, todo.subList(0, Math.min(BATCH, todo.size())), decoder, side, pool);
-            for (int b = 0; b < todo.size(); b += BATCH) {
+            for (int b = 0; batches.hasNext(); b += BATCH) {
                 List<ImageFolder.Item> batch = todo.subList(b, Math.min(todo.size(), b + BATCH));
-                List<BufferedImage> images = next.join();
-                int nb = b + BATCH;
-                next = nb < todo.size() ? decode(root, todo.subList(nb, Math.min(todo.size(), nb + BATCH)), decoder, side, pool) : null;
+                List<BufferedImage> images = batches.next();
                 float[][] out = backbone.embed(images);
                 for (int i = 0; i < batch.size(); i++) vectors.put(batch.get(i).relPath(), out[i]);
                 sinceSave += batch.size();
@@ -119,25 +110,16 @@ public final class EmbeddingCache {
             }
             save();
             LOG.info("Embedded {} images with {} in {} s", todo.size(), backboneId, String.format("%.1f", (System.nanoTime() - start) / 1e9));
-        } finally {
-            pool.shutdownNow();
         }
     }
 
-    private static CompletableFuture<List<BufferedImage>> decode(Path root, List<ImageFolder.Item> batch, ImageDecoder decoder,
-                                                               int side, ExecutorService pool) {
-        List<CompletableFuture<BufferedImage>> parts = new ArrayList<>();
-        for (ImageFolder.Item it : batch) {
-            parts.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return decoder.decode(root.resolve(it.relPath()), side).image();
-                } catch (ImageDecodeException e) {
-                    throw new IllegalStateException("cannot decode " + it.relPath() + ": " + e.getMessage(), e);
-                }
-            }, pool));
+    /** A benchmark's data must decode: a file that does not fails the run, naming it. */
+    private static BufferedImage decode(Path root, ImageFolder.Item it, ImageDecoder decoder, int side) {
+        try {
+            return decoder.decode(root.resolve(it.relPath()), side).image();
+        } catch (ImageDecodeException e) {
+            throw new IllegalStateException("cannot decode " + it.relPath() + ": " + e.getMessage(), e);
         }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     private void load() {

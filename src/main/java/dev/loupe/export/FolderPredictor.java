@@ -1,6 +1,7 @@
 package dev.loupe.export;
 
 import dev.loupe.LoupeException;
+import dev.loupe.importing.DecodeAhead;
 import dev.loupe.importing.DecodedImage;
 import dev.loupe.importing.FolderScanner;
 import dev.loupe.importing.ImageDecodeException;
@@ -19,9 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Runs a {@link LoupeModel} over every image in a folder tree: decodes in parallel (one batch ahead), predicts
@@ -84,21 +82,11 @@ public final class FolderPredictor {
         // Twice the input size, as for embedding in a project, so both see the same pixels.
         int side = 2 * Math.max(p.width(), p.height());
         int total = files.size();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "loupe-predict-decode");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<List<Path>> batches = new ArrayList<>();
-            for (int i = 0; i < total; i += batchSize) {
-                batches.add(files.subList(i, Math.min(total, i + batchSize)));
-            }
-            int done = 0;
-            CompletableFuture<List<Decoded>> next = batches.isEmpty() ? null : decodeAsync(batches.get(0), side, pool);
-            for (int b = 0; b < batches.size(); b++) {
-                List<Decoded> current = next.join();
-                next = b + 1 < batches.size() ? decodeAsync(batches.get(b + 1), side, pool) : null;
+        int done = 0;
+        try (DecodeAhead<Path, Decoded> batches = new DecodeAhead<>(files, batchSize, threads, "loupe-predict-decode",
+                file -> decode(file, side))) {
+            while (batches.hasNext()) {
+                List<Decoded> current = batches.next();
                 List<BufferedImage> images = new ArrayList<>();
                 List<Path> paths = new ArrayList<>();
                 for (Decoded d : current) {
@@ -116,23 +104,12 @@ public final class FolderPredictor {
                 done += current.size();
                 listener.progress(done, total);
             }
-        } finally {
-            pool.shutdownNow();
         }
         unreadable.sort(Comparator.comparing(s -> s.path().toString()));
         return new Result(items, unreadable);
     }
 
     private record Decoded(Path path, BufferedImage image, String reason) {
-    }
-
-    private CompletableFuture<List<Decoded>> decodeAsync(List<Path> paths, int side, ExecutorService pool) {
-        List<CompletableFuture<Decoded>> parts = new ArrayList<>(paths.size());
-        for (Path p : paths) {
-            parts.add(CompletableFuture.supplyAsync(() -> decode(p, side), pool));
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     private Decoded decode(Path file, int side) {

@@ -1,5 +1,6 @@
 package dev.loupe.model;
 
+import dev.loupe.importing.DecodeAhead;
 import dev.loupe.importing.DecodedImage;
 import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
@@ -15,9 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -101,24 +99,14 @@ public final class Embedder {
         int failed = 0;
         // Decode at twice the input size so the backbone's own resize has pixels to average.
         int decodeSide = 2 * Math.max(backbone.preprocessing().width(), backbone.preprocessing().height());
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "loupe-embed-decode");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<List<Long>> batches = new ArrayList<>();
-            for (int i = 0; i < total; i += batchSize) {
-                batches.add(todo.subList(i, Math.min(total, i + batchSize)));
-            }
-            // One batch is decoded ahead while the current one goes through the network.
-            CompletableFuture<List<Decoded>> next = batches.isEmpty() ? null : decodeAsync(batches.get(0), decodeSide, pool);
-            for (int b = 0; b < batches.size(); b++) {
+        // One batch is decoded ahead while the current one goes through the network.
+        try (DecodeAhead<Long, Decoded> batches = new DecodeAhead<>(todo, batchSize, threads, "loupe-embed-decode",
+                id -> decode(id, decodeSide))) {
+            while (batches.hasNext()) {
                 if (cancel.getAsBoolean()) {
                     return new Result(embedded, failed, seconds(start), true);
                 }
-                List<Decoded> current = next.join();
-                next = b + 1 < batches.size() ? decodeAsync(batches.get(b + 1), decodeSide, pool) : null;
+                List<Decoded> current = batches.next();
                 List<BufferedImage> images = new ArrayList<>(current.size());
                 List<Long> ids = new ArrayList<>(current.size());
                 for (Decoded d : current) {
@@ -144,21 +132,10 @@ public final class Embedder {
             LOG.info("Embedded {} images with {} in {} s ({} failed)", embedded, backbone.id(),
                     String.format("%.1f", seconds(start)), failed);
             return new Result(embedded, failed, seconds(start), false);
-        } finally {
-            pool.shutdownNow();
         }
     }
 
     private record Decoded(long id, BufferedImage image, ImageStatus status, String reason) {
-    }
-
-    private CompletableFuture<List<Decoded>> decodeAsync(List<Long> ids, int side, ExecutorService pool) {
-        List<CompletableFuture<Decoded>> parts = new ArrayList<>(ids.size());
-        for (long id : ids) {
-            parts.add(CompletableFuture.supplyAsync(() -> decode(id, side), pool));
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     private Decoded decode(long id, int side) {
