@@ -136,8 +136,8 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                         out[k] = bytes;
                     } catch (ImageDecodeException e) {
                         why[k] = e.getMessage();
-                    } catch (RuntimeException e) {
-                        why[k] = "could not decode: " + e;
+                    } catch (RuntimeException | Error e) { // one file never ends the whole run
+                        why[k] = ImageDecoder.failureReason(e);
                     }
                 }));
             }
@@ -145,7 +145,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                 try {
                     jobs.get(i).get();
                 } catch (ExecutionException e) {
-                    why[i] = "could not decode: " + e.getCause();
+                    why[i] = ImageDecoder.failureReason(e.getCause());
                 }
                 progress.update(i + 1, jobs.size());
             }
