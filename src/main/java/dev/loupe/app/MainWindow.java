@@ -46,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
@@ -135,14 +136,7 @@ public final class MainWindow {
         MenuItem open = new MenuItem("Open project…");
         open.setId("openProject");
         open.setAccelerator(KeyCombination.keyCombination("Shortcut+O"));
-        open.setOnAction(e -> {
-            DirectoryChooser chooser = new DirectoryChooser();
-            chooser.setTitle("Open a Loupe project folder");
-            File dir = chooser.showDialog(stage);
-            if (dir != null) {
-                openProject(dir.toPath());
-            }
-        });
+        open.setOnAction(e -> chooseFolder("Open a Loupe project folder").ifPresent(this::openProject));
         recent.setId("openRecent");
         model.recentProjectsProperty().addListener((o, was, now) -> fillRecent(now));
         fillRecent(model.recentProjectsProperty().get());
@@ -151,14 +145,7 @@ public final class MainWindow {
         MenuItem importFolder = new MenuItem("Import folder…");
         importFolder.setId("importFolder");
         importFolder.setAccelerator(KeyCombination.keyCombination("Shortcut+I"));
-        importFolder.setOnAction(e -> {
-            DirectoryChooser chooser = new DirectoryChooser();
-            chooser.setTitle("Import a folder of images");
-            File dir = chooser.showDialog(stage);
-            if (dir != null) {
-                askAndImport(dir.toPath());
-            }
-        });
+        importFolder.setOnAction(e -> chooseFolder("Import a folder of images").ifPresent(this::askAndImport));
         MenuItem export = new MenuItem("Export…");
         export.setId("export");
         export.setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
@@ -240,6 +227,13 @@ public final class MainWindow {
             }
             createProject(p, modelFile);
         }
+    }
+
+    /** The folder the user picks in a chooser titled {@code title}; empty when they cancel. */
+    private Optional<Path> chooseFolder(String title) {
+        DirectoryChooser chooser = new DirectoryChooser();
+        chooser.setTitle(title);
+        return Optional.ofNullable(chooser.showDialog(stage)).map(File::toPath);
     }
 
     // ---- import ---------------------------------------------------------------------------------------------
