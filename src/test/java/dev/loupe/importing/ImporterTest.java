@@ -169,29 +169,13 @@ class ImporterTest {
                 "empty file", "empty file");
     }
 
-    /** A decoder that throws, on its decode thread, what no real file makes it throw. */
-    static ImageDecoder failingOn(String exceptionFile, String errorFile) {
-        return new ImageDecoder() {
-            @Override
-            public DecodedImage decode(Path file, int maxSide) throws ImageDecodeException {
-                if (file.getFileName().toString().equals(exceptionFile)) {
-                    throw new IllegalStateException("injected");
-                }
-                if (file.getFileName().toString().equals(errorFile)) {
-                    throw new AssertionError("injected error");
-                }
-                return super.decode(file, maxSide);
-            }
-        };
-    }
-
     @Test
     void anExceptionOrErrorOnADecodeThreadSkipsThatFileWithItsReasonAndTheRestIsImported() throws Exception {
         Path root = tmp.resolve("in");
         for (int i = 0; i < 6; i++) {
             AwkwardFiles.write(AwkwardFiles.redBlue(40 + i, 30), "png", root.resolve("p" + i + ".png"));
         }
-        Importer importer = new Importer(failingOn("p2.png", "p4.png"), new ThumbnailCache(tmp.resolve("thumbs")));
+        Importer importer = new Importer(dev.loupe.testing.FailingDecoder.failingOn("p2.png", "p4.png"), new ThumbnailCache(tmp.resolve("thumbs")));
         FakeSink sink = new FakeSink();
         ImportReport r = importer.run(ImportOptions.of(root).withThreads(3).withBatchSize(2), sink);
         assertThat(r.imported()).isEqualTo(4);

@@ -1,13 +1,12 @@
 package dev.loupe.model;
 
-import dev.loupe.importing.DecodedImage;
-import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.FailingDecoder;
 import dev.loupe.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,18 +26,7 @@ class EmbedderTest {
         Path project = tmp.resolve("p.loupe");
         CliRun r = CliRun.run("import", project.toString(), data.toString(), "--no-embed");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        ImageDecoder failing = new ImageDecoder() {
-            @Override
-            public DecodedImage decode(Path file, int maxSide) throws ImageDecodeException {
-                switch (file.getFileName().toString()) {
-                    case "img1.png" -> throw new IllegalStateException("injected");
-                    case "img2.png" -> throw new AssertionError("injected error");
-                    default -> {
-                        return super.decode(file, maxSide);
-                    }
-                }
-            }
-        };
+        ImageDecoder failing = FailingDecoder.failingOn("img1.png", "img2.png");
         try (ProjectStore store = ProjectStore.open(project, false); Backbone backbone = ProjectBackbone.load(store)) {
             Embedder.Result result = new Embedder(store, backbone, failing, 3, 4).run(Embedder.Listener.NONE, () -> false);
 
