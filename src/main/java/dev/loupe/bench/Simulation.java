@@ -108,6 +108,7 @@ public final class Simulation {
         if (cfg.budget() > pool.n()) throw new IllegalArgumentException("budget " + cfg.budget() + " > pool size " + pool.n());
         int[] budgets = cfg.budgets();
         INDArray testX = test.matrix();
+        InputNormalization norm = InputNormalization.of(pool.matrix()); // the pool's, as the app takes the project's
         Map<String, Curve> out = new LinkedHashMap<>();
         for (String strategy : cfg.strategies()) {
             long t0 = System.nanoTime();
@@ -116,7 +117,7 @@ public final class Simulation {
             double[][] ece = new double[cfg.seeds()][];
             for (int s = 0; s < cfg.seeds(); s++) {
                 int seedIndex = s;
-                double[][] r = runOne(pool, testX, test.y(), classes, strategy, cfg.baseSeed() + s, budgets, cfg.retrain(),
+                double[][] r = runOne(pool, norm, testX, test.y(), classes, strategy, cfg.baseSeed() + s, budgets, cfg.retrain(),
                         labels -> listener.progress(strategy, seedIndex, labels, cfg.budget()));
                 acc[s] = r[0];
                 if (ret != null) ret[s] = r[1];
@@ -139,7 +140,8 @@ public final class Simulation {
     private interface Tick { void labels(int n); }
 
     /** One seed of one strategy: test accuracy (and the retrained reference's) at each budget. */
-    private static double[][] runOne(LabelledEmbeddings pool, INDArray testX, int[] testY, int classes, String strategy,
+    private static double[][] runOne(LabelledEmbeddings pool, InputNormalization norm, INDArray testX, int[] testY,
+                                     int classes, String strategy,
                                      long seed, int[] budgets, boolean retrain, Tick tick) {
         int n = pool.n();
         int[] order = permutation(n, new SplittableRandom(seed ^ 0x5DEECE66DL));
@@ -152,7 +154,6 @@ public final class Simulation {
         int[] labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         Head head = Head.create(HeadConfig.linear(pool.d(), seed), classes);
-        InputNormalization norm = InputNormalization.of(x); // the pool's, as the app takes the project's
         // Every row re-scored per step: the queue a user slower than the idle refresh sees, and deterministic.
         try (Trainer trainer = Trainer.builder(x, head).seed(seed).normalization(norm).ranker(ranker(strategy, seed))
                 .scoring(ScoringPolicy.alwaysFull()).start()) {
