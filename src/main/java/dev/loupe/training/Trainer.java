@@ -446,7 +446,7 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < steps; s++) {
                 int[] rows = batchRows(newRows);
                 if (rows.length == 0) break;
-                fitBatch(rows);
+                fitBatch(head, rows);
             }
             if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
         } finally {
@@ -518,9 +518,9 @@ public final class Trainer implements AutoCloseable {
         return Arrays.copyOf(rows, m);
     }
 
-    /** One Adam step on {@code rows}, through reused x and one-hot buffers (no native allocation per step). */
-    private void fitBatch(int[] rows) {
-        int c = head.classCount();
+    /** One Adam step of {@code h} on {@code rows}, through reused x and one-hot buffers (no native allocation per step). */
+    private void fitBatch(Head h, int[] rows) {
+        int c = h.classCount();
         INDArray x = batchX.get(rows.length, embeddings.columns());
         INDArray oneHot = batchY.get(rows.length, c);
         Nd4j.pullRows(embeddings, x, 1, rows);
@@ -528,18 +528,11 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < rows.length; i++) {
             for (int j = 0; j < c; j++) y.put(i * c + j, j == labelOf[rows[i]] ? 1f : 0f);
         }
-        head.fit(x, oneHot);
+        h.fit(x, oneHot);
     }
 
     private final Scratch batchX = new Scratch(8);
     private final Scratch batchY = new Scratch(8);
-
-    private INDArray oneHot(int[] rows) {
-        int c = head.classCount();
-        float[] y = new float[rows.length * c];
-        for (int i = 0; i < rows.length; i++) y[i * c + labelOf[rows[i]]] = 1f;
-        return Nd4j.create(y, new long[] {rows.length, c}, 'c');
-    }
 
     private boolean[] youngClasses() {
         boolean[] young = new boolean[classSize.length];
@@ -712,7 +705,7 @@ public final class Trainer implements AutoCloseable {
                         int[] pool = train[classes[(offset + i) % classes.length]];
                         rows[i] = pool[r.nextInt(pool.length)];
                     }
-                    fresh.fit(Nd4j.pullRows(embeddings, 1, rows), oneHot(rows));
+                    fitBatch(fresh, rows);
                 }
             }
         }
