@@ -159,6 +159,8 @@ public final class Importer {
         final Map<String, Claim> claims = new HashMap<>();
         /** Hash-phase results by candidate index, waiting for all earlier ones (null: settled already). */
         final Map<Integer, Outcome> hashPhase = new HashMap<>();
+        /** Hashed, new content, waiting for room in flight to be decoded (in scan order). */
+        final java.util.ArrayDeque<Hashed> toDecode = new java.util.ArrayDeque<>();
         int nextToDecide;
         final List<SkippedFile> skipped = new ArrayList<>();
         final List<ImportedImage> batch = new ArrayList<>();
@@ -190,6 +192,10 @@ public final class Importer {
             List<Path> candidates = scan.candidates();
             int next = 0;
             while (true) {
+                // Decodes first: hashes decided together (scan order) must not push the work in flight past the bound.
+                while (inFlight < maxInFlight && !toDecode.isEmpty()) {
+                    submitDecode(toDecode.poll());
+                }
                 while (inFlight < maxInFlight && next < candidates.size() && !checkCancelled()) {
                     submitHash(next, candidates.get(next));
                     next++;
@@ -289,6 +295,10 @@ public final class Importer {
                 return;
             }
             claims.put(h.sha256(), new Claim(path, ClaimState.PENDING));
+            toDecode.add(h);
+        }
+
+        private void submitDecode(Hashed h) {
             if (checkCancelled()) {
                 onFailed(new Failed(h.candidate(), h.sha256(), CANCELLED));
                 return;
