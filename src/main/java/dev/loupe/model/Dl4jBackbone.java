@@ -30,6 +30,8 @@ public final class Dl4jBackbone implements Backbone {
     private final ComputationGraph featureGraph;
     // ComputationGraph only: which featureGraph output holds feature layer i.
     private final int[] outputSlot;
+    // ComputationGraph only: the same outputs through ND4J's native ops, or null where not covered.
+    private final NativeGraphForward nativeForward;
     private boolean closed;
 
     private Dl4jBackbone(Model network, BackboneMetadata metadata, String id, int[] layerIndices) {
@@ -58,9 +60,11 @@ public final class Dl4jBackbone implements Backbone {
                 outputSlot[i] = ordered.indexOf(names.get(layerIndices[i]));
             }
             this.featureGraph = featureGraph(graph, ordered);
+            this.nativeForward = NativeGraphForward.of(graph, ordered);
         } else {
             this.outputSlot = null;
             this.featureGraph = null;
+            this.nativeForward = null;
         }
     }
 
@@ -207,7 +211,7 @@ public final class Dl4jBackbone implements Backbone {
                 parts[i] = pool(acts.get(layerIndices[i] + 1));
             }
         } else {
-            INDArray[] acts = featureGraph.output(false, input);
+            INDArray[] acts = nativeForward != null ? nativeForward.output(input) : featureGraph.output(false, input);
             for (int i = 0; i < parts.length; i++) {
                 parts[i] = pool(acts[outputSlot[i]]);
             }
@@ -246,6 +250,11 @@ public final class Dl4jBackbone implements Backbone {
             case 5 -> a.mean(2, 3, 4);
             default -> a.reshape(a.size(0), a.length() / a.size(0));
         };
+    }
+
+    /** Whether the forward pass runs as ND4J's native ops ({@link NativeGraphForward}) rather than DL4J's layers. */
+    public boolean nativeForward() {
+        return nativeForward != null;
     }
 
     @Override
