@@ -213,6 +213,7 @@ public final class Head {
      */
     private void fitLinear(INDArray features, INDArray oneHot) {
         bindLinearStep();
+        double l2 = Double.isNaN(this.l2) ? config.l2() : this.l2;
         INDArray x = features.dataType() == DataType.FLOAT ? features : features.castTo(DataType.FLOAT);
         INDArray y = oneHot.dataType() == DataType.FLOAT ? oneHot : oneHot.castTo(DataType.FLOAT);
         int b = (int) x.rows();
@@ -224,13 +225,24 @@ public final class Head {
         Nd4j.exec(new SoftMax(z, z, -1));
         z.subi(y); // dL/dz of softmax + cross-entropy, per example
         Nd4j.gemm(x, z, stepGradW, true, false, 1.0 / b, 0.0);
-        if (config.l2() > 0) Nd4j.getBlasWrapper().level1().axpy(w.length(), config.l2(), w, stepGradW);
+        if (l2 > 0) Nd4j.getBlasWrapper().level1().axpy(w.length(), l2, w, stepGradW);
         z.sum(stepGradB, true, 0);
         stepGradB.divi(b);
         int iteration = net.getIterationCount();
         stepAdam.applyUpdater(stepGrad, iteration, net.getEpochCount());
         net.params().subi(stepGrad);
         net.setIterationCount(iteration + 1);
+    }
+
+    private double l2 = Double.NaN; // the linear step's L2 coefficient; NaN: the configuration's
+
+    /**
+     * The L2 coefficient of the following steps of a linear head (the trainer lowers it as labels grow, see
+     * {@link StepPolicy#l2}); a hidden-layer head keeps its configuration's. Not part of the head's state.
+     */
+    public void setL2(double coefficient) {
+        if (!(coefficient >= 0)) throw new IllegalArgumentException("L2 must be >= 0: " + coefficient);
+        this.l2 = coefficient;
     }
 
     /** Reused b×C logit buffers, one per minibatch size (a step allocates no native memory). */

@@ -443,6 +443,7 @@ public final class Trainer implements AutoCloseable {
         int steps = trainableCount() > 0 ? policy.adamSteps(labelCount, head.classCount()) : 0;
         try {
             syncActivation();
+            head.setL2(policy.l2(head.config().l2(), trainableCount()));
             for (int s = 0; s < steps; s++) {
                 int[] rows = batchRows(newRows);
                 if (rows.length == 0) break;
@@ -691,6 +692,7 @@ public final class Trainer implements AutoCloseable {
         Head fresh = Head.create(head.config(), head.classCount());
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
+        fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
         }

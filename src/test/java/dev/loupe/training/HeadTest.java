@@ -70,6 +70,32 @@ class HeadTest {
     }
 
     @Test
+    void aLowerL2SetByTheTrainerStepsLikeAHeadConfiguredWithIt() {
+        INDArray x = BLOBS.embeddings();
+        INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = Nd4j.zeros(30, 3);
+        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        Head lowered = Head.create(new HeadConfig(16, 0, 1e-2, 1e-1, 7), 3);
+        lowered.setL2(1e-4);
+        Head configured = Head.create(new HeadConfig(16, 0, 1e-2, 1e-4, 7), 3);
+        Head strong = Head.create(new HeadConfig(16, 0, 1e-2, 1e-1, 7), 3);
+        for (int s = 0; s < 30; s++) {
+            lowered.fit(batch, y);
+            configured.fit(batch, y);
+            strong.fit(batch, y);
+        }
+        float[] pl = lowered.state().paramsView(), pc = configured.state().paramsView(), ps = strong.state().paramsView();
+        double maxDiff = 0, maxStrongDiff = 0;
+        for (int i = 0; i < pl.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(pl[i] - pc[i]));
+            maxStrongDiff = Math.max(maxStrongDiff, Math.abs(pl[i] - ps[i]));
+        }
+        assertThat(maxDiff).isLessThan(1e-6);
+        assertThat(maxStrongDiff).as("the configured L2 of 0.1 would have shrunk the weights").isGreaterThan(1e-2);
+        assertThatThrownBy(() -> lowered.setL2(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void maskedClassesStayAtZeroWhileOthersTrain() {
         Head h = trainedHead(0);
         h.widen(4);

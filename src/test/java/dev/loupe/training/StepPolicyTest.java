@@ -29,7 +29,18 @@ class StepPolicyTest {
     }
 
     @Test
+    void theL2PenaltyPerLabelStaysConstantPastAHundredLabels() {
+        StepPolicy p = StepPolicy.defaults();
+        assertThat(p.l2(1e-2, 0)).isEqualTo(1e-2);
+        assertThat(p.l2(1e-2, 100)).isEqualTo(1e-2);
+        assertThat(p.l2(1e-2, 200)).isCloseTo(5e-3, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(p.l2(1e-2, 2000)).isCloseTo(5e-4, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(new StepPolicy(31, 50, 5, 60, 160, false, 5).l2(1e-2, 2000)).as("constant").isEqualTo(1e-2);
+    }
+
+    @Test
     void inconsistentPoliciesAreRefused() {
+        assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 60, 160, false, 5, 10, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StepPolicy(31, 5, 10, 0, 0, false, 5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 200, 100, false, 5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 60, 160, false, 5, 0)).isInstanceOf(IllegalArgumentException.class);
