@@ -235,6 +235,20 @@ public final class Head {
     }
 
     private double l2 = Double.NaN; // the linear step's L2 coefficient; NaN: the configuration's
+    private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
+
+    /**
+     * Divides the logits by {@code t} before the softmax when scoring ({@link #predictInto}), so the shown
+     * probabilities are calibrated (see {@link Calibration}); training steps are unaffected, and so is every row's
+     * predicted class. Part of the head's state.
+     */
+    public void setTemperature(double t) {
+        checkWriter();
+        if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("temperature must be positive: " + t);
+        temperature = t;
+    }
+
+    public double temperature() { return temperature; }
 
     /**
      * The L2 coefficient of the following steps of a linear head (the trainer lowers it as labels grow, see
@@ -308,11 +322,34 @@ public final class Head {
             Transforms.relu(hiddenScratch, false);
             Nd4j.gemm(hiddenScratch, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
             out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
+            if (temperature != 1.0) out.divi(temperature);
         } else {
-            Nd4j.gemm(x, first[0], out, false, false, 1.0, 0.0);
-            out.addiRowVector(first[1]);
+            // The temperature rides on the GEMM's alpha (and the bias), not on an extra pass over N×C values.
+            Nd4j.gemm(x, first[0], out, false, false, 1.0 / temperature, 0.0);
+            if (temperature == 1.0) {
+                out.addiRowVector(first[1]);
+            } else {
+                out.addiRowVector(first[1].div(temperature));
+            }
         }
         Nd4j.exec(new SoftMax(out, out, -1));
+    }
+
+    /** Raw logits (no temperature, no softmax) of a few rows, e.g. the prediction a label is about to correct. */
+    public float[][] logits(INDArray x) {
+        checkWriter();
+        INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
+        INDArray[] first = foldedFirstLayer();
+        if (config.hiddenUnits() > 0) {
+            INDArray h = x.castTo(DataType.FLOAT).mmul(first[0]).addiRowVector(first[1]);
+            Transforms.relu(h, false);
+            Nd4j.gemm(h, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
+            out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
+        } else {
+            Nd4j.gemm(x.castTo(DataType.FLOAT), first[0], out, false, false, 1.0, 0.0);
+            out.addiRowVector(first[1]);
+        }
+        return out.toFloatMatrix();
     }
 
     /** Convenience: probabilities as a new N×C array. */
@@ -489,7 +526,7 @@ public final class Head {
     public HeadState state() {
         checkWriter();
         return new HeadState(config, classCount, active, paramsArray(), updaterArray(),
-                net.getIterationCount(), net.getEpochCount(), normalization);
+                net.getIterationCount(), net.getEpochCount(), normalization, temperature);
     }
 
     /** Puts this head back exactly into {@code s} (rebuilding the network if the class count differs). */
@@ -506,6 +543,7 @@ public final class Head {
         net.setIterationCount(s.iterationCount());
         net.setEpochCount(s.epochCount());
         if (!java.util.Objects.equals(normalization, s.normalization())) applyNormalization(s.normalization());
+        temperature = s.temperature();
     }
 
     /** A head restored from a state, on the calling thread. */

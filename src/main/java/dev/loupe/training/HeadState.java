@@ -13,7 +13,8 @@ import java.util.Arrays;
  */
 public final class HeadState {
     private static final int MAGIC_V1 = 0x4C53_5431; // "LST1": no input normalisation
-    private static final int MAGIC = 0x4C53_5432;    // "LST2": LST1 + optional input normalisation
+    private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
+    private static final int MAGIC = 0x4C53_5433;    // "LST3": LST2 + the temperature of the shown probabilities
 
     private final HeadConfig config;
     private final int classCount;
@@ -23,9 +24,10 @@ public final class HeadState {
     private final int iterationCount;
     private final int epochCount;
     private final InputNormalization normalization;
+    private final double temperature;
 
     HeadState(HeadConfig config, int classCount, boolean[] active, float[] params, float[] updater,
-              int iterationCount, int epochCount, InputNormalization normalization) {
+              int iterationCount, int epochCount, InputNormalization normalization, double temperature) {
         this.config = config;
         this.classCount = classCount;
         this.active = active.clone();
@@ -34,6 +36,7 @@ public final class HeadState {
         this.iterationCount = iterationCount;
         this.epochCount = epochCount;
         this.normalization = normalization;
+        this.temperature = temperature;
     }
 
     public HeadConfig config() { return config; }
@@ -42,6 +45,8 @@ public final class HeadState {
     public int iterationCount() { return iterationCount; }
     /** The standardisation applied to embeddings before the head, or null for none. */
     public InputNormalization normalization() { return normalization; }
+    /** The temperature the head's logits are divided by before the softmax (1 = none; see {@link Calibration}). */
+    public double temperature() { return temperature; }
 
     boolean[] activeCopy() { return active.clone(); }
     float[] paramsView() { return params; }
@@ -68,13 +73,14 @@ public final class HeadState {
             writeFloats(d, normalization.mean());
             writeFloats(d, normalization.scale());
         }
+        d.writeDouble(temperature);
         d.flush();
     }
 
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         int magic = d.readInt();
-        if (magic != MAGIC && magic != MAGIC_V1) throw new IOException("not a Loupe head state");
+        if (magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1) throw new IOException("not a Loupe head state");
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
         boolean[] act = new boolean[c];
@@ -84,7 +90,7 @@ public final class HeadState {
         float[] params = readFloats(d);
         float[] updater = readFloats(d);
         InputNormalization norm = null;
-        if (magic == MAGIC && d.readBoolean()) {
+        if (magic != MAGIC_V1 && d.readBoolean()) {
             float[] mean = readFloats(d);
             float[] scale = readFloats(d);
             if (mean.length != cfg.inputDim()) throw new IOException("input normalisation of the wrong width");
@@ -94,7 +100,9 @@ public final class HeadState {
                 throw new IOException("bad input normalisation: " + e.getMessage(), e);
             }
         }
-        return new HeadState(cfg, c, act, params, updater, it, ep, norm);
+        double temperature = magic == MAGIC ? d.readDouble() : 1.0;
+        if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IOException("bad temperature " + temperature);
+        return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature);
     }
 
     private static void writeFloats(DataOutputStream d, float[] a) throws IOException {
@@ -113,7 +121,7 @@ public final class HeadState {
         return o instanceof HeadState s && classCount == s.classCount && iterationCount == s.iterationCount
                 && epochCount == s.epochCount && config.equals(s.config) && Arrays.equals(active, s.active)
                 && Arrays.equals(params, s.params) && Arrays.equals(updater, s.updater)
-                && java.util.Objects.equals(normalization, s.normalization);
+                && java.util.Objects.equals(normalization, s.normalization) && temperature == s.temperature;
     }
 
     @Override

@@ -51,6 +51,7 @@ public final class Trainer implements AutoCloseable {
     private Head head;
     private Ranker ranker;
     private final SplittableRandom rng;
+    private final Calibration calibration = new Calibration();
     private final int[] labelOf;
     private final boolean[] labelled;
     private final boolean[] quarantined;
@@ -441,6 +442,7 @@ public final class Trainer implements AutoCloseable {
         HeadState before = lastState;
         int[] newRows = newTrainableRows(changedRows, changed);
         int steps = trainableCount() > 0 ? policy.adamSteps(labelCount, head.classCount()) : 0;
+        recordPrequential(newRows);
         try {
             syncActivation();
             head.setL2(policy.l2(head.config().l2(), trainableCount()));
@@ -454,7 +456,9 @@ public final class Trainer implements AutoCloseable {
             for (int r : newRows) isNew[r] = false;
         }
         TrainingDivergedException diverged = null;
-        if (!head.isFinite()) {
+        if (head.isFinite()) {
+            head.setTemperature(calibration.fit());
+        } else {
             head.restore(before);
             for (int r : newRows) quarantine(r);
             syncActivation();
@@ -467,6 +471,19 @@ public final class Trainer implements AutoCloseable {
         // Newest first: a listener that saves one model version per step (LabellingSession) then sees the
         // step's last update first and files the step under it, so "the state before update k" stays findable.
         for (int i = applied.size() - 1; i >= 0; i--) applied.get(i).done().complete(snap);
+    }
+
+    /**
+     * Keeps the head's logits for the newly labelled rows, taken before it learns from them, with their labels
+     * (prequential predictions, for the temperature; {@link Calibration}). Only where the head could have been right:
+     * at least two classes active, the label's among them.
+     */
+    private void recordPrequential(int[] newRows) {
+        if (newRows.length == 0 || head.activeCount() < 2) return;
+        int[] rows = Arrays.stream(newRows).filter(r -> head.isActive(labelOf[r])).toArray();
+        if (rows.length == 0) return;
+        float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, rows));
+        for (int i = 0; i < rows.length; i++) calibration.add(z[i], labelOf[rows[i]]);
     }
 
     /** Rows labelled (not unlabelled) by this batch that are trainable, deduplicated; marks them in isNew. */
@@ -693,6 +710,7 @@ public final class Trainer implements AutoCloseable {
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
+        fresh.setTemperature(calibration.fit());
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
         }

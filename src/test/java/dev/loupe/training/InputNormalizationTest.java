@@ -107,8 +107,8 @@ class InputNormalizationTest {
         Head plain = Head.create(HeadConfig.linear(D, 3), 3);
         ByteArrayOutputStream v2 = new ByteArrayOutputStream();
         plain.state().writeTo(v2);
-        byte[] b = Arrays.copyOf(v2.toByteArray(), v2.size() - 1); // drop the "has normalisation" flag
-        b[3] = '1';                                                  // LST2 -> LST1
+        byte[] b = Arrays.copyOf(v2.toByteArray(), v2.size() - 9); // drop the "has normalisation" flag and the temperature
+        b[3] = '1';                                                  // LST3 -> LST1
         HeadState old = HeadState.readFrom(new ByteArrayInputStream(b));
         assertThat(old.normalization()).isNull();
         assertThat(old).isEqualTo(plain.state());

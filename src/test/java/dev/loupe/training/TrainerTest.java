@@ -123,6 +123,32 @@ class TrainerTest {
     }
 
     @Test
+    void theShownProbabilitiesGetATemperatureFromPredictionsMadeBeforeEachLabel() throws Exception {
+        // Overlapping classes: a head trained on a few of them is overconfident on the next ones.
+        Blobs b = new Blobs(600, 16, 3, 1.0, 11);
+        start(b, new StepPolicy(31, 20, 20, 0, 0, false, 5));
+        Snapshot s = null;
+        for (int i = 0; i < Calibration.MIN_PREDICTIONS; i++) {
+            s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+            assertThat(s.headState().temperature()).as("too few predictions yet").isEqualTo(1.0);
+        }
+        for (int i = Calibration.MIN_PREDICTIONS; i < Calibration.MIN_PREDICTIONS + 20; i++) {
+            s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        }
+        assertThat(s.headState().temperature()).isGreaterThan(1.0);
+        // The temperature changes how sure the head is shown to be, never what it predicts.
+        Head calibrated = Head.fromState(s.headState());
+        INDArray x = b.embeddings();
+        INDArray p = calibrated.predict(x);
+        HeadState raw = s.headState();
+        Head plain = Head.fromState(raw);
+        plain.setTemperature(1.0);
+        assertThat(p.argMax(1)).isEqualTo(plain.predict(x).argMax(1));
+        assertThat(p.max(1).meanNumber().doubleValue()).isLessThan(plain.predict(x).max(1).meanNumber().doubleValue());
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
     void addingAClassChangesNoPrediction() throws Exception {
         Blobs b = new Blobs(400, 16, 4, 4.0, 4);
         start(b, new StepPolicy(31, 10, 5, 60, 160, false, 5));
