@@ -44,12 +44,13 @@ public final class Calibration {
     /** The temperature minimising the kept predictions' negative log-likelihood; 1 with too few of them. */
     public double fit() {
         if (count < MIN_PREDICTIONS) return 1.0;
+        if (nll(MIN_T) <= nll(MIN_T * 1.01)) return MIN_T; // the likelihood rises from MIN_T on: its minimum is at or below
         // Golden-section search on log T: the NLL of temperature scaling is unimodal in T.
         double a = Math.log(MIN_T), b = Math.log(MAX_T);
         double g = (Math.sqrt(5) - 1) / 2;
         double c = b - g * (b - a), d = a + g * (b - a);
         double fc = nll(Math.exp(c)), fd = nll(Math.exp(d));
-        for (int i = 0; i < 40; i++) {
+        while (b - a > 0.01) { // T to within 1 %: about 12 evaluations of the likelihood
             if (fc < fd) {
                 b = d; d = c; fd = fc;
                 c = b - g * (b - a); fc = nll(Math.exp(c));
