@@ -15,6 +15,8 @@ public final class Calibration {
     public static final int WINDOW = 200;
     /** Predictions needed before the temperature moves from 1. */
     public static final int MIN_PREDICTIONS = 100;
+    /** New predictions between two fits: one more among 200 barely moves T, and a fit costs ~14 × 200 × C exps. */
+    public static final int REFIT_EVERY = 10;
     static final double MIN_T = 1.0;
     static final double MAX_T = 20;
 
@@ -22,6 +24,9 @@ public final class Calibration {
     private final int[] labels = new int[WINDOW];
     private int count;
     private int next;
+    private int addedSinceFit;
+    private double temperature = 1.0;
+    private boolean fitted;
 
     /** Records the head's logits for an image and the class the user then gave it. */
     public void add(float[] imageLogits, int label) {
@@ -30,16 +35,26 @@ public final class Calibration {
         labels[next] = label;
         next = (next + 1) % WINDOW;
         count = Math.min(count + 1, WINDOW);
+        addedSinceFit++;
+    }
+
+    /**
+     * The current temperature: refitted once {@link #MIN_PREDICTIONS} predictions exist and then after every
+     * {@link #REFIT_EVERY} new ones; 1 before.
+     */
+    public double temperature() {
+        if (count >= MIN_PREDICTIONS && (!fitted || addedSinceFit >= REFIT_EVERY)) {
+            temperature = fit();
+            fitted = true;
+            addedSinceFit = 0;
+        }
+        return temperature;
     }
 
     public int size() {
         return count;
     }
 
-    public void clear() {
-        count = 0;
-        next = 0;
-    }
 
     /** The temperature minimising the kept predictions' negative log-likelihood; 1 with too few of them. */
     public double fit() {

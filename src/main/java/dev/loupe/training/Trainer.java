@@ -457,7 +457,7 @@ public final class Trainer implements AutoCloseable {
         }
         TrainingDivergedException diverged = null;
         if (head.isFinite()) {
-            head.setTemperature(calibration.fit());
+            head.setTemperature(calibration.temperature());
         } else {
             head.restore(before);
             for (int r : newRows) quarantine(r);
@@ -710,7 +710,7 @@ public final class Trainer implements AutoCloseable {
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
-        fresh.setTemperature(calibration.fit());
+        fresh.setTemperature(calibration.temperature());
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
         }

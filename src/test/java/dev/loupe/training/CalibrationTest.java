@@ -54,6 +54,19 @@ class CalibrationTest {
     }
 
     @Test
+    void theTemperatureIsRefittedEveryFewPredictions() {
+        Calibration cal = overconfident(3.0, Calibration.MIN_PREDICTIONS - 1, 6);
+        assertThat(cal.temperature()).isEqualTo(1.0);
+        addOverconfident(cal, 3.0, 1, 7);
+        double first = cal.temperature();
+        assertThat(first).isGreaterThan(1.5).isEqualTo(cal.fit());
+        addOverconfident(cal, 1.0, Calibration.REFIT_EVERY - 1, 8);
+        assertThat(cal.temperature()).as("not yet refitted").isEqualTo(first);
+        addOverconfident(cal, 1.0, 1, 9);
+        assertThat(cal.temperature()).as("refitted").isEqualTo(cal.fit()).isNotEqualTo(first);
+    }
+
+    @Test
     void onlyTheMostRecentPredictionsCount() {
         Calibration cal = overconfident(4.0, Calibration.WINDOW, 4);
         assertThat(cal.fit()).isGreaterThan(3.0);
