@@ -4,6 +4,7 @@
 usage: /usr/bin/python3 scripts/model-zero/train_simclr.py --data /tmp/zero-data/openclipart-64.npy \
            --out /tmp/zero-run [--epochs N] [--widths 16,32,64,128] [--convs 2] [--batch 256] [--seed 1]
        ... --bench 5      # time 5 training steps and print the estimated epoch time, then stop
+       ... --device cuda  # on a GPU machine (not yet run on one: the CPU path is the tested one)
 
 Seeded and single-threaded (torch.set_num_threads(1) unless --threads), so a rerun with the same
 arguments repeats the run. Every epoch writes OUT/last.pt (backbone, projection head, optimiser,
@@ -43,6 +44,7 @@ def parse():
     p.add_argument("--proj", type=int, default=128)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (random numbers stay on the CPU)")
     p.add_argument("--size", type=int, default=0, help="train at this size (default: the cache's)")
     p.add_argument("--bench", type=int, default=0)
     p.add_argument("--resume", action="store_true")
@@ -70,10 +72,10 @@ def augment(x, gen):
     grid = F.affine_grid(theta.to(dev), list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     # Colour jitter, applied with p=0.8 (brightness, contrast, saturation; order fixed).
-    jit = (torch.rand(n, generator=gen) < 0.8).float().view(n, 1, 1, 1)
-    b = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1)
-    c = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1)
-    sat = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1)
+    jit = (torch.rand(n, generator=gen) < 0.8).float().view(n, 1, 1, 1).to(dev)
+    b = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1).to(dev)
+    c = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1).to(dev)
+    sat = 1 + (torch.rand(n, generator=gen) * 0.8 - 0.4).view(n, 1, 1, 1).to(dev)
     grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
     y = x * b
     m = (0.299 * y[:, 0:1] + 0.587 * y[:, 1:2] + 0.114 * y[:, 2:3]).mean(dim=(2, 3), keepdim=True)
@@ -82,10 +84,10 @@ def augment(x, gen):
     y = (y - g) * sat + g
     x = (jit * y + (1 - jit) * x).clamp(0, 1)
     # Greyscale p=0.2, inversion p=0.2.
-    gmask = (torch.rand(n, generator=gen) < 0.2).float().view(n, 1, 1, 1)
+    gmask = (torch.rand(n, generator=gen) < 0.2).float().view(n, 1, 1, 1).to(dev)
     grey = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
     x = gmask * grey.expand_as(x) + (1 - gmask) * x
-    imask = (torch.rand(n, generator=gen) < 0.2).float().view(n, 1, 1, 1)
+    imask = (torch.rand(n, generator=gen) < 0.2).float().view(n, 1, 1, 1).to(dev)
     x = imask * (1 - x) + (1 - imask) * x
     return x
 
@@ -95,7 +97,7 @@ def nt_xent(z1, z2, t):
     n = z1.shape[0]
     sim = z @ z.t() / t
     sim.fill_diagonal_(-1e9)
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     loss = F.cross_entropy(sim, target)
     acc = (sim.argmax(dim=1) == target).float().mean()
     return loss, acc
@@ -116,6 +118,9 @@ def main():
     widths = [int(v) for v in a.widths.split(",")]
     net = ZeroNet(widths, a.convs, batchnorm=True)
     head = nn.Sequential(nn.Linear(net.dim, 256), nn.BatchNorm1d(256), nn.ReLU(inplace=True), nn.Linear(256, a.proj))
+    device = torch.device(a.device)
+    net.to(device)
+    head.to(device)
     params = list(net.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.wd)
     steps_per_epoch = n // a.batch
@@ -125,7 +130,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     ckpt_path = os.path.join(a.out, "last.pt")
     if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location="cpu")
+        ck = torch.load(ckpt_path, map_location=device)
         net.load_state_dict(ck["backbone"])
         head.load_state_dict(ck["head"])
         opt.load_state_dict(ck["opt"])
@@ -154,7 +159,7 @@ def main():
             for group in opt.param_groups:
                 group["lr"] = lr_at(step)
             idx = perm[s * a.batch:(s + 1) * a.batch]
-            x = data[idx].permute(0, 3, 1, 2).float().div_(255.0)
+            x = data[idx].permute(0, 3, 1, 2).to(device).float().div_(255.0)
             v1 = augment(x, gen)
             v2 = augment(x, gen)
             z = head(net(normalise(torch.cat([v1, v2]))))
@@ -174,7 +179,8 @@ def main():
         print(json.dumps(rec), flush=True)
         with open(os.path.join(a.out, "log.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
-        ck = {"backbone": net.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(),
+        ck = {"backbone": {k: v.cpu() for k, v in net.state_dict().items()},
+              "head": {k: v.cpu() for k, v in head.state_dict().items()}, "opt": opt.state_dict(),
               "gen": gen.get_state(), "rng": torch.get_rng_state(), "epoch": epoch + 1,
               "net_config": net.config(), "args": vars(a), "image_size": int(data.shape[1])}
         torch.save(ck, ckpt_path + ".tmp")
