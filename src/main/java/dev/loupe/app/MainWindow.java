@@ -129,10 +129,13 @@ public final class MainWindow {
         MenuItem create = new MenuItem("New project…");
         create.setId("newProject");
         create.setAccelerator(KeyCombination.keyCombination("Shortcut+N"));
-        create.setOnAction(e -> chooseNewProject(false));
+        create.setOnAction(e -> chooseNewProject(NewProject.EMPTY));
+        MenuItem withBase = new MenuItem("New project with a base model…");
+        withBase.setId("newProjectWithBaseModel");
+        withBase.setOnAction(e -> chooseNewProject(NewProject.WITH_BASE_MODEL));
         MenuItem fromModel = new MenuItem("New project from an exported model…");
         fromModel.setId("newProjectFromModel");
-        fromModel.setOnAction(e -> chooseNewProject(true));
+        fromModel.setOnAction(e -> chooseNewProject(NewProject.FROM_EXPORTED_MODEL));
         MenuItem open = new MenuItem("Open project…");
         open.setId("openProject");
         open.setAccelerator(KeyCombination.keyCombination("Shortcut+O"));
@@ -155,7 +158,7 @@ public final class MainWindow {
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
         quit.setOnAction(e -> stage.fireEvent(new javafx.stage.WindowEvent(stage, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST)));
-        Menu file = new Menu("File", null, create, fromModel, open, recent, sample, new SeparatorMenuItem(),
+        Menu file = new Menu("File", null, create, withBase, fromModel, open, recent, sample, new SeparatorMenuItem(),
                 importFolder, export, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
@@ -204,12 +207,27 @@ public final class MainWindow {
         return model.create(dir.toAbsolutePath().normalize(), modelFile);
     }
 
-    private void chooseNewProject(boolean fromModel) {
+    /**
+     * Creates an empty project whose base model is a backbone file ({@code loupe train-backbone}'s zip, or a Keras
+     * .h5 with {@code #layer}) instead of Model Zero, and opens it.
+     */
+    public CompletableFuture<ProjectState> createProjectWithBaseModel(Path dir, Path backboneFile) {
+        return model.createWithBaseModel(dir.toAbsolutePath().normalize(), backboneFile);
+    }
+
+    private enum NewProject { EMPTY, WITH_BASE_MODEL, FROM_EXPORTED_MODEL }
+
+    private void chooseNewProject(NewProject kind) {
         Path modelFile = null;
-        if (fromModel) {
+        if (kind != NewProject.EMPTY) {
             FileChooser m = new FileChooser();
-            m.setTitle("Choose an exported Loupe model");
-            m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Loupe model", "*.zip"));
+            if (kind == NewProject.FROM_EXPORTED_MODEL) {
+                m.setTitle("Choose an exported Loupe model");
+                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Loupe model", "*.zip"));
+            } else {
+                m.setTitle("Choose a base model (from loupe train-backbone, or a Keras .h5)");
+                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Base model", "*.zip", "*.h5"));
+            }
             File f = m.showOpenDialog(stage);
             if (f == null) {
                 return;
@@ -225,7 +243,11 @@ public final class MainWindow {
             if (!p.getFileName().toString().endsWith(".loupe")) {
                 p = p.resolveSibling(p.getFileName() + ".loupe");
             }
-            createProject(p, modelFile);
+            if (kind == NewProject.WITH_BASE_MODEL) {
+                createProjectWithBaseModel(p, modelFile);
+            } else {
+                createProject(p, modelFile);
+            }
         }
     }
 

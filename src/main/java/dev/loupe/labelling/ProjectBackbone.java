@@ -68,6 +68,14 @@ public final class ProjectBackbone {
         if (source != null && !Files.isRegularFile(source)) {
             throw new LoupeException("Base model " + source + ": file not found.");
         }
+        if (source != null) {
+            // Check the user's file itself first, so a refusal names it (not the project's copy) and leaves nothing.
+            try (Backbone backbone = BackboneLoader.load(s)) {
+                backbone.dim();
+            } catch (BackboneException e) {
+                throw new LoupeException("Cannot use " + source + " as a base model: " + e.getMessage(), e);
+            }
+        }
         try (ProjectStore store = ProjectStore.open(dir, true)) {
             String stored = s;
             if (source != null) {

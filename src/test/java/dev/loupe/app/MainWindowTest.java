@@ -313,6 +313,44 @@ class MainWindowTest {
         assertThat(fx(() -> model.recentProjectsProperty().get())).startsWith(other, projectDir.toAbsolutePath().normalize());
     }
 
+    @Test
+    void aNewProjectCanStartFromABaseModelFileAndABadFileIsRefusedLeavingNothing() throws Exception {
+        awaitOpen();
+        Stage stage = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+        Path zip = projectDir.getParent().resolve("my-base.zip");
+        dev.loupe.model.Preprocessing p = dev.loupe.model.StandInModel.preprocessing();
+        dev.loupe.model.BackboneFiles.write(zip, dev.loupe.model.StandInModel.network(p, new int[] {4, 8}, 3),
+                new dev.loupe.model.BackboneMetadata("my-base", "a small test base model", List.of("gap1", "gap2"), 12, p));
+        Path mine = projectDir.getParent().resolve("mine.loupe");
+
+        WaitForAsyncUtils.asyncFx(() -> window.createProjectWithBaseModel(mine, zip)).get(10, TimeUnit.SECONDS)
+                .get(120, TimeUnit.SECONDS);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(stage::getTitle)).isEqualTo("Loupe — mine");
+        assertThat(errors).isEmpty();
+        assertThat(Files.mismatch(zip, mine.resolve("backbone.zip"))).as("copied into the project").isEqualTo(-1L);
+
+        // A file that is no base model: the reason is shown and no project folder is left behind.
+        Path bad = projectDir.getParent().resolve("not-a-model.zip");
+        Files.writeString(bad, "hello");
+        Path refused = projectDir.getParent().resolve("refused.loupe");
+        try {
+            WaitForAsyncUtils.asyncFx(() -> window.createProjectWithBaseModel(refused, bad)).get(10, TimeUnit.SECONDS)
+                    .get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException expected) {
+            // the future may fail as well as the dialog showing the error
+        }
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !errors.isEmpty());
+        assertThat(errors).singleElement().asString().contains("Cannot use " + bad + " as a base model", "not a backbone file");
+        assertThat(refused).doesNotExist();
+        errors.clear(); // expected; closeProject() checks that nothing else went wrong
+
+        WaitForAsyncUtils.asyncFx(() -> window.openProject(projectDir)).get(10, TimeUnit.SECONDS).get(120, TimeUnit.SECONDS);
+        try (ProjectStore store = ProjectStore.open(mine, false)) { // released: the app now holds the other project
+            assertThat(store.setting(dev.loupe.labelling.ProjectBackbone.SETTING)).contains("backbone.zip");
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private ProjectState awaitOpen() throws Exception {

@@ -99,7 +99,7 @@ class NewCommandTest {
         Path project = tmp.resolve("never.loupe");
         CliRun run = CliRun.run("new", project.toString(), "--backbone", bad.toString());
         assertThat(run.exitCode()).isEqualTo(LoupeCli.EXIT_USER_ERROR);
-        assertThat(run.err()).contains("Cannot load the project's base model", "not a backbone file");
+        assertThat(run.err()).contains("Cannot use " + bad + " as a base model", "not a backbone file");
         assertThat(project).doesNotExist();
 
         CliRun missing = CliRun.run("new", project.toString(), "--backbone", tmp.resolve("nope.zip").toString());

@@ -144,6 +144,15 @@ public final class ProjectModel {
         });
     }
 
+    /**
+     * Creates an empty project whose base model is {@code backboneFile} (a backbone zip from
+     * {@code loupe train-backbone}, or a Keras .h5 with its {@code #layer}), copied into the project, and opens it.
+     * A file Loupe cannot use as a base model is refused with the reason, and no project is left behind.
+     */
+    public CompletableFuture<ProjectState> createWithBaseModel(Path dir, Path backboneFile) {
+        return open(dir, null, () -> dev.loupe.labelling.ProjectBackbone.createProject(dir, backboneFile.toString()));
+    }
+
     private static boolean isEmptyFolder(Path dir) throws java.io.IOException {
         try (var entries = java.nio.file.Files.list(dir)) {
             return entries.findAny().isEmpty();
