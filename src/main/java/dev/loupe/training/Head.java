@@ -312,26 +312,7 @@ public final class Head {
             out.assign(0);
             return;
         }
-        INDArray[] first = foldedFirstLayer();
-        if (config.hiddenUnits() > 0) {
-            if (hiddenScratch == null || hiddenScratch.rows() != x.rows()) {
-                hiddenScratch = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), config.hiddenUnits()}, 'c');
-            }
-            Nd4j.gemm(x, first[0], hiddenScratch, false, false, 1.0, 0.0);
-            hiddenScratch.addiRowVector(first[1]);
-            Transforms.relu(hiddenScratch, false);
-            Nd4j.gemm(hiddenScratch, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
-            out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
-            if (temperature != 1.0) out.divi(temperature);
-        } else {
-            // The temperature rides on the GEMM's alpha (and the bias), not on an extra pass over N×C values.
-            Nd4j.gemm(x, first[0], out, false, false, 1.0 / temperature, 0.0);
-            if (temperature == 1.0) {
-                out.addiRowVector(first[1]);
-            } else {
-                out.addiRowVector(first[1].div(temperature));
-            }
-        }
+        logitsInto(x, out, 1.0 / temperature, true);
         Nd4j.exec(new SoftMax(out, out, -1));
     }
 
@@ -339,17 +320,37 @@ public final class Head {
     public float[][] logits(INDArray x) {
         checkWriter();
         INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
+        logitsInto(x.castTo(DataType.FLOAT), out, 1.0, false);
+        return out.toFloatMatrix();
+    }
+
+    /**
+     * {@code scale} × logits of every row of {@code x} into {@code out}. For a linear head the scale rides on the
+     * GEMM's alpha (and the bias), not on an extra pass over N×C values. {@code reuseHidden}: keep the N×H buffer
+     * of a hidden-layer head for the next call of the same size (scoring), rather than a temporary one.
+     */
+    private void logitsInto(INDArray x, INDArray out, double scale, boolean reuseHidden) {
         INDArray[] first = foldedFirstLayer();
         if (config.hiddenUnits() > 0) {
-            INDArray h = x.castTo(DataType.FLOAT).mmul(first[0]).addiRowVector(first[1]);
+            INDArray h;
+            if (reuseHidden) {
+                if (hiddenScratch == null || hiddenScratch.rows() != x.rows()) {
+                    hiddenScratch = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), config.hiddenUnits()}, 'c');
+                }
+                h = hiddenScratch;
+            } else {
+                h = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), config.hiddenUnits()}, 'c');
+            }
+            Nd4j.gemm(x, first[0], h, false, false, 1.0, 0.0);
+            h.addiRowVector(first[1]);
             Transforms.relu(h, false);
             Nd4j.gemm(h, net.getLayer(outLayer()).getParam("W"), out, false, false, 1.0, 0.0);
             out.addiRowVector(net.getLayer(outLayer()).getParam("b"));
+            if (scale != 1.0) out.muli(scale);
         } else {
-            Nd4j.gemm(x.castTo(DataType.FLOAT), first[0], out, false, false, 1.0, 0.0);
-            out.addiRowVector(first[1]);
+            Nd4j.gemm(x, first[0], out, false, false, scale, 0.0);
+            out.addiRowVector(scale == 1.0 ? first[1] : first[1].mul(scale));
         }
-        return out.toFloatMatrix();
     }
 
     /** Convenience: probabilities as a new N×C array. */
