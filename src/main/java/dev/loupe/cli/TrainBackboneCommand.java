@@ -75,6 +75,11 @@ final class TrainBackboneCommand implements Callable<Integer> {
             + " busy 2-core machine one was faster than two).")
     int computeThreads = 1;
 
+    @Option(names = "--label-free", description = "Learn without labels from every image below DIR (any layout):"
+            + " the net learns to tell by how many quarter turns each image was rotated. For a large unlabelled"
+            + " collection; held-out accuracy is then the rotation accuracy.")
+    boolean labelFree;
+
     @Option(names = "--json", description = "Print a JSON summary on stdout (the epoch lines go to stderr).")
     boolean json;
 
@@ -127,7 +132,7 @@ final class TrainBackboneCommand implements Callable<Integer> {
             throw new LoupeException("--out must name a .zip file (a Loupe backbone file), not " + out + ".");
         }
         return new BackboneTrainer.Options(size, widths, epochs, batch, learningRate, heldOut, patience, seed, threads,
-                computeThreads);
+                computeThreads, labelFree);
     }
 
     private String backboneName() {

@@ -41,6 +41,8 @@ public final class BackboneTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(BackboneTrainer.class);
     private static final int EVAL_BATCH = 64;
     private static final long SPLIT_SALT = 0x5EED5EEDL;
+    /** The label-free task's classes: quarter turns of the image. */
+    static final List<String> ROTATIONS = List.of("0°", "90°", "180°", "270°");
 
     /**
      * How to train.
@@ -55,9 +57,12 @@ public final class BackboneTrainer {
      * @param seed          seeds weights, split, shuffling and augmentation
      * @param threads       decoding threads
      * @param computeThreads ND4J's threads for the network while training (see {@link NativeThreads})
+     * @param labelFree     learn without labels from every image below the folder: the net predicts by how many
+     *                      quarter turns each augmented image was rotated (Gidaris et al. 2018), so the folders'
+     *                      names are not used; "held-out accuracy" is then the rotation accuracy
      */
     public record Options(int size, int[] widths, int epochs, int batchSize, double learningRate, double heldOut,
-                          int patience, long seed, int threads, int computeThreads) {
+                          int patience, long seed, int threads, int computeThreads, boolean labelFree) {
         public Options {
             if (size < 16 || epochs < 1 || batchSize < 1 || !(learningRate > 0) || !(heldOut >= 0 && heldOut < 1)
                     || patience < 0 || threads < 1 || computeThreads < 1 || widths == null || widths.length == 0
@@ -69,7 +74,12 @@ public final class BackboneTrainer {
 
         public static Options defaults() {
             return new Options(64, StandInModel.BLOCK_WIDTHS, 10, 32, 1e-3, 0.1, 3, 1,
-                    Runtime.getRuntime().availableProcessors(), 1);
+                    Runtime.getRuntime().availableProcessors(), 1, false);
+        }
+
+        public Options withLabelFree(boolean on) {
+            return new Options(size, widths, epochs, batchSize, learningRate, heldOut, patience, seed, threads,
+                    computeThreads, on);
         }
 
         @Override
@@ -81,7 +91,7 @@ public final class BackboneTrainer {
         public String toString() {
             return "size " + size + ", widths " + Arrays.toString(widths) + ", epochs " + epochs + ", batch " + batchSize
                     + ", lr " + learningRate + ", held-out " + heldOut + ", patience " + patience + ", seed " + seed
-                    + ", compute threads " + computeThreads;
+                    + ", compute threads " + computeThreads + (labelFree ? ", label-free (rotation prediction)" : "");
         }
     }
 
@@ -173,13 +183,16 @@ public final class BackboneTrainer {
     private static Result run(Path data, String name, Options o, Listener listener) {
         Preprocessing p = preprocessing(o.size());
         long t0 = System.nanoTime();
-        TrainingImages images = TrainingImages.load(data, p, o.threads(), listener::decoding);
+        TrainingImages images = o.labelFree()
+                ? TrainingImages.loadUnlabelled(data, p, o.threads(), listener::decoding)
+                : TrainingImages.load(data, p, o.threads(), listener::decoding);
         double decodeSeconds = (System.nanoTime() - t0) / 1e9;
-        int classes = images.classes().size();
-        int[][] split = split(images.labels(), classes, o.heldOut(), o.seed() ^ SPLIT_SALT);
+        List<String> classNames = o.labelFree() ? ROTATIONS : images.classes();
+        int classes = classNames.size();
+        int[][] split = split(images.labels(), images.classes().size(), o.heldOut(), o.seed() ^ SPLIT_SALT);
         int[] train = split[0];
         int[] held = split[1];
-        listener.ready(images.classes(), train.length, held.length, images.skipped().size());
+        listener.ready(classNames, train.length, held.length, images.skipped().size());
         LOG.info("Training a backbone on {} ({} classes, {} train, {} held out, {} skipped): {}", images.root(),
                 classes, train.length, held.length, images.skipped().size(), o);
 
@@ -208,7 +221,12 @@ public final class BackboneTrainer {
                     for (int i = 0; i < n; i++) {
                         int k = order[from + i];
                         aug.apply(images.pixels().get(k), x, i * len, random);
-                        y[i * classes + images.labels()[k]] = 1f;
+                        int label = images.labels()[k];
+                        if (o.labelFree()) {
+                            label = random.nextInt(ROTATIONS.size()); // after the flip: the label stays unambiguous
+                            rotate(x, i * len, p.channels(), o.size(), label);
+                        }
+                        y[i * classes + label] = 1f;
                     }
                     net.fit(new INDArray[] {Nd4j.create(x, p.batchShape(n), 'c')},
                             new INDArray[] {Nd4j.create(y, new long[] {n, classes}, 'c')});
@@ -220,7 +238,9 @@ public final class BackboneTrainer {
                     throw new LoupeException("Training diverged at epoch " + e + " (loss " + loss
                             + "); try a smaller --learning-rate.");
                 }
-                double accuracy = held.length == 0 ? Double.NaN : accuracy(net, images, held, aug, len, p);
+                double accuracy = held.length == 0 ? Double.NaN
+                        : o.labelFree() ? rotationAccuracy(net, images, held, aug, len, p)
+                        : accuracy(net, images, held, aug, len, p);
                 // Without a held-out split every epoch counts as the best so far: the last one is kept.
                 boolean better = held.length == 0 || accuracy > bestAccuracy;
                 if (better) {
@@ -242,7 +262,7 @@ public final class BackboneTrainer {
             ComputationGraph backbone = withoutHead(net, p, o.widths(), o.seed());
             BackboneMetadata metadata = metadata(name, data, images, train.length, o, bestEpoch,
                     epochs.get(bestEpoch - 1).heldOutAccuracy());
-            return new Result(images.root(), images.classes(), train.length, held.length, images.skipped(),
+            return new Result(images.root(), classNames, train.length, held.length, images.skipped(),
                     List.copyOf(epochs), bestEpoch, stoppedEarly, decodeSeconds, trainSeconds, backbone, metadata);
         } finally {
             net.close();
@@ -292,12 +312,17 @@ public final class BackboneTrainer {
                                              int bestEpoch, double accuracy) {
         int[] w = o.widths();
         String widths = String.join("-", Arrays.stream(w).mapToObj(Integer::toString).toList());
+        String how = o.labelFree()
+                ? String.format(Locale.ROOT, "%d training images, no labels), label-free: it learnt to tell by how many"
+                        + " quarter turns each augmented image was rotated;", trainCount)
+                : String.format(Locale.ROOT, "%d training images in %d classes), supervised with augmentation;",
+                        trainCount, images.classes().size());
         String description = String.format(Locale.ROOT,
-                "Trained by `loupe train-backbone` on %s (%d training images in %d classes), supervised with augmentation;"
-                        + " best epoch %d%s, seed %d. %d-block conv net (%s filters, %dx%d RGB), all blocks'"
-                        + " average-pooled outputs joined (%d values), Model Zero's shape.",
-                folderName(data), trainCount, images.classes().size(), bestEpoch,
-                Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " (held-out accuracy %.1f %%)", 100 * accuracy),
+                "Trained by `loupe train-backbone` on %s (%s best epoch %d%s, seed %d. %d-block conv net (%s filters,"
+                        + " %dx%d RGB), all blocks' average-pooled outputs joined (%d values), Model Zero's shape.",
+                folderName(data), how, bestEpoch,
+                Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " (held-out %saccuracy %.1f %%)",
+                        o.labelFree() ? "rotation " : "", 100 * accuracy),
                 o.seed(), w.length, widths, o.size(), o.size(), Arrays.stream(w).sum());
         return new BackboneMetadata(name, description, featureLayers(w.length), Arrays.stream(w).sum(),
                 preprocessing(o.size()));
@@ -326,6 +351,59 @@ public final class BackboneTrainer {
             }
         }
         return (double) correct / held.length;
+    }
+
+    /** Share of held-out images whose rotation (each of the four, unaugmented) the net names right. */
+    private static double rotationAccuracy(ComputationGraph net, TrainingImages images, int[] held, Augmentation aug,
+                                           int len, Preprocessing p) {
+        int correct = 0;
+        int turns = ROTATIONS.size();
+        for (int from = 0; from < held.length; from += EVAL_BATCH / turns) {
+            int m = Math.min(EVAL_BATCH / turns, held.length - from);
+            float[] x = new float[m * turns * len];
+            for (int i = 0; i < m; i++) {
+                for (int r = 0; r < turns; r++) {
+                    int offset = (i * turns + r) * len;
+                    aug.plain(images.pixels().get(held[from + i]), x, offset);
+                    rotate(x, offset, p.channels(), p.width(), r);
+                }
+            }
+            INDArray out = net.output(false, Nd4j.create(x, p.batchShape(m * turns), 'c'))[0];
+            long[] predicted = out.argMax(1).toLongVector();
+            for (int j = 0; j < predicted.length; j++) {
+                if (predicted[j] == j % turns) {
+                    correct++;
+                }
+            }
+        }
+        return (double) correct / (held.length * turns);
+    }
+
+    /**
+     * Turns the planar (channel-major) square image at {@code offset} by {@code quarterTurns} × 90° counter-clockwise,
+     * in place.
+     */
+    static void rotate(float[] x, int offset, int channels, int size, int quarterTurns) {
+        int q = Math.floorMod(quarterTurns, 4);
+        if (q == 0) {
+            return;
+        }
+        float[] plane = new float[size * size];
+        for (int c = 0; c < channels; c++) {
+            int base = offset + c * size * size;
+            System.arraycopy(x, base, plane, 0, plane.length);
+            for (int row = 0; row < size; row++) {
+                for (int col = 0; col < size; col++) {
+                    int sr, sc; // the source pixel that lands at (row, col)
+                    switch (q) {
+                        case 1 -> { sr = col; sc = size - 1 - row; }
+                        case 2 -> { sr = size - 1 - row; sc = size - 1 - col; }
+                        default -> { sr = size - 1 - col; sc = row; }
+                    }
+                    x[base + row * size + col] = plane[sr * size + sc];
+                }
+            }
+        }
     }
 
     /**

@@ -94,6 +94,31 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                 pixels, input.width(), List.copyOf(skipped));
     }
 
+    /**
+     * Every image file below {@code dir} (any layout; {@code train/} of a train/test tree), for label-free training:
+     * one class, "images", every label 0. Needs at least two decodable images.
+     */
+    static TrainingImages loadUnlabelled(Path dir, Preprocessing input, int threads, Progress progress) {
+        Path root = classRoot(dir);
+        List<Path> files = imageFiles(root);
+        Decoded result = decodeAll(files, input, threads, progress);
+        List<byte[]> pixels = new ArrayList<>();
+        List<SkippedFile> skipped = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            if (result.pixels()[i] == null) {
+                skipped.add(new SkippedFile(files.get(i), result.reasons()[i]));
+            } else {
+                pixels.add(result.pixels()[i]);
+            }
+        }
+        if (pixels.size() < 2) {
+            throw new LoupeException("--data " + dir + ": label-free training needs at least 2 images, found "
+                    + pixels.size() + (skipped.isEmpty() ? "" : " (" + skipped.size() + " could not be decoded)") + ".");
+        }
+        return new TrainingImages(root, List.of("images"), new int[pixels.size()], pixels, input.width(),
+                List.copyOf(skipped));
+    }
+
     /** Index-aligned with the files: the pixels, or null and the reason it could not be decoded. */
     private record Decoded(byte[][] pixels, String[] reasons) {
     }

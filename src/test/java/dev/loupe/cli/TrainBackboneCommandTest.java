@@ -86,6 +86,43 @@ class TrainBackboneCommandTest {
     }
 
     @Test
+    void labelFreeTrainingLearnsHowImagesAreTurnedFromAPlainFolder() throws Exception {
+        // An unlabelled folder, nested any way: pictures with a "sky" (a bright band at the top) so that a
+        // quarter turn is visible, each with its own colour and noise.
+        Path plain = tmp.resolve("unlabelled");
+        java.util.Random r = new java.util.Random(4);
+        for (int i = 0; i < 40; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            int sky = java.awt.Color.HSBtoRGB(r.nextFloat(), 0.6f, 1f);
+            for (int y = 0; y < 40; y++) {
+                for (int x = 0; x < 40; x++) {
+                    int v = 40 + r.nextInt(40);
+                    img.setRGB(x, y, y < 12 ? sky : new java.awt.Color(v, v, v).getRGB());
+                }
+            }
+            Path f = plain.resolve(i % 2 == 0 ? "a" : "b/c").resolve("pic" + i + ".png");
+            Files.createDirectories(f.getParent());
+            ImageIO.write(img, "png", f.toFile());
+        }
+        Files.writeString(plain.resolve("notes.png"), "not an image"); // skipped with its reason, the run goes on
+        Path out = tmp.resolve("turns.zip");
+        CliRun run = CliRun.run("train-backbone", "--label-free", "--data", plain.toString(), "--out", out.toString(),
+                "--json", "--size", "32", "--batch", "8", "--held-out", "0.25", "--learning-rate", "0.003", "--seed", "3",
+                "--epochs", "4", "--patience", "0");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode s = run.json();
+        assertThat(s.get("classes")).extracting(JsonNode::asText).containsExactly("0°", "90°", "180°", "270°");
+        assertThat(s.get("train_images").asInt() + s.get("held_out_images").asInt()).isEqualTo(40);
+        assertThat(s.get("skipped").asInt()).isEqualTo(1);
+        assertThat(s.get("best_held_out_accuracy").asDouble()).as("rotation accuracy vs chance 1/4").isGreaterThan(0.5);
+        var contents = BackboneFiles.read(out);
+        assertThat(contents.metadata().description()).contains("label-free", "quarter turns");
+        try (Backbone backbone = BackboneLoader.load(out.toString())) {
+            assertThat(backbone.dim()).isEqualTo(240);
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameEpochNumbersAndWeights() throws Exception {
         JsonNode a = train(data, tmp.resolve("a/same.zip"), "--epochs", "2").json();
         JsonNode b = train(data, tmp.resolve("b/same.zip"), "--epochs", "2").json();

@@ -49,6 +49,30 @@ class BackboneTrainerTest {
     }
 
     @Test
+    void aQuarterTurnMovesTheTopLeftPixelToTheBottomLeftAndFourAreNone() {
+        int size = 5;
+        float[] x = new float[1 + 2 * size * size]; // an offset of 1, two channels
+        for (int i = 1; i < x.length; i++) {
+            x[i] = i;
+        }
+        float[] original = x.clone();
+        BackboneTrainer.rotate(x, 1, 2, size, 1);
+        for (int c = 0; c < 2; c++) {
+            int base = 1 + c * size * size;
+            assertThat(x[base + (size - 1) * size]).as("bottom-left now holds the old top-left").isEqualTo(original[base]);
+            assertThat(x[base]).as("top-left now holds the old top-right").isEqualTo(original[base + size - 1]);
+        }
+        float[] half = original.clone();
+        BackboneTrainer.rotate(half, 1, 2, size, 2);
+        float[] twice = x.clone();
+        BackboneTrainer.rotate(twice, 1, 2, size, 1);
+        assertThat(twice).containsExactly(half);
+        BackboneTrainer.rotate(twice, 1, 2, size, 2);
+        assertThat(twice).containsExactly(original);
+        assertThat(x[0]).as("before the offset: untouched").isZero();
+    }
+
+    @Test
     void theSplitIsStratifiedSeededAndCoversEveryImageOnce() {
         int[] labels = new int[14];
         Arrays.fill(labels, 0, 10, 0);
