@@ -27,7 +27,9 @@ import java.util.concurrent.Callable;
         "augmentation (crops, flips, colour jitter). A stratified held-out share is",
         "measured after every epoch; training stops early when its accuracy stops",
         "improving, and the best epoch's weights are written. Slow on a CPU: 10 epochs",
-        "of 1,000 images at 64 px took 4.5 min on a shared 2-core machine."})
+        "of 1,000 images at 64 px took 4.5 min on a shared 2-core machine.",
+        "With --label-free, DIR is any folder of images, labels are not used: the net",
+        "learns to tell how each image was turned (0, 90, 180 or 270 degrees)."})
 final class TrainBackboneCommand implements Callable<Integer> {
 
     @Spec
