@@ -38,6 +38,11 @@ public final class Calibration {
         addedSinceFit++;
     }
 
+    /** Whether enough predictions exist for {@link #temperature()} to mean anything (else keep the head's own). */
+    public boolean ready() {
+        return count >= MIN_PREDICTIONS;
+    }
+
     /**
      * The current temperature: refitted once {@link #MIN_PREDICTIONS} predictions exist and then after every
      * {@link #REFIT_EVERY} new ones; 1 before.

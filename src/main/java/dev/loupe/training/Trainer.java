@@ -457,7 +457,8 @@ public final class Trainer implements AutoCloseable {
         }
         TrainingDivergedException diverged = null;
         if (head.isFinite()) {
-            head.setTemperature(calibration.temperature());
+            // Until this trainer has seen enough predictions, a reopened project's head keeps the temperature it saved.
+            if (calibration.ready()) head.setTemperature(calibration.temperature());
         } else {
             head.restore(before);
             for (int r : newRows) quarantine(r);
@@ -710,7 +711,7 @@ public final class Trainer implements AutoCloseable {
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
-        fresh.setTemperature(calibration.temperature());
+        fresh.setTemperature(calibration.ready() ? calibration.temperature() : head.temperature());
         for (int c = 0; c < cc; c++) {
             if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
         }

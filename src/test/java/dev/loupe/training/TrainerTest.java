@@ -149,6 +149,19 @@ class TrainerTest {
     }
 
     @Test
+    void aReopenedHeadKeepsItsSavedTemperatureUntilEnoughNewPredictions() throws Exception {
+        Blobs b = new Blobs(300, 16, 3, 4.0, 12);
+        Head head = Head.create(HeadConfig.linear(b.d, 3), b.classes);
+        head.setTemperature(1.7); // as saved by an earlier session
+        trainer = Trainer.builder(b.embeddings(), head).policy(new StepPolicy(31, 5, 5, 0, 0, false, 5)).seed(5)
+                .onError(errors::add).start();
+        Snapshot s = null;
+        for (int i = 0; i < 12; i++) s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        assertThat(s.headState().temperature()).isEqualTo(1.7);
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
     void addingAClassChangesNoPrediction() throws Exception {
         Blobs b = new Blobs(400, 16, 4, 4.0, 4);
         start(b, new StepPolicy(31, 10, 5, 60, 160, false, 5));
