@@ -65,6 +65,27 @@ def probe(xtr, ytr, xte, yte):
     return float((clf.predict((xte - mu) / sd) == yte).mean())
 
 
+def load_fmnist(d):
+    """Train images and labels, test images and labels, and the protocol's 20k pool (seed-0 permutation)."""
+    xtr = idx(os.path.join(d, "train-images-idx3-ubyte.gz"))
+    ytr = idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64)
+    xte = idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"))
+    yte = idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
+    pool = np.random.RandomState(0).permutation(len(xtr))[:20000]
+    return xtr, ytr, xte, yte, pool
+
+
+def probe_protocol(ftr, ypool, fte, yte):
+    """Accuracy with all 20k pool labels, and the five 100-label accuracies (10 per class, seeds 0-4)."""
+    acc20k = probe(ftr, ypool, fte, yte)
+    accs = []
+    for seed in range(5):
+        rs = np.random.RandomState(seed)
+        pick = np.concatenate([rs.choice(np.where(ypool == c)[0], 10, replace=False) for c in range(10)])
+        accs.append(probe(ftr[pick], ypool[pick], fte, yte))
+    return acc20k, accs
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--fmnist", required=True)
@@ -101,22 +122,11 @@ def main():
         size = a.size or 64
         fn = lambda u8: normalise(u8)[:, 0].reshape(len(u8), -1)
         name = f"raw pixels {size}x{size} grey"
-    d = a.fmnist
-    xtr = idx(os.path.join(d, "train-images-idx3-ubyte.gz"))
-    ytr = idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64)
-    xte = idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"))
-    yte = idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
-    perm = np.random.RandomState(0).permutation(len(xtr))
-    pool = perm[:20000]
+    xtr, ytr, xte, yte, pool = load_fmnist(a.fmnist)
     ftr = features(fn, upsample(xtr[pool], size))
     fte = features(fn, upsample(xte, size))
     t1 = time.time()
-    acc20k = probe(ftr, ytr[pool], fte, yte)
-    accs = []
-    for seed in range(5):
-        rs = np.random.RandomState(seed)
-        pick = np.concatenate([rs.choice(np.where(ytr[pool] == c)[0], 10, replace=False) for c in range(10)])
-        accs.append(probe(ftr[pick], ytr[pool][pick], fte, yte))
+    acc20k, accs = probe_protocol(ftr, ytr[pool], fte, yte)
     res = {"features": name, "size": size, "dim": int(ftr.shape[1]), "acc_20k": round(100 * acc20k, 2),
            "acc_100_mean": round(100 * float(np.mean(accs)), 2), "acc_100_sd": round(100 * float(np.std(accs)), 2),
            "acc_100_seeds": [round(100 * v, 2) for v in accs],

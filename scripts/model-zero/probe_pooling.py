@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from probe_fmnist import idx, probe, upsample
+from probe_fmnist import load_fmnist, probe_protocol, upsample
 
 SHAPES = {1: (16, 3), 2: (32, 16), 3: (64, 32), 4: (128, 64)}
 
@@ -49,24 +49,14 @@ def main():
                 gmp.append(torch.cat(m, 1).double().numpy())
         return np.concatenate(gap), np.concatenate(gmp)
 
-    d = a.fmnist
-    xtr = idx(os.path.join(d, "train-images-idx3-ubyte.gz"))
-    ytr = idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64)
-    xte = idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"))
-    yte = idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
-    pool = np.random.RandomState(0).permutation(len(xtr))[:20000]
+    xtr, ytr, xte, yte, pool = load_fmnist(a.fmnist)
     gtr, mtr = feats(upsample(xtr[pool], 64))
     gte, mte = feats(upsample(xte, 64))
     sets = {"gap": (gtr, gte), "gmp": (mtr, mte), "gap+gmp": (np.hstack([gtr, mtr]), np.hstack([gte, mte]))}
     for name in a.variants:
         ftr, fte = sets[name]
         t0 = time.time()
-        acc20k = probe(ftr, ytr[pool], fte, yte)
-        accs = []
-        for seed in range(5):
-            rs = np.random.RandomState(seed)
-            pick = np.concatenate([rs.choice(np.where(ytr[pool] == c)[0], 10, replace=False) for c in range(10)])
-            accs.append(probe(ftr[pick], ytr[pool][pick], fte, yte))
+        acc20k, accs = probe_protocol(ftr, ytr[pool], fte, yte)
         print(json.dumps({"pooling": name, "dim": int(ftr.shape[1]), "acc_20k": round(100 * acc20k, 2),
                           "acc_100_mean": round(100 * float(np.mean(accs)), 2),
                           "acc_100_sd": round(100 * float(np.std(accs)), 2), "probe_s": round(time.time() - t0, 1)}),
