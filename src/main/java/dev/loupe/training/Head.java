@@ -255,6 +255,7 @@ public final class Head {
      * {@link StepPolicy#l2}); a hidden-layer head keeps its configuration's. Not part of the head's state.
      */
     public void setL2(double coefficient) {
+        checkWriter();
         if (!(coefficient >= 0)) throw new IllegalArgumentException("L2 must be >= 0: " + coefficient);
         this.l2 = coefficient;
     }
