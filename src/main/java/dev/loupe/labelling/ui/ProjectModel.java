@@ -7,7 +7,9 @@ import dev.loupe.importing.ImportReport;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.importing.StoreImportSink;
 import dev.loupe.labelling.LabellingSession;
+import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.labelling.LabellingSession.LabelResult;
+import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.project.RecentProjects;
 import dev.loupe.ranking.QueryStrategy;
@@ -136,9 +138,7 @@ public final class ProjectModel {
             if (modelFile != null) {
                 ProjectFromModel.create(dir, modelFile);
             } else {
-                if (java.nio.file.Files.exists(dir) && (!java.nio.file.Files.isDirectory(dir) || !isEmptyFolder(dir))) {
-                    throw new LoupeException(dir + " already exists; give a new folder for the new project.");
-                }
+                ProjectFolders.requireNew(dir);
                 ProjectStore.open(dir, true).close();
             }
         });
@@ -150,13 +150,7 @@ public final class ProjectModel {
      * A file Loupe cannot use as a base model is refused with the reason, and no project is left behind.
      */
     public CompletableFuture<ProjectState> createWithBaseModel(Path dir, Path backboneFile) {
-        return open(dir, null, () -> dev.loupe.labelling.ProjectBackbone.createProject(dir, backboneFile.toString()));
-    }
-
-    private static boolean isEmptyFolder(Path dir) throws java.io.IOException {
-        try (var entries = java.nio.file.Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
+        return open(dir, null, () -> ProjectBackbone.createProject(dir, backboneFile.toString()));
     }
 
     /** Work done on the session thread after the current project is closed and before the next one opens. */
