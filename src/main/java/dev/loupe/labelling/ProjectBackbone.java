@@ -62,7 +62,7 @@ public final class ProjectBackbone {
         Path dir = projectDir.toAbsolutePath().normalize();
         boolean existed = ProjectFolders.requireNew(dir);
         String s = spec.trim();
-        boolean named = s.equalsIgnoreCase(BackboneLoader.MODEL_ZERO) || s.regionMatches(true, 0, "zoo:", 0, 4);
+        boolean named = named(s);
         int hash = named ? -1 : s.lastIndexOf('#');
         Path source = named ? null : Path.of(hash > 0 ? s.substring(0, hash) : s);
         if (source != null && !Files.isRegularFile(source)) {
@@ -97,9 +97,14 @@ public final class ProjectBackbone {
         }
     }
 
+    /** Whether a (trimmed) spec names a backbone ({@code model-zero}, {@code zoo:…}) rather than a file. */
+    private static boolean named(String s) {
+        return s.equalsIgnoreCase(BackboneLoader.MODEL_ZERO) || s.regionMatches(true, 0, "zoo:", 0, 4);
+    }
+
     static String resolve(Path projectDir, String spec) {
         String s = spec.trim();
-        if (s.equalsIgnoreCase(BackboneLoader.MODEL_ZERO) || s.regionMatches(true, 0, "zoo:", 0, 4)) {
+        if (named(s)) {
             return s;
         }
         int hash = s.lastIndexOf('#');
