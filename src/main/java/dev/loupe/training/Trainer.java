@@ -93,7 +93,7 @@ public final class Trainer implements AutoCloseable {
         // none, for heads saved before normalisation existed).
         this.normalize = b.normalize;
         this.normalization = b.normalization;
-        if (head.untrained() && head.normalization() == null) head.setInputNormalization(collectionNormalization());
+        normaliseIfUntrained();
         this.policy = b.policy;
         this.singleThreadedNative = b.singleThreadedNative;
         this.ranker = b.ranker;
@@ -156,9 +156,7 @@ public final class Trainer implements AutoCloseable {
             for (LabelUpdate u : changes) applyLabel(u.row(), u.classIndex());
             if (state.classCount() > head.classCount()) growClasses(state.classCount());
             head.restore(state);
-            if (head.untrained() && head.normalization() == null) {
-                head.setInputNormalization(collectionNormalization()); // e.g. undo back to before the first label
-            }
+            normaliseIfUntrained(); // e.g. undo back to before the first label
             if (head.classCount() != classSize.length) {
                 throw new IllegalStateException("restored state has " + head.classCount() + " classes, labels use " + classSize.length);
             }
@@ -211,6 +209,11 @@ public final class Trainer implements AutoCloseable {
     // ---- plumbing ---------------------------------------------------------------------------------------
 
     private interface Body<T> { T run() throws Exception; }
+
+    /** Gives the head the collection's standardisation if it has not learned yet and has none. */
+    private void normaliseIfUntrained() {
+        if (head.untrained() && head.normalization() == null) head.setInputNormalization(collectionNormalization());
+    }
 
     /** The builder's normalisation, else that of the embeddings (one pass over them, the first time); null when off. */
     private InputNormalization collectionNormalization() {
