@@ -239,8 +239,7 @@ public final class BackboneTrainer {
                             + "); try a smaller --learning-rate.");
                 }
                 double accuracy = held.length == 0 ? Double.NaN
-                        : o.labelFree() ? rotationAccuracy(net, images, held, aug, len, p)
-                        : accuracy(net, images, held, aug, len, p);
+                        : accuracy(net, images, held, aug, len, p, o.labelFree());
                 // Without a held-out split every epoch counts as the best so far: the last one is kept.
                 boolean better = held.length == 0 || accuracy > bestAccuracy;
                 if (better) {
@@ -333,33 +332,17 @@ public final class BackboneTrainer {
         return name == null ? data.toString() : name.toString();
     }
 
+    /**
+     * Held-out accuracy, unaugmented: of the folder classes; or, {@code rotations}, of the quarter turn, each held-out
+     * image shown at all four.
+     */
     private static double accuracy(ComputationGraph net, TrainingImages images, int[] held, Augmentation aug, int len,
-                                   Preprocessing p) {
+                                   Preprocessing p, boolean rotations) {
+        int turns = rotations ? ROTATIONS.size() : 1;
+        int perBatch = EVAL_BATCH / turns;
         int correct = 0;
-        for (int from = 0; from < held.length; from += EVAL_BATCH) {
-            int n = Math.min(EVAL_BATCH, held.length - from);
-            float[] x = new float[n * len];
-            for (int i = 0; i < n; i++) {
-                aug.plain(images.pixels().get(held[from + i]), x, i * len);
-            }
-            INDArray out = net.output(false, Nd4j.create(x, p.batchShape(n), 'c'))[0];
-            long[] predicted = out.argMax(1).toLongVector();
-            for (int i = 0; i < n; i++) {
-                if (predicted[i] == images.labels()[held[from + i]]) {
-                    correct++;
-                }
-            }
-        }
-        return (double) correct / held.length;
-    }
-
-    /** Share of held-out images whose rotation (each of the four, unaugmented) the net names right. */
-    private static double rotationAccuracy(ComputationGraph net, TrainingImages images, int[] held, Augmentation aug,
-                                           int len, Preprocessing p) {
-        int correct = 0;
-        int turns = ROTATIONS.size();
-        for (int from = 0; from < held.length; from += EVAL_BATCH / turns) {
-            int m = Math.min(EVAL_BATCH / turns, held.length - from);
+        for (int from = 0; from < held.length; from += perBatch) {
+            int m = Math.min(perBatch, held.length - from);
             float[] x = new float[m * turns * len];
             for (int i = 0; i < m; i++) {
                 for (int r = 0; r < turns; r++) {
@@ -371,7 +354,8 @@ public final class BackboneTrainer {
             INDArray out = net.output(false, Nd4j.create(x, p.batchShape(m * turns), 'c'))[0];
             long[] predicted = out.argMax(1).toLongVector();
             for (int j = 0; j < predicted.length; j++) {
-                if (predicted[j] == j % turns) {
+                long expected = rotations ? j % turns : images.labels()[held[from + j]];
+                if (predicted[j] == expected) {
                     correct++;
                 }
             }
