@@ -26,12 +26,12 @@ public final class Dl4jBackbone implements Backbone {
     // MultiLayerNetwork only: layer index per feature layer, and the deepest one.
     private final int[] layerIndices;
     private final int deepestIndex;
-    // ComputationGraph only: the same parameters with the feature layers as outputs.
-    private final ComputationGraph featureGraph;
-    // ComputationGraph only: which featureGraph output holds feature layer i.
-    private final int[] outputSlot;
-    // ComputationGraph only: the same outputs through ND4J's native ops, or null where not covered.
+    // ComputationGraph only: the feature layers' activations through ND4J's native ops, or null where not covered.
     private final NativeGraphForward nativeForward;
+    // ComputationGraph without a native forward pass: the same parameters with the feature layers as outputs.
+    private final ComputationGraph featureGraph;
+    // ComputationGraph only: which output (of either) holds feature layer i.
+    private final int[] outputSlot;
     private boolean closed;
 
     private Dl4jBackbone(Model network, BackboneMetadata metadata, String id, int[] layerIndices) {
@@ -59,8 +59,8 @@ public final class Dl4jBackbone implements Backbone {
             for (int i = 0; i < layerIndices.length; i++) {
                 outputSlot[i] = ordered.indexOf(names.get(layerIndices[i]));
             }
-            this.featureGraph = featureGraph(graph, ordered);
             this.nativeForward = NativeGraphForward.of(graph, ordered);
+            this.featureGraph = nativeForward != null ? null : featureGraph(graph, ordered);
         } else {
             this.outputSlot = null;
             this.featureGraph = null;
