@@ -63,8 +63,9 @@ def main():
     outputs = []
     for i, (b, k, w, bias) in enumerate(convs):
         name = names[i]
+        stride = net.stem_stride if i == 0 else 1
         layers.append(layer("Conv2D", name, {
-            "filters": int(w.shape[0]), "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+            "filters": int(w.shape[0]), "kernel_size": [3, 3], "strides": [stride, stride], "padding": "same",
             "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu",
             "use_bias": True, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
             "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
@@ -122,7 +123,7 @@ def main():
         png = f"{os.path.basename(base)}.check{i}.png"
         Image.fromarray(img, "RGB").save(os.path.join(os.path.dirname(os.path.abspath(a.out)), png))
         x = normalise(torch.from_numpy(img).unsqueeze(0)).double()
-        plain = plain_forward(convs, widths, x)[0]
+        plain = plain_forward(convs, widths, x, net.stem_stride)[0]
         with torch.no_grad():
             trained = net.double()(x)[0]
         net.float()
@@ -130,11 +131,11 @@ def main():
         entries.append({"png": png, "embedding": [float(v) for v in plain]})
     meta = {"description": "Embeddings (float64 torch, BatchNorm folded) of the check PNGs; Loupe's preprocessing:"
                            " RGB, (p/255 - 0.5)/0.25, already " + f"{size}x{size} so no resize.",
-            "size": size, "widths": widths, "convs": nconv, "feature_layers": outputs, "dim": sum(widths),
+            "size": size, "widths": widths, "convs": nconv, "stem_stride": net.stem_stride, "feature_layers": outputs, "dim": sum(widths),
             "epoch": ck["epoch"], "images": entries,
             "loupe_description": (
                 f"Model Zero: {len(widths)}-block conv net ({'-'.join(map(str, widths))} filters, {nconv} 3x3 conv(s)"
-                f" + ReLU per block, 2x2 max-pool between), {size}x{size} RGB, trained self-supervised (SimCLR,"
+                f" + ReLU per block, 2x2 max-pool between{', the first conv with stride 2' if net.stem_stride == 2 else ''}), {size}x{size} RGB, trained self-supervised (SimCLR,"
                 f" {ck['epoch']} epochs) on public-domain openclipart images; all blocks' average-pooled outputs"
                 f" joined ({sum(widths)} values). See models/MODEL_CARD.md.")}
     with open(base + ".expected.json", "w") as f:

@@ -2,7 +2,7 @@
 """Linear probe of frozen features on Fashion-MNIST: Model Zero's benchmark.
 
 usage: /usr/bin/python3 scripts/model-zero/probe_fmnist.py --fmnist DIR (--checkpoint last.pt | --random | --raw)
-           [--size 64] [--widths 16,32,64,128 --convs 1] [--json OUT.json]
+           [--size 64] [--widths 16,32,64,128 --convs 1] [--json OUT.json] [--device cuda]
 
 DIR holds the four IDX .gz files of Debian's dataset-fashion-mnist (usr/share/datasets/fashion-mnist).
 Images are upsampled from 28 to SIZE px (bilinear, rounded back to 8-bit, as Loupe's decoder would
@@ -49,11 +49,11 @@ def upsample(x28, size):
     return t.expand(-1, 3, -1, -1).permute(0, 2, 3, 1).contiguous()
 
 
-def features(fn, u8, batch=500):
+def features(fn, u8, batch=500, device="cpu"):
     out = []
     with torch.no_grad():
         for i in range(0, len(u8), batch):
-            out.append(fn(u8[i:i + batch]).double().numpy())
+            out.append(fn(u8[i:i + batch].to(device)).double().cpu().numpy())
     return np.concatenate(out)
 
 
@@ -97,16 +97,20 @@ def main():
     p.add_argument("--widths", default="16,32,64,128")
     p.add_argument("--convs", type=int, default=1)
     p.add_argument("--json")
+    p.add_argument("--device", default="cpu", help="where the features are computed (cuda: TF32 off, float32)")
     a = p.parse_args()
     torch.set_num_threads(1)
+    if a.device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     t0 = time.time()
     if a.checkpoint:
         net, ck = load_checkpoint(a.checkpoint)
         size = a.size or ck["image_size"]
-        convs = [(b, k, w.float(), bias.float()) for b, k, w, bias in folded_convs(net)]
+        convs = [(b, k, w.float().to(a.device), bias.float().to(a.device)) for b, k, w, bias in folded_convs(net)]
         widths = net.widths
-        fn = lambda u8: plain_forward(convs, widths, normalise(u8))
-        name = f"SimCLR {widths} x{net.convs} conv, epoch {ck['epoch']}"
+        fn = lambda u8: plain_forward(convs, widths, normalise(u8), net.stem_stride)
+        name = f"SimCLR {widths} x{net.convs} conv{', stride-2 stem' if net.stem_stride == 2 else ''}, epoch {ck['epoch']}"
     elif a.random:
         size = a.size or 64
         torch.manual_seed(RANDOM_SEED)
@@ -115,7 +119,7 @@ def main():
             if isinstance(m, torch.nn.Conv2d):
                 torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
                 torch.nn.init.zeros_(m.bias)
-        net.eval()
+        net.eval().to(a.device)
         fn = lambda u8: net(normalise(u8))
         name = f"random-init {net.widths} x{net.convs} conv"
     else:
@@ -123,8 +127,8 @@ def main():
         fn = lambda u8: normalise(u8)[:, 0].reshape(len(u8), -1)
         name = f"raw pixels {size}x{size} grey"
     xtr, ytr, xte, yte, pool = load_fmnist(a.fmnist)
-    ftr = features(fn, upsample(xtr[pool], size))
-    fte = features(fn, upsample(xte, size))
+    ftr = features(fn, upsample(xtr[pool], size), device=a.device)
+    fte = features(fn, upsample(xte, size), device=a.device)
     t1 = time.time()
     acc20k, accs = probe_protocol(ftr, ytr[pool], fte, yte)
     res = {"features": name, "size": size, "dim": int(ftr.shape[1]), "acc_20k": round(100 * acc20k, 2),

@@ -4,12 +4,18 @@
 usage: /usr/bin/python3 scripts/model-zero/train_simclr.py --data /tmp/zero-data/openclipart-64.npy \
            --out /tmp/zero-run [--epochs N] [--widths 16,32,64,128] [--convs 2] [--batch 256] [--seed 1]
        ... --bench 5      # time 5 training steps and print the estimated epoch time, then stop
-       ... --device cuda  # on a GPU machine (not yet run on one: the CPU path is the tested one)
+       ... --device cuda --max-minutes 6   # on a GPU machine; the epoch count is fixed after the
+                                           # warm-up epoch so that the run ends within 6 minutes
 
-Seeded and single-threaded (torch.set_num_threads(1) unless --threads), so a rerun with the same
-arguments repeats the run. Every epoch writes OUT/last.pt (backbone, projection head, optimiser,
+On the CPU the run is seeded and single-threaded (torch.set_num_threads(1) unless --threads), so a
+rerun with the same arguments repeats it; on a GPU, cuDNN's kernels are not bit-reproducible.
+With --max-minutes, the first (warm-up) epoch is timed and the number of epochs is set then, before
+the cosine part of the schedule starts, and printed: rerunning with --epochs N gives the same schedule.
+
+Every epoch writes OUT/last.pt (backbone, projection head, optimiser,
 schedule position) and appends a line to OUT/log.jsonl; a stopped run resumes from OUT/last.pt with
---resume. The backbone's config travels in the checkpoint, so export and probe need no flags.
+--resume. The backbone's config travels in the checkpoint, so export and probe need no flags. The end
+of the run also writes OUT/backbone.pt: the backbone alone (what export and probe read), a few MB.
 
 Augmentations run on uint8 -> float tensors in batches (no PIL): random resized crop (scale 0.2-1,
 aspect 3/4-4/3) + horizontal flip via one affine grid_sample per batch; colour jitter (brightness,
@@ -37,6 +43,7 @@ def parse():
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--widths", default="16,32,64,128")
     p.add_argument("--convs", type=int, default=2)
+    p.add_argument("--stem-stride", type=int, default=1, choices=(1, 2), help="2: the first conv has stride 2")
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--wd", type=float, default=1e-5)
@@ -46,6 +53,8 @@ def parse():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (random numbers stay on the CPU)")
     p.add_argument("--size", type=int, default=0, help="train at this size (default: the cache's)")
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="fit the run into this many minutes: epochs = min(--epochs, what fits at the warm-up epoch's speed)")
     p.add_argument("--bench", type=int, default=0)
     p.add_argument("--resume", action="store_true")
     return p.parse_args()
@@ -116,9 +125,14 @@ def main():
         data = f.round().clamp(0, 255).byte().permute(0, 2, 3, 1).contiguous()
     n = data.shape[0]
     widths = [int(v) for v in a.widths.split(",")]
-    net = ZeroNet(widths, a.convs, batchnorm=True)
+    net = ZeroNet(widths, a.convs, batchnorm=True, stem_stride=a.stem_stride)
     head = nn.Sequential(nn.Linear(net.dim, 256), nn.BatchNorm1d(256), nn.ReLU(inplace=True), nn.Linear(256, a.proj))
     device = torch.device(a.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        data = data.to(device)
     net.to(device)
     head.to(device)
     params = list(net.parameters()) + list(head.parameters())
@@ -130,17 +144,23 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     ckpt_path = os.path.join(a.out, "last.pt")
     if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device)
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         net.load_state_dict(ck["backbone"])
         head.load_state_dict(ck["head"])
         opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"])
         torch.set_rng_state(ck["rng"])
         start_epoch = ck["epoch"]
+        a.epochs = ck.get("epochs", a.epochs)
         print("resumed at epoch", start_epoch, flush=True)
     print(f"{n} images {tuple(data.shape[1:])}, net {widths} x{a.convs} convs, dim {net.dim}, "
           f"{sum(p.numel() for p in net.parameters())} backbone params, {steps_per_epoch} steps/epoch, "
           f"{a.epochs} epochs", flush=True)
+
+    def set_epochs(e):
+        nonlocal total
+        a.epochs = e
+        total = steps_per_epoch * e
 
     def lr_at(step):
         if step < warm:
@@ -148,7 +168,8 @@ def main():
         return a.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
     t_run = time.time()
-    for epoch in range(start_epoch, a.epochs):
+    epoch = start_epoch
+    while epoch < a.epochs:  # a.epochs may shrink after the warm-up epoch (--max-minutes)
         net.train()
         head.train()
         perm = torch.randperm(n, generator=gen)
@@ -158,7 +179,7 @@ def main():
             step = epoch * steps_per_epoch + s
             for group in opt.param_groups:
                 group["lr"] = lr_at(step)
-            idx = perm[s * a.batch:(s + 1) * a.batch]
+            idx = perm[s * a.batch:(s + 1) * a.batch].to(data.device)
             x = data[idx].permute(0, 3, 1, 2).to(device).float().div_(255.0)
             v1 = augment(x, gen)
             v2 = augment(x, gen)
@@ -174,6 +195,11 @@ def main():
                 print(f"bench: {dt:.2f} s/step at batch {a.batch} -> {dt * steps_per_epoch:.0f} s/epoch")
                 return
         dt = time.time() - t0
+        if a.max_minutes and epoch == 0 and start_epoch == 0:
+            fit = max(2, int(a.max_minutes * 60 / dt))
+            if fit < a.epochs:
+                set_epochs(fit)
+            print(f"warm-up epoch took {dt:.2f} s: {a.epochs} epochs in all", flush=True)
         rec = {"epoch": epoch + 1, "loss": tot_loss / steps_per_epoch, "pos_acc": tot_acc / steps_per_epoch,
                "lr": lr_at(step), "epoch_s": round(dt, 1), "total_s": round(time.time() - t_run, 1)}
         print(json.dumps(rec), flush=True)
@@ -182,9 +208,13 @@ def main():
         ck = {"backbone": {k: v.cpu() for k, v in net.state_dict().items()},
               "head": {k: v.cpu() for k, v in head.state_dict().items()}, "opt": opt.state_dict(),
               "gen": gen.get_state(), "rng": torch.get_rng_state(), "epoch": epoch + 1,
-              "net_config": net.config(), "args": vars(a), "image_size": int(data.shape[1])}
+              "epochs": a.epochs, "net_config": net.config(), "args": vars(a), "image_size": int(data.shape[1])}
         torch.save(ck, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
+        epoch += 1
+    ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    slim = {k: v for k, v in ck.items() if k not in ("head", "opt", "gen", "rng")}
+    torch.save(slim, os.path.join(a.out, "backbone.pt"))
 
 
 if __name__ == "__main__":

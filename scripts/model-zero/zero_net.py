@@ -1,6 +1,8 @@
 """Model Zero's network, shared by the trainer, the exporter and the probe.
 
 Blocks of `convs` x (3x3 conv, 'same' padding -> BatchNorm -> ReLU), a 2x2 max-pool between blocks.
+With stem_stride=2 the very first conv has stride 2 with Keras/TensorFlow 'same' padding (one row and
+column of zeros after the image, none before), so the rest of the net runs at half the resolution.
 The embedding joins every block's global-average-pooled output (taken before the pool), as the
 calibration runs found best. BatchNorm is only for training: export folds it into the conv weights,
 so the exported network is plain conv + bias + ReLU.
@@ -24,17 +26,23 @@ def normalise(u8):
 
 
 class ZeroNet(nn.Module):
-    def __init__(self, widths=(16, 32, 64, 128), convs=2, batchnorm=True):
+    def __init__(self, widths=(16, 32, 64, 128), convs=2, batchnorm=True, stem_stride=1):
         super().__init__()
         self.widths = list(widths)
         self.convs = convs
         self.batchnorm = batchnorm
+        self.stem_stride = stem_stride
         blocks = []
         cin = 3
-        for w in self.widths:
+        for b, w in enumerate(self.widths):
             layers = []
-            for _ in range(convs):
-                layers.append(nn.Conv2d(cin, w, 3, padding=1, bias=not batchnorm))
+            for k in range(convs):
+                if b == 0 and k == 0 and stem_stride == 2:
+                    layers.append(nn.ZeroPad2d((0, 1, 0, 1)))
+                    layers.append(nn.Conv2d(cin, w, 3, stride=2, padding=0, bias=not batchnorm))
+                else:
+                    assert stem_stride in (1, 2)
+                    layers.append(nn.Conv2d(cin, w, 3, padding=1, bias=not batchnorm))
                 if batchnorm:
                     layers.append(nn.BatchNorm2d(w))
                 layers.append(nn.ReLU(inplace=True))
@@ -56,7 +64,7 @@ class ZeroNet(nn.Module):
         return torch.cat(pooled, dim=1)
 
     def config(self):
-        return {"widths": self.widths, "convs": self.convs, "batchnorm": self.batchnorm}
+        return {"widths": self.widths, "convs": self.convs, "batchnorm": self.batchnorm, "stem_stride": self.stem_stride}
 
 
 def folded_convs(net):
@@ -67,6 +75,8 @@ def folded_convs(net):
         k = 0
         i = 0
         while i < len(mods):
+            if isinstance(mods[i], nn.ZeroPad2d):
+                i += 1
             conv = mods[i]
             assert isinstance(conv, nn.Conv2d)
             w = conv.weight.detach().double().clone()
@@ -85,13 +95,15 @@ def folded_convs(net):
     return out
 
 
-def plain_forward(convs, widths, x):
+def plain_forward(convs, widths, x, stem_stride=1):
     """The exported network (folded weights, no BatchNorm) in torch: what DL4J should compute."""
     pooled = []
     nb = len(widths)
     for b in range(nb):
-        for (bb, _, w, bias) in convs:
-            if bb == b:
+        for (bb, k, w, bias) in convs:
+            if bb == b and b == 0 and k == 0 and stem_stride == 2:
+                x = F.relu(F.conv2d(F.pad(x, (0, 1, 0, 1)), w.to(x.dtype), bias.to(x.dtype), stride=2))
+            elif bb == b:
                 x = F.relu(F.conv2d(x, w.to(x.dtype), bias.to(x.dtype), padding=1))
         pooled.append(x.mean(dim=(2, 3)))
         if b < nb - 1:
@@ -100,7 +112,7 @@ def plain_forward(convs, widths, x):
 
 
 def load_checkpoint(path):
-    ck = torch.load(path, map_location="cpu")
+    ck = torch.load(path, map_location="cpu", weights_only=False)
     net = ZeroNet(**ck["net_config"])
     net.load_state_dict(ck["backbone"])
     net.eval()
