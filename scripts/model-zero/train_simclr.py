@@ -36,6 +36,9 @@ import torch.nn.functional as F
 from zero_net import ZeroNet, normalise
 
 
+SETTLE = 5  # warm-up steps not timed by --max-minutes
+
+
 def parse():
     p = argparse.ArgumentParser()
     p.add_argument("--data", required=True)
@@ -188,6 +191,8 @@ def main():
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if s + 1 == min(SETTLE, steps_per_epoch - 1):
+                t_settled = time.time()
             tot_loss += loss.item()
             tot_acc += acc.item()
             if a.bench and s + 1 >= a.bench:
@@ -196,10 +201,12 @@ def main():
                 return
         dt = time.time() - t0
         if a.max_minutes and epoch == 0 and start_epoch == 0:
-            fit = max(2, int(a.max_minutes * 60 / dt))
+            # The first steps pay for CUDA start-up and cuDNN's autotuning: time the rest of the epoch.
+            per_epoch = (time.time() - t_settled) * steps_per_epoch / max(1, steps_per_epoch - SETTLE)
+            fit = max(2, 1 + int((a.max_minutes * 60 - (time.time() - t_run)) / per_epoch))
             if fit < a.epochs:
                 set_epochs(fit)
-            print(f"warm-up epoch took {dt:.2f} s: {a.epochs} epochs in all", flush=True)
+            print(f"warm-up epoch took {dt:.2f} s, {per_epoch:.2f} s once settled: {a.epochs} epochs in all", flush=True)
         rec = {"epoch": epoch + 1, "loss": tot_loss / steps_per_epoch, "pos_acc": tot_acc / steps_per_epoch,
                "lr": lr_at(step), "epoch_s": round(dt, 1), "total_s": round(time.time() - t_run, 1)}
         print(json.dumps(rec), flush=True)

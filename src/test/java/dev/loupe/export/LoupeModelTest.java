@@ -173,7 +173,7 @@ class LoupeModelTest {
         assertThatThrownBy(() -> LoupeModel.write(shared.resolve("never.zip"), ExportFixtures.modelZeroFile(), narrow,
                 NAMES.stream().map(n -> ClassColumn.live(n, true)).toList(), Map.of()))
                 .isInstanceOf(LoupeException.class)
-                .hasMessageContaining("10").hasMessageContaining("240");
+                .hasMessageContaining("10").hasMessageContaining("480");
         assertThat(shared.resolve("never.zip")).doesNotExist();
     }
 
@@ -220,7 +220,7 @@ class LoupeModelTest {
         Head.create(HeadConfig.linear(10, 1), 3).state().writeTo(head);
         Path file = rewrite("mismatch.zip", LoupeModel.HEAD_ENTRY, head.toByteArray());
         assertThatThrownBy(() -> LoupeModel.load(file)).isInstanceOf(LoupeException.class)
-                .hasMessageContaining("inconsistent").hasMessageContaining("240").hasMessageContaining("10");
+                .hasMessageContaining("inconsistent").hasMessageContaining("480").hasMessageContaining("10");
     }
 
     @Test
@@ -243,7 +243,7 @@ class LoupeModelTest {
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest);
             assertThat(json.get("classes").findValuesAsText("name")).isEqualTo(NAMES);
             assertThat(json.at("/backbone/id").asText()).isEqualTo(zero.id());
-            assertThat(json.at("/backbone/embedding_dim").asInt()).isEqualTo(240);
+            assertThat(json.at("/backbone/embedding_dim").asInt()).isEqualTo(480);
             assertThat(json.at("/backbone/preprocessing/width").asInt()).isEqualTo(64);
             assertThat(json.at("/provenance/label_count").asInt()).isEqualTo(9);
             assertThat(BackboneFiles.readMetadata(ExportFixtures.modelZeroFile()).name()).isEqualTo(json.at("/backbone/name").asText());

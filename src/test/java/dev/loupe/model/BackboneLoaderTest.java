@@ -21,10 +21,10 @@ class BackboneLoaderTest {
         assertThat(located).endsWith(Path.of("models", "model-zero.zip"));
         try (Backbone zero = BackboneLoader.load("model-zero")) {
             assertThat(zero.id()).isEqualTo("model-zero@" + BackboneFiles.sha256(located).substring(0, 12));
-            assertThat(zero.dim()).isEqualTo(16 + 32 + 64 + 128);
+            assertThat(zero.dim()).isEqualTo(32 + 64 + 128 + 256);
             assertThat(zero.description()).contains("SimCLR");
             float[][] e = zero.embed(BackboneFilesTest.pictures(2));
-            assertThat(e).hasDimensions(2, 240);
+            assertThat(e).hasDimensions(2, 480);
             assertThat(e[0]).isNotEqualTo(e[1]);
         }
     }

@@ -26,7 +26,7 @@ class ModelZeroTest {
         Path located = BackboneLoader.locateModelZero();
         try (Backbone zero = BackboneLoader.load(BackboneLoader.MODEL_ZERO)) {
             assertThat(zero.id()).isEqualTo("model-zero@" + BackboneFiles.sha256(located).substring(0, 12));
-            assertThat(zero.dim()).isEqualTo(240).isEqualTo(expected.dim());
+            assertThat(zero.dim()).isEqualTo(480).isEqualTo(expected.dim());
             assertThat(zero.preprocessing()).isEqualTo(expected.preprocessing());
             BackboneMetadata metadata = BackboneFiles.readMetadata(located);
             assertThat(metadata.featureLayers()).isEqualTo(List.of("gap1", "gap2", "gap3", "gap4"));
