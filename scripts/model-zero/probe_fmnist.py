@@ -2,7 +2,7 @@
 """Linear probe of frozen features on Fashion-MNIST: Model Zero's benchmark.
 
 usage: /usr/bin/python3 scripts/model-zero/probe_fmnist.py --fmnist DIR (--checkpoint last.pt | --random | --raw)
-           [--size 64] [--widths 16,32,64,128 --convs 1] [--json OUT.json] [--device cuda]
+           [--size 64] [--widths 16,32,64,128 --convs 1 --stem-stride 1] [--json OUT.json] [--device cuda]
 
 DIR holds the four IDX .gz files of Debian's dataset-fashion-mnist (usr/share/datasets/fashion-mnist).
 Images are upsampled from 28 to SIZE px (bilinear, rounded back to 8-bit, as Loupe's decoder would
@@ -96,6 +96,7 @@ def main():
     p.add_argument("--size", type=int, default=0)
     p.add_argument("--widths", default="16,32,64,128")
     p.add_argument("--convs", type=int, default=1)
+    p.add_argument("--stem-stride", type=int, default=1, choices=(1, 2), help="with --random: 2 = stride-2 first conv")
     p.add_argument("--json")
     p.add_argument("--device", default="cpu", help="where the features are computed (cuda: TF32 off, float32)")
     a = p.parse_args()
@@ -114,14 +115,14 @@ def main():
     elif a.random:
         size = a.size or 64
         torch.manual_seed(RANDOM_SEED)
-        net = ZeroNet([int(v) for v in a.widths.split(",")], a.convs, batchnorm=False)
+        net = ZeroNet([int(v) for v in a.widths.split(",")], a.convs, batchnorm=False, stem_stride=a.stem_stride)
         for m in net.modules():
             if isinstance(m, torch.nn.Conv2d):
                 torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
                 torch.nn.init.zeros_(m.bias)
         net.eval().to(a.device)
         fn = lambda u8: net(normalise(u8))
-        name = f"random-init {net.widths} x{net.convs} conv"
+        name = f"random-init {net.widths} x{net.convs} conv{', stride-2 stem' if a.stem_stride == 2 else ''}"
     else:
         size = a.size or 64
         fn = lambda u8: normalise(u8)[:, 0].reshape(len(u8), -1)

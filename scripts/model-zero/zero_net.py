@@ -28,6 +28,7 @@ def normalise(u8):
 class ZeroNet(nn.Module):
     def __init__(self, widths=(16, 32, 64, 128), convs=2, batchnorm=True, stem_stride=1):
         super().__init__()
+        assert stem_stride in (1, 2), stem_stride
         self.widths = list(widths)
         self.convs = convs
         self.batchnorm = batchnorm
@@ -41,7 +42,6 @@ class ZeroNet(nn.Module):
                     layers.append(nn.ZeroPad2d((0, 1, 0, 1)))
                     layers.append(nn.Conv2d(cin, w, 3, stride=2, padding=0, bias=not batchnorm))
                 else:
-                    assert stem_stride in (1, 2)
                     layers.append(nn.Conv2d(cin, w, 3, padding=1, bias=not batchnorm))
                 if batchnorm:
                     layers.append(nn.BatchNorm2d(w))

@@ -10,6 +10,7 @@ import dev.loupe.project.ProjectStore;
 import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;
+import dev.loupe.training.ModelVersionFile;
 import dev.loupe.training.Snapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +70,10 @@ class LabellingSessionTest {
             out[2 * i + 1] = pred[i];
         }
         return out;
+    }
+
+    private ModelVersionFile latestVersionFile() {
+        return ModelVersionFile.read(store.dir().resolve(store.latestModelVersion().orElseThrow().file()));
     }
 
     private void reopen() {
@@ -209,6 +214,35 @@ class LabellingSessionTest {
         assertThat(session.latest().labelCount()).isEqualTo(3);
         assertThat(store.latestModelVersion().orElseThrow().journalSeq()).isEqualTo(last.seq());
         assertThat(session.latest().activeClassCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aNewBaseModelKeepsEveryLabelAndRetrainsOnIt() throws Exception {
+        // As when Loupe ships a new Model Zero: the project's base model changes width and id under its labels.
+        for (int c = 0; c < 3; c++) {
+            session.label(image("class" + c + "/img0.png"), classIds.get("class" + c)).join();
+        }
+        Map<Long, Long> labels = store.currentLabels();
+        String oldBackbone = latestVersionFile().backboneId();
+        session.close();
+        session = null;
+        Path other = tmp.resolve("other-base.zip");
+        dev.loupe.model.StandInModel.main(new String[] {"write", other.toString()});
+        store.setSetting(ProjectBackbone.SETTING, other.toString());
+
+        session = LabellingSession.open(store, LabellingSession.Options.defaults());
+
+        assertThat(store.currentLabels()).isEqualTo(labels);
+        assertThat(session.latest().labelCount()).isEqualTo(3);
+        assertThat(session.latest().activeClassCount()).isEqualTo(3);
+        ModelVersionFile latest = latestVersionFile();
+        assertThat(latest.backboneId()).isNotEqualTo(oldBackbone).startsWith("model-zero@");
+        assertThat(latest.state().config().inputDim()).isEqualTo(240); // the stand-in's width, not Model Zero's 480
+        assertThat(latest.labelCount()).isEqualTo(3);
+        assertThat(session.queue(QueryStrategy.MARGIN, 100)).hasSize(21);
+        // and the next label trains on the new base model
+        session.label(image("class1/img1.png"), classIds.get("class1")).join();
+        assertThat(session.latest().labelCount()).isEqualTo(4);
     }
 
     @Test
