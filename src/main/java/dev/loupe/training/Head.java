@@ -235,6 +235,18 @@ public final class Head {
     }
 
     private double l2 = Double.NaN; // the linear step's L2 coefficient; NaN: the configuration's
+    private double learningRateScale = 1.0; // the linear step's Adam rate, relative to the configuration's
+
+    /**
+     * Scales the linear step's Adam learning rate (1 = the configuration's): a batch retrain anneals it towards 0
+     * in its last epochs so that minibatch noise settles. Affects {@link #step}-path training only.
+     */
+    public void setLearningRateScale(double scale) {
+        checkWriter();
+        if (!(scale > 0) || !Double.isFinite(scale)) throw new IllegalArgumentException("learning-rate scale must be > 0: " + scale);
+        learningRateScale = scale;
+        if (stepAdam != null) ((Adam) stepAdam.getConfig()).setLearningRate(config.learningRate() * scale);
+    }
     private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
 
     /**
@@ -276,7 +288,7 @@ public final class Head {
                 .getGradientsFromFlattened(net.getLayer(0).conf(), stepGrad);
         stepGradW = views.get("W");
         stepGradB = views.get("b");
-        stepAdam = new org.nd4j.linalg.learning.AdamUpdater(new Adam(config.learningRate()));
+        stepAdam = new org.nd4j.linalg.learning.AdamUpdater(new Adam(config.learningRate() * learningRateScale));
         stepAdam.setStateViewArray(net.getUpdater().getStateViewArray(), stepGrad.shape(), 'f', false);
         stepNet = net;
     }

@@ -723,6 +723,7 @@ public final class Trainer implements AutoCloseable {
         if (classes.length > 0) {
             int[] rows = new int[RETRAIN_BATCH];
             for (int e = 0; e < epochs; e++) {
+                fresh.setLearningRateScale(retrainLearningRateScale(e, epochs));
                 for (int b = 0; b < batches; b++) {
                     int offset = r.nextInt(classes.length);
                     for (int i = 0; i < RETRAIN_BATCH; i++) {
@@ -733,6 +734,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
+        fresh.setLearningRateScale(1.0); // label steps after the retrain learn at the full rate
         if (!fresh.isFinite()) throw new TrainingDivergedException("retrain diverged; kept the current head", new int[0]);
         double acc = Double.NaN;
         if (!heldOut.isEmpty()) {
@@ -747,6 +749,18 @@ public final class Trainer implements AutoCloseable {
         syncActivation(); // held-out-only classes: activate from their examples
         Snapshot snap = publish(epochs * batches, 0, (System.nanoTime() - t0) / 1e6);
         return new RetrainResult(acc, trainCount, heldOut.size(), (System.nanoTime() - t0) / 1_000_000, snap);
+    }
+
+    /**
+     * The batch retrain's learning rate in epoch {@code e} of {@code epochs}, relative to the head's: full for the
+     * first half, then falling linearly to 2% in the last epoch, so that the result sits near the optimum instead of
+     * wherever the last minibatches left it.
+     */
+    static double retrainLearningRateScale(int e, int epochs) {
+        int half = epochs / 2;
+        if (e < half || epochs < 2) return 1.0;
+        double t = (e - half + 1) / (double) (epochs - half);
+        return 1.0 - 0.98 * t;
     }
 
     /** Configures and starts a {@link Trainer}. */

@@ -96,6 +96,48 @@ class HeadTest {
     }
 
     @Test
+    void aLearningRateScaleStepsLikeAHeadConfiguredWithTheScaledRate() {
+        INDArray x = BLOBS.embeddings();
+        INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = Nd4j.zeros(30, 3);
+        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        // Set before the first step (the updater is bound then) ...
+        Head scaled = Head.create(new HeadConfig(16, 0, 1e-2, 1e-2, 7), 3);
+        scaled.setLearningRateScale(0.25);
+        Head configured = Head.create(new HeadConfig(16, 0, 2.5e-3, 1e-2, 7), 3);
+        for (int s = 0; s < 10; s++) {
+            scaled.fit(batch, y);
+            configured.fit(batch, y);
+        }
+        assertThat(maxAbsDiff(scaled.state().paramsView(), configured.state().paramsView())).isLessThan(1e-6);
+
+        // ... or between steps: an Adam step's size is proportional to the rate.
+        Head a = Head.create(new HeadConfig(16, 0, 1e-2, 1e-2, 7), 3);
+        Head b = Head.create(new HeadConfig(16, 0, 1e-2, 1e-2, 7), 3);
+        a.fit(batch, y);
+        b.fit(batch, y);
+        float[] before = a.state().paramsView().clone();
+        a.setLearningRateScale(0.25);
+        a.fit(batch, y);
+        b.fit(batch, y);
+        float[] pa = a.state().paramsView(), pb = b.state().paramsView();
+        double worst = 0, moved = 0;
+        for (int i = 0; i < pa.length; i++) {
+            worst = Math.max(worst, Math.abs((pa[i] - before[i]) - 0.25 * (pb[i] - before[i])));
+            moved = Math.max(moved, Math.abs(pb[i] - before[i]));
+        }
+        assertThat(moved).isGreaterThan(1e-3);
+        assertThat(worst).isLessThan(1e-6);
+        assertThatThrownBy(() -> a.setLearningRateScale(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static double maxAbsDiff(float[] p, float[] q) {
+        double m = 0;
+        for (int i = 0; i < p.length; i++) m = Math.max(m, Math.abs(p[i] - q[i]));
+        return m;
+    }
+
+    @Test
     void maskedClassesStayAtZeroWhileOthersTrain() {
         Head h = trainedHead(0);
         h.widen(4);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class TrainerTest {
     private final List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -275,5 +276,20 @@ class TrainerTest {
             assertThat(idle.confidence(r)).isCloseTo(p.getFloat(r, arg[r]), org.assertj.core.data.Offset.offset(1e-6f));
         }
         assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void theRetrainRateIsFullForHalfTheEpochsThenFallsToTwoPercent() {
+        for (int epochs : new int[] {2, 5, 47, 100}) {
+            double prev = 1.0;
+            for (int e = 0; e < epochs; e++) {
+                double f = Trainer.retrainLearningRateScale(e, epochs);
+                if (e < epochs / 2) assertThat(f).isEqualTo(1.0);
+                assertThat(f).isLessThanOrEqualTo(prev).isPositive();
+                prev = f;
+            }
+            assertThat(Trainer.retrainLearningRateScale(epochs - 1, epochs)).isCloseTo(0.02, within(1e-9));
+        }
+        assertThat(Trainer.retrainLearningRateScale(0, 1)).isEqualTo(1.0);
     }
 }
