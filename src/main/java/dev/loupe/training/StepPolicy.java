@@ -16,8 +16,10 @@ package dev.loupe.training;
  *                            when there are many classes); at least one step is always taken
  * @param l2FullBelow         the head's L2 penalty applies in full up to this many labels and then shrinks as
  *                            {@code l2FullBelow / labels}: the penalty per labelled example stays constant (a fixed
- *                            {@code C} in scikit-learn's logistic regression), so more labels are trusted more;
- *                            0 keeps the penalty constant
+ *                            {@code C} in scikit-learn's logistic regression), so more labels are trusted more; and
+ *                            the label steps' Adam rate shrinks as {@code sqrt(l2FullBelow / labels)}, so that one
+ *                            new label moves a head fitted on many less (its optimum moves less); 0 keeps both
+ *                            constant
  */
 public record StepPolicy(int replaySize, int maxSteps, int minSteps, int fullStepsBelow, int taperEnd,
                          boolean weightAligning, int youngClassExamples, int maxStepClasses, int l2FullBelow) {
@@ -43,10 +45,12 @@ public record StepPolicy(int replaySize, int maxSteps, int minSteps, int fullSte
     /**
      * 31 replayed; 50 Adam steps below 100 labels, tapering linearly to 25 at 500 labels; at most 1,000 steps ×
      * classes (10 classes: no cap; 100 classes: 10 steps); weight aligning off; the head's L2 in full up to 100
-     * labels, then shrinking as 100 / labels. Chosen by `bench simulate`, `bench forgetting` and `bench latency`
-     * (docs/BENCHMARKS.md): the former taper to 5 steps at 160 labels left the per-label head up to 3 points behind a
-     * retrain from scratch on the same labels, and a constant L2 held every strategy near 81 % from 700 labels on
-     * (with the shrinking L2: 84 % at 2,000, and +3.3 points AULC over random instead of +2.4).
+     * labels, then shrinking as 100 / labels, and the label steps' rate as sqrt(100 / labels). Chosen by
+     * `bench simulate`, `bench forgetting` and `bench latency` (docs/BENCHMARKS.md): the former taper to 5 steps at
+     * 160 labels left the per-label head up to 3 points behind a retrain from scratch on the same labels, a constant
+     * L2 held every strategy near 81 % from 700 labels on (with the shrinking L2: 84 % at 2,000, and +3.3 points AULC
+     * over random instead of +2.4), and a constant rate let label steps shake a head fitted on thousands of labels
+     * (after a batch retrain, 60 label steps cost the old classes 1.7 points; with the shrinking rate 0.3–1.5).
      */
     public static StepPolicy defaults() {
         return new StepPolicy(31, 50, 25, 100, 500, false, 5, 1000, 100);
@@ -61,6 +65,12 @@ public record StepPolicy(int replaySize, int maxSteps, int minSteps, int fullSte
     public double l2(double configured, int labelCount) {
         if (l2FullBelow == 0 || labelCount <= l2FullBelow) return configured;
         return configured * l2FullBelow / labelCount;
+    }
+
+    /** The label steps' Adam learning rate, relative to the head's, when {@code labelCount} labels train it. */
+    public double learningRateScale(int labelCount) {
+        if (l2FullBelow == 0 || labelCount <= l2FullBelow) return 1.0;
+        return Math.sqrt(l2FullBelow / (double) labelCount);
     }
 
     /** Adam steps for a step taken when {@code labelCount} labels exist (without the class-count cap). */

@@ -449,11 +449,13 @@ public final class Trainer implements AutoCloseable {
         try {
             syncActivation();
             head.setL2(policy.l2(head.config().l2(), trainableCount()));
+            head.setLearningRateScale(policy.learningRateScale(trainableCount()));
             for (int s = 0; s < steps; s++) {
                 int[] rows = batchRows(newRows);
                 if (rows.length == 0) break;
                 fitBatch(head, rows);
             }
+            head.setLearningRateScale(1.0);
             if (policy.weightAligning() && steps > 0) head.alignWeights(youngClasses());
         } finally {
             for (int r : newRows) isNew[r] = false;

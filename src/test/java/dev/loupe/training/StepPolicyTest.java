@@ -39,6 +39,16 @@ class StepPolicyTest {
     }
 
     @Test
+    void theLabelStepRateShrinksAsTheSquareRootPastAHundredLabels() {
+        StepPolicy p = StepPolicy.defaults();
+        assertThat(p.learningRateScale(1)).isEqualTo(1.0);
+        assertThat(p.learningRateScale(100)).isEqualTo(1.0);
+        assertThat(p.learningRateScale(400)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(p.learningRateScale(2500)).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(new StepPolicy(31, 50, 5, 60, 160, false, 5).learningRateScale(2000)).as("constant").isEqualTo(1.0);
+    }
+
+    @Test
     void inconsistentPoliciesAreRefused() {
         assertThatThrownBy(() -> new StepPolicy(31, 50, 5, 60, 160, false, 5, 10, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StepPolicy(31, 5, 10, 0, 0, false, 5)).isInstanceOf(IllegalArgumentException.class);
