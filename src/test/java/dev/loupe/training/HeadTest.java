@@ -21,8 +21,7 @@ class HeadTest {
         INDArray mean = x.mean(0).reshape(1, 16);
         for (int c = 0; c < 3; c++) h.activateClass(c, x.getRow(c).reshape(1, 16), mean);
         INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
-        INDArray y = Nd4j.zeros(30, 3);
-        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        INDArray y = firstOneHot(30, 3);
         for (int s = 0; s < 20; s++) h.fit(batch, y);
         return h;
     }
@@ -71,10 +70,8 @@ class HeadTest {
 
     @Test
     void aLowerL2SetByTheTrainerStepsLikeAHeadConfiguredWithIt() {
-        INDArray x = BLOBS.embeddings();
-        INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
-        INDArray y = Nd4j.zeros(30, 3);
-        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        INDArray batch = BLOBS.embeddings().get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = firstOneHot(30, 3);
         Head lowered = Head.create(new HeadConfig(16, 0, 1e-2, 1e-1, 7), 3);
         lowered.setL2(1e-4);
         Head configured = Head.create(new HeadConfig(16, 0, 1e-2, 1e-4, 7), 3);
@@ -97,10 +94,8 @@ class HeadTest {
 
     @Test
     void aLearningRateScaleStepsLikeAHeadConfiguredWithTheScaledRate() {
-        INDArray x = BLOBS.embeddings();
-        INDArray batch = x.get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
-        INDArray y = Nd4j.zeros(30, 3);
-        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        INDArray batch = BLOBS.embeddings().get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
+        INDArray y = firstOneHot(30, 3);
         // Set before the first step (the updater is bound then) ...
         Head scaled = Head.create(new HeadConfig(16, 0, 1e-2, 1e-2, 7), 3);
         scaled.setLearningRateScale(0.25);
@@ -131,6 +126,13 @@ class HeadTest {
         assertThatThrownBy(() -> a.setLearningRateScale(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** One-hot labels of the first {@code n} blobs over {@code classes} columns. */
+    private static INDArray firstOneHot(int n, int classes) {
+        INDArray y = Nd4j.zeros(n, classes);
+        for (int i = 0; i < n; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        return y;
+    }
+
     private static double maxAbsDiff(float[] p, float[] q) {
         double m = 0;
         for (int i = 0; i < p.length; i++) m = Math.max(m, Math.abs(p[i] - q[i]));
@@ -142,8 +144,7 @@ class HeadTest {
         Head h = trainedHead(0);
         h.widen(4);
         INDArray batch = BLOBS.embeddings().get(NDArrayIndex.interval(0, 30), NDArrayIndex.all());
-        INDArray y = Nd4j.zeros(30, 4);
-        for (int i = 0; i < 30; i++) y.putScalar(i, BLOBS.y[i], 1f);
+        INDArray y = firstOneHot(30, 4);
         for (int s = 0; s < 10; s++) h.fit(batch, y);
         assertThat(h.predict(BLOBS.embeddings()).getColumn(3).amaxNumber().doubleValue()).isZero();
     }
