@@ -238,8 +238,9 @@ public final class Head {
     private double learningRateScale = 1.0; // the linear step's Adam rate, relative to the configuration's
 
     /**
-     * Scales the linear step's Adam learning rate (1 = the configuration's): a batch retrain anneals it towards 0
-     * in its last epochs so that minibatch noise settles. Affects {@link #step}-path training only.
+     * Scales the linear head's Adam learning rate (1 = the configuration's): the trainer lowers it as labels grow,
+     * and a batch retrain anneals it towards 0 in its last epochs so that minibatch noise settles. A head with a
+     * hidden layer trains through DL4J's own {@code fit} at its configured rate.
      */
     public void setLearningRateScale(double scale) {
         checkWriter();
