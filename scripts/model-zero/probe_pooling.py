@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Model Zero's linear probe (probe_fmnist.py's protocol) for other poolings of the SAME shipped weights:
+"""Model Zero 1's linear probe (probe_fmnist.py's protocol) for other poolings of the SAME shipped weights:
 every block's global average (the shipped embedding), global max, or both joined.
 
-usage: java -cp target/loupe.jar scripts/model-zero/DumpConvWeights.java models/model-zero.zip /tmp/zero-weights
+usage (Model Zero 1 is the file of commit a97de42; Model Zero 2's stride-2 first conv is not handled here):
+       git show a97de42:models/model-zero.zip > /tmp/model-zero-1.zip
+       java -cp target/loupe.jar scripts/model-zero/DumpConvWeights.java /tmp/model-zero-1.zip /tmp/zero-weights
        /usr/bin/python3 scripts/model-zero/probe_pooling.py --fmnist DIR --weights /tmp/zero-weights gap gap+gmp gmp
 
-Widths 16-32-64-128, one 3x3 'same' conv + ReLU per block, 2x2 max-pool between blocks, 64 px input, as shipped.
+Widths 16-32-64-128, one 3x3 'same' conv + ReLU per block, 2x2 max-pool between blocks, 64 px input, as
+Model Zero 1 shipped.
 """
 import argparse
 import json
