@@ -236,6 +236,7 @@ public final class Head {
 
     private double l2 = Double.NaN; // the linear step's L2 coefficient; NaN: the configuration's
     private double learningRateScale = 1.0; // the linear step's Adam rate, relative to the configuration's
+    private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
 
     /**
      * Scales the linear head's Adam learning rate (1 = the configuration's): the trainer lowers it as labels grow,
@@ -248,7 +249,6 @@ public final class Head {
         learningRateScale = scale;
         if (stepAdam != null) ((Adam) stepAdam.getConfig()).setLearningRate(config.learningRate() * scale);
     }
-    private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
 
     /**
      * Divides the logits by {@code t} before the softmax when scoring ({@link #predictInto}), so the shown
