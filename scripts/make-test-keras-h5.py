@@ -10,7 +10,7 @@ of DL4J, and writes them to keras-tiny.expected.json next to the model.
 
 Needs Debian's python3-h5py and python3-numpy:
     apt-get install -y python3-h5py python3-numpy
-    /usr/bin/python3 scripts/make-test-keras-h5.py [out-dir]   # default src/test/resources/dev/loupe/model
+    /usr/bin/python3 scripts/make-test-keras-h5.py [out-dir]   # default src/test/resources/dev/loupe/backbone
 (/usr/bin/python3: the Debian interpreter that sees the Debian packages, not a pyenv one.)
 """
 import json
@@ -20,7 +20,7 @@ import sys
 import h5py
 import numpy as np
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "src/test/resources/dev/loupe/model"
+OUT = sys.argv[1] if len(sys.argv) > 1 else "src/test/resources/dev/loupe/backbone"
 H, W, C, F, K, N = 16, 16, 3, 4, 3, 3
 
 

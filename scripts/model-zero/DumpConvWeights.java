@@ -2,7 +2,7 @@
 // OUT/convNW.f32 ([out, in, kH, kW], PyTorch's layout) and OUT/convNb.f32, for probe_pooling.py.
 // usage (from the repository root, after `mvn -q package -DskipTests`):
 //   java -cp "target/loupe.jar" scripts/model-zero/DumpConvWeights.java models/model-zero.zip /tmp/zero-weights
-import dev.loupe.model.BackboneFiles;
+import dev.loupe.backbone.BackboneFiles;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

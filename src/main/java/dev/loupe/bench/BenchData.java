@@ -1,8 +1,8 @@
 package dev.loupe.bench;
 
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneException;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.BackboneLoader;
 
 import java.nio.file.Path;
 import java.util.List;

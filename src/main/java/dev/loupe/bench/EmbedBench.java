@@ -5,8 +5,8 @@ import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
 import dev.loupe.importing.StoreImportSink;
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.Embedder;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.importing.Embedder;
 import dev.loupe.project.ProjectStore;
 
 import java.io.IOException;

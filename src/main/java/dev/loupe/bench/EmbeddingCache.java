@@ -3,7 +3,7 @@ package dev.loupe.bench;
 import dev.loupe.importing.DecodeAhead;
 import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
-import dev.loupe.model.Backbone;
+import dev.loupe.backbone.Backbone;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

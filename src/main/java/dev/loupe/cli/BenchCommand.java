@@ -6,8 +6,8 @@ import dev.loupe.bench.Forgetting;
 import dev.loupe.bench.Latency;
 import dev.loupe.bench.LineChart;
 import dev.loupe.bench.Simulation;
-import dev.loupe.model.BackboneException;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.training.ScoringPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -316,7 +316,7 @@ final class BenchCommand {
         int threads = Runtime.getRuntime().availableProcessors();
 
         @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-        int batch = dev.loupe.model.Embedder.DEFAULT_BATCH;
+        int batch = dev.loupe.importing.Embedder.DEFAULT_BATCH;
 
         @Option(names = "--json", description = "Print {images, seconds, images_per_s, decode_ms_p50, forward_ms_per_image, ...}.")
         boolean json;

@@ -38,7 +38,7 @@ public final class LoupeCli {
         CommandLine cl = new CommandLine(new LoupeCli());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            if (ex instanceof LoupeException || ex instanceof dev.loupe.model.BackboneException) {
+            if (ex instanceof LoupeException || ex instanceof dev.loupe.backbone.BackboneException) {
                 err.println("loupe: " + ex.getMessage());
                 err.flush();
                 return EXIT_USER_ERROR;

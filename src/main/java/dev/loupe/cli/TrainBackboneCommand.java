@@ -2,9 +2,9 @@ package dev.loupe.cli;
 
 import dev.loupe.LoupeException;
 import dev.loupe.importing.SkippedFile;
-import dev.loupe.model.BackboneException;
-import dev.loupe.model.BackboneTrainer;
-import dev.loupe.model.Dl4jBackbone;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.pretrain.BackboneTrainer;
+import dev.loupe.backbone.Dl4jBackbone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -8,7 +8,7 @@ import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ScanResult;
 import dev.loupe.importing.SkippedFile;
-import dev.loupe.model.Preprocessing;
+import dev.loupe.backbone.Preprocessing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

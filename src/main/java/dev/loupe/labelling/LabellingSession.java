@@ -2,8 +2,8 @@ package dev.loupe.labelling;
 
 import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.Embedder;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.importing.Embedder;
 import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;

@@ -1,9 +1,9 @@
 package dev.loupe.labelling;
 
 import dev.loupe.LoupeException;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneException;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 

@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
  * One saved state of a project's head, beside the database in {@code models/}: the exact head state
  * plus what it belongs to (backbone, class id of every output column, journal position).
  *
- * @param backboneId the {@link dev.loupe.model.Backbone#id()} whose embeddings the head was trained on
+ * @param backboneId the {@link dev.loupe.backbone.Backbone#id()} whose embeddings the head was trained on
  * @param classIds   project class id of output column k (column order never changes: new classes append)
  * @param journalSeq the last journal event this state has learned from
  * @param labelCount labels the state was trained with

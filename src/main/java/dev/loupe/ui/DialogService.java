@@ -25,7 +25,7 @@ public interface DialogService {
                 || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
-        if (e instanceof dev.loupe.LoupeException || e instanceof dev.loupe.model.BackboneException) {
+        if (e instanceof dev.loupe.LoupeException || e instanceof dev.loupe.backbone.BackboneException) {
             return e.getMessage();
         }
         return "Something went wrong: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())

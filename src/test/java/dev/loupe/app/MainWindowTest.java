@@ -318,9 +318,9 @@ class MainWindowTest {
         awaitOpen();
         Stage stage = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
         Path zip = projectDir.getParent().resolve("my-base.zip");
-        dev.loupe.model.Preprocessing p = dev.loupe.model.StandInModel.preprocessing();
-        dev.loupe.model.BackboneFiles.write(zip, dev.loupe.model.StandInModel.network(p, new int[] {4, 8}, 3),
-                new dev.loupe.model.BackboneMetadata("my-base", "a small test base model", List.of("gap1", "gap2"), 12, p));
+        dev.loupe.backbone.Preprocessing p = dev.loupe.backbone.StandInModel.preprocessing();
+        dev.loupe.backbone.BackboneFiles.write(zip, dev.loupe.backbone.StandInModel.network(p, new int[] {4, 8}, 3),
+                new dev.loupe.backbone.BackboneMetadata("my-base", "a small test base model", List.of("gap1", "gap2"), 12, p));
         Path mine = projectDir.getParent().resolve("mine.loupe");
 
         WaitForAsyncUtils.asyncFx(() -> window.createProjectWithBaseModel(mine, zip)).get(10, TimeUnit.SECONDS)

@@ -1,7 +1,7 @@
 package dev.loupe.cli;
 
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.model.Backbone;
+import dev.loupe.backbone.Backbone;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;

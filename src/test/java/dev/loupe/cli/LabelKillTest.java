@@ -1,7 +1,7 @@
 package dev.loupe.cli;
 
 import dev.loupe.labelling.LabellingSession;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.LabelReplay;
 import dev.loupe.project.ModelVersion;

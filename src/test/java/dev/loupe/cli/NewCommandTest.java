@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.export.LoupeModel;
 import dev.loupe.export.ProjectFixture;
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.model.Backbone;
+import dev.loupe.backbone.Backbone;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.export.ClassColumn;
 import dev.loupe.export.ExportFixtures;
 import dev.loupe.export.LoupeModel;
-import dev.loupe.model.Backbone;
+import dev.loupe.backbone.Backbone;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;
 import dev.loupe.training.HeadState;

@@ -2,9 +2,9 @@ package dev.loupe.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneFiles;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneFiles;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;

@@ -1,8 +1,8 @@
 package dev.loupe.export;
 
 import dev.loupe.importing.ImageDecoder;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadConfig;
 import dev.loupe.training.HeadState;

@@ -1,9 +1,9 @@
 package dev.loupe.export;
 
 import dev.loupe.LoupeException;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneFiles;
-import dev.loupe.model.Dl4jBackbone;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneFiles;
+import dev.loupe.backbone.Dl4jBackbone;
 import dev.loupe.testing.TestImages;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadConfig;

@@ -1,8 +1,8 @@
 package dev.loupe.export;
 
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.model.Backbone;
-import dev.loupe.model.BackboneLoader;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;

@@ -227,7 +227,7 @@ class LabellingSessionTest {
         session.close();
         session = null;
         Path other = tmp.resolve("other-base.zip");
-        dev.loupe.model.StandInModel.main(new String[] {"write", other.toString()});
+        dev.loupe.backbone.StandInModel.main(new String[] {"write", other.toString()});
         store.setSetting(ProjectBackbone.SETTING, other.toString());
 
         session = LabellingSession.open(store, LabellingSession.Options.defaults());

@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +14,7 @@ import javax.imageio.ImageIO;
  * Turns Model Zero's Keras export ({@code scripts/model-zero/export_keras_h5.py}) into Loupe's
  * {@code models/model-zero.zip} and checks that DL4J gives the embeddings PyTorch gave.
  *
- * <p>{@code java -cp ... dev.loupe.model.ModelZeroImport model-zero.h5 model-zero.expected.json models/model-zero.zip}
+ * <p>{@code java -cp ... dev.loupe.backbone.ModelZeroImport model-zero.h5 model-zero.expected.json models/model-zero.zip}
  * imports, writes the zip, reloads it, compares the check images' embeddings with the expected ones
  * (exit status 1 when any value is off by more than {@link #TOLERANCE}) and measures throughput.
  */

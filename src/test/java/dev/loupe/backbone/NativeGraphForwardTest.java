@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

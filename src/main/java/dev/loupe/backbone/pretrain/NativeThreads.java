@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone.pretrain;
 
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,4 +1,6 @@
-package dev.loupe.model;
+package dev.loupe.importing;
+
+import dev.loupe.backbone.Backbone;
 
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.labelling.ProjectBackbone;

@@ -1,12 +1,12 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.loupe.model.Preprocessing.ColorMode;
-import dev.loupe.model.Preprocessing.Layout;
-import dev.loupe.model.Preprocessing.ResizeMode;
+import dev.loupe.backbone.Preprocessing.ColorMode;
+import dev.loupe.backbone.Preprocessing.Layout;
+import dev.loupe.backbone.Preprocessing.ResizeMode;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import org.junit.jupiter.api.Test;

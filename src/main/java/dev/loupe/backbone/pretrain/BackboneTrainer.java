@@ -1,4 +1,9 @@
-package dev.loupe.model;
+package dev.loupe.backbone.pretrain;
+
+import dev.loupe.backbone.BackboneFiles;
+import dev.loupe.backbone.BackboneMetadata;
+import dev.loupe.backbone.Preprocessing;
+import dev.loupe.backbone.StandInModel;
 
 import dev.loupe.LoupeException;
 import dev.loupe.importing.SkippedFile;

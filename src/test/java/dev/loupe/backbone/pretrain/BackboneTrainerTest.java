@@ -1,4 +1,9 @@
-package dev.loupe.model;
+package dev.loupe.backbone.pretrain;
+
+import dev.loupe.backbone.BackboneMetadata;
+import dev.loupe.backbone.Dl4jBackbone;
+import dev.loupe.backbone.Preprocessing;
+import dev.loupe.backbone.StandInModel;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,6 @@
-package dev.loupe.model;
+package dev.loupe.backbone.pretrain;
+
+import dev.loupe.backbone.Preprocessing;
 
 import java.util.SplittableRandom;
 

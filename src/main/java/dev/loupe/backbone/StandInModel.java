@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * block's global-average-pooled output joined: 240 values); since the trained Model Zero ships
  * (models/MODEL_CARD.md) it is the random-init baseline.
  *
- * <p>{@code java -cp ... dev.loupe.model.StandInModel write [models/model-zero.zip]} writes it;
+ * <p>{@code java -cp ... dev.loupe.backbone.StandInModel write [models/model-zero.zip]} writes it;
  * {@code ... bench [file] [images]} measures embedding throughput at batch 32.
  */
 public final class StandInModel {

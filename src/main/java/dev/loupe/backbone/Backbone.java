@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import java.awt.image.BufferedImage;
 import java.util.List;

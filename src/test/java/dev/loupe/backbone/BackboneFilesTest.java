@@ -1,10 +1,10 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.loupe.model.Preprocessing.ColorMode;
-import dev.loupe.model.Preprocessing.ResizeMode;
+import dev.loupe.backbone.Preprocessing.ColorMode;
+import dev.loupe.backbone.Preprocessing.ResizeMode;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package dev.loupe.model;
+package dev.loupe.backbone;
 
 import java.util.ArrayList;
 import java.util.HashMap;
