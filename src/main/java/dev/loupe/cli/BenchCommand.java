@@ -99,6 +99,10 @@ final class BenchCommand {
         @Option(names = "--budget", description = "Last budget B (default: ${DEFAULT-VALUE}).")
         int budget = 500;
 
+        @Option(names = "--budgets", split = ",", paramLabel = "N",
+                description = "The budgets themselves, increasing (instead of --start, --step and --budget).")
+        int[] budgets;
+
         @Option(names = "--no-retrain", description = "Skip the from-scratch retrain reference (retrain_mean).")
         boolean noRetrain;
 
@@ -114,13 +118,15 @@ final class BenchCommand {
             BenchData d = dataOptions.load(err);
             Simulation.Config cfg;
             try {
-                cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1);
+                cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1, budgets);
             } catch (IllegalArgumentException e) {
                 throw new LoupeException(e.getMessage());
             }
-            if (budget > d.pool().n()) throw new LoupeException("--budget " + budget + " exceeds the pool (" + d.pool().n() + " images)");
+            if (cfg.budget() > d.pool().n()) {
+                throw new LoupeException("The last budget, " + cfg.budget() + ", exceeds the pool (" + d.pool().n() + " images)");
+            }
             Progress progress = new Progress(err, "simulating");
-            int total = strategies.size() * seeds * budget;
+            int total = strategies.size() * seeds * cfg.budget();
             int[] done = {0};
             String[] lastKey = {""};
             int[] lastLabels = {0};

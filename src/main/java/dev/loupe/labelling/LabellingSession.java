@@ -260,6 +260,7 @@ public final class LabellingSession implements AutoCloseable {
                 .onSnapshot(options.onSnapshot())
                 .onError(options.onError())
                 .initialLabels(rowLabels(labelsAtVersion))
+                .retiredClasses(deletedColumns())
                 .start();
         if (saved.isEmpty() && !labelsNow.isEmpty()) {
             LOG.info("No model yet for {} labels: training one from scratch", labelsNow.size());
@@ -275,6 +276,15 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer.latest() == null) {
             join(trainer.setStrategy(QueryStrategy.MARGIN)); // waits for the first snapshot
         }
+    }
+
+    /** Columns whose class was deleted or merged away: the model need not expect images of them any more. */
+    private boolean[] deletedColumns() {
+        boolean[] out = new boolean[columns.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = store.classById(columns.get(k)).map(LabelClass::deleted).orElse(true);
+        }
+        return out;
     }
 
     /** Epochs for a retrain: enough minibatches to converge on small sets, bounded on large ones. */
@@ -545,9 +555,14 @@ public final class LabellingSession implements AutoCloseable {
             return;
         }
         List<LabelUpdate> updates = diff(before, store.currentLabels());
+        Snapshot last = null;
         if (!updates.isEmpty()) {
-            persist(join(submitAll(updates)), e.seq(), e.kind().name().toLowerCase());
+            last = join(submitAll(updates));
         }
+        boolean[] deleted = deletedColumns();
+        int[] gone = java.util.stream.IntStream.range(0, deleted.length).filter(k -> deleted[k]).toArray();
+        last = join(trainer.retireClasses(gone));
+        persist(last, e.seq(), e.kind().name().toLowerCase());
     }
 
     // ---- batch retrain, queue ---------------------------------------------------------------------------
@@ -690,7 +705,7 @@ public final class LabellingSession implements AutoCloseable {
         HeadState state = snap.headState();
         String rel = String.format(VERSION_FILE_PATTERN, nextVersionFile++);
         ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
-                snap.labelCount(), state);
+                snap.labelCount(), state, snap.estimate());
         ModelVersion v;
         try {
             f.write(store.dir().resolve(rel));
