@@ -205,7 +205,7 @@ public final class LoupeModel implements AutoCloseable {
                 Files.copy(backboneZip, zip);
                 zip.closeEntry();
                 zip.putNextEntry(new ZipEntry(HEAD_ENTRY));
-                head.writeTo(zip);
+                head.withoutCalibrationRecords().writeTo(zip); // same probabilities; the project's labels stay home
                 zip.closeEntry();
                 zip.finish();
                 zip.flush();

@@ -579,15 +579,11 @@ public final class LabellingSession implements AutoCloseable {
     public List<QueueItem> queue(QueryStrategy strategy, int limit) {
         List<QueueItem> out = new ArrayList<>();
         if (trainer == null) {
-            // No classes yet: most typical images of distinct clusters first.
-            if (imageIds.length == 0) {
-                return out;
-            }
-            if (coldStart == null) {
-                coldStart = ColdStart.fit(embeddings, ColdStart.suggestedK(2, imageIds.length), seed);
-            }
-            for (int i = 0; i < coldStart.size() && out.size() < limit; i++) {
-                addIfShown(out, coldStart.orderAt(i), null, 0f, 0f);
+            for (int row : varietyOrder()) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                addIfShown(out, row, null, 0f, 0f);
             }
             return out;
         }
@@ -600,6 +596,29 @@ public final class LabellingSession implements AutoCloseable {
             int p = s.predictedClass(row);
             String name = p < 0 ? null : store.classById(columns.get(p)).map(LabelClass::name).orElse(null);
             addIfShown(out, row, name, s.confidence(row), s.score(row));
+        }
+        return out;
+    }
+
+    /** Clusters of the first look at a project without classes: about one screenful of distinct kinds of image. */
+    public static final int VARIETY_CLUSTERS = 48;
+
+    /**
+     * Every row, ordered to show the collection's variety before any class exists: k-means over the embeddings
+     * ({@value #VARIETY_CLUSTERS} clusters), the most typical image of each cluster first (biggest cluster first),
+     * then the second most typical of each, and so on — so the first screens show one image of each kind rather than
+     * the first files, which are often near copies of each other. Computed once (a k-means fit on at most 4,096 rows).
+     */
+    public synchronized int[] varietyOrder() {
+        if (imageIds.length == 0) {
+            return new int[0];
+        }
+        if (coldStart == null) {
+            coldStart = ColdStart.fit(embeddings, Math.min(VARIETY_CLUSTERS, imageIds.length), seed);
+        }
+        int[] out = new int[coldStart.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = coldStart.orderAt(i);
         }
         return out;
     }

@@ -8,17 +8,17 @@ import java.util.Arrays;
 /**
  * How sure the head is shown to be (docs/adr/0022-calibration-from-the-first-labels.md): a temperature fitted on
  * <em>prequential</em> predictions — each time a label arrives, the head's logits for that image, taken before it
- * learns from it, are kept with the class the user gave — shrunk towards a prior while they are few, and an
- * "unseen class" share for the classes that have no example yet. Both only rescale what is shown (no predicted class
- * changes): probabilities are {@code (1 − m) · softmax(logits / T)}.
+ * learns from it, are kept with the class the user gave — and an "unseen class" share for the classes that have no
+ * example yet. Both only rescale what is shown (no predicted class changes): probabilities are
+ * {@code (1 − m) · softmax(logits / T)}.
  *
  * <ul>
- *   <li><b>Temperature.</b> log T maximises the kept predictions' likelihood plus a normal prior on log T centred on
- *   {@code 2 · (1 + (9 / L)²)} with spread {@code 0.3 + 2.2 · (1 − 1 / (1 + (9 / L)²))} at L labels: at 10 labels a
- *   wide prior around T ≈ 3.6 (the head has seen one or two images per class and is sure of itself far beyond what
- *   it knows), from ~40 labels a narrow one around 2. Predictions made by a much younger head are left out (those
- *   from fewer than L / 4 labels, and from fewer than 2 per class once there are 4 per class): a head learns fastest
- *   early on, so old guesses would say it is worse than it is now.</li>
+ *   <li><b>Temperature.</b> A head that has seen one or two images per class is sure of itself far beyond what it
+ *   knows; as labels come it needs less softening. So the temperature a head of n labels needs is modelled as
+ *   {@code T(n) = T∞ · (1 + (n_c / n)²)}, and T∞ and n_c are fitted together to every kept prediction, each at the
+ *   label count of the head that made it (maximum a posteriori: log-normal priors around T∞ = 2, n_c = 9). Old
+ *   guesses then still count without making today's head look as bad as it was, and the few labels of a new project
+ *   are enough to move it. The head's temperature is {@code T(L)} at its L labels.</li>
  *   <li><b>Unseen classes.</b> While k of the C live classes have no example, the head cannot predict them, yet an
  *   image may well belong to one: their share is the Dirichlet-multinomial posterior predictive
  *   {@code k · α / (L + C · α)} with α = 2, and every shown probability is multiplied by one minus it.</li>
@@ -32,15 +32,15 @@ public final class Calibration {
     public static final int WINDOW = 200;
     static final double MIN_T = 0.5;
     static final double MAX_T = 50;
-    /** Prior: log T ~ N(log(T_FAR · (1 + (FEW / L)²)), sd), sd from SD_FAR (many labels) to SD_FEW (very few). */
+    /** Prior of T∞: log-normal around this, with this spread of its log. */
     static final double T_FAR = 2.0;
+    static final double T_FAR_SD = 0.5;
+    /** Prior of n_c, the label count at which a head still needs twice T∞: log-normal. */
     static final double FEW = 9;
-    static final double SD_FAR = 0.3;
-    static final double SD_FEW = 2.5;
-    /** Predictions from heads with fewer than this share of the current labels are not used. */
-    static final double MIN_AGE_SHARE = 0.25;
-    /** ... nor those from fewer than this many labels per class, once there are twice as many. */
-    static final int MIN_PER_CLASS = 2;
+    static final double FEW_SD = 0.7;
+    private static final double[] FEW_GRID = {0.5, 2, 3, 4, 5, 7, 9, 12, 16, 22, 30, 40};
+    /** Steps of the log T grid over [MIN_T, MAX_T]. */
+    private static final int T_STEPS = 96;
     /** The Dirichlet prior's α behind the unseen-class share. */
     static final double UNSEEN_ALPHA = 2.0;
 
@@ -56,58 +56,55 @@ public final class Calibration {
      */
     public record Fit(double temperature, double logSd, int used) {}
 
-    /** Centre of the prior on the temperature with {@code labels} labels. */
-    static double priorTemperature(int labels) {
-        return T_FAR * few(labels);
-    }
-
-    /** Spread (of log T) of the prior with {@code labels} labels. */
-    static double priorSd(int labels) {
-        return SD_FAR + (SD_FEW - SD_FAR) * (1 - 1 / few(labels));
-    }
-
-    private static double few(int labels) {
-        double r = FEW / Math.max(1, labels);
+    /** {@code 1 + (few / labels)²}: how much more softening a head of {@code labels} labels needs than a mature one. */
+    static double youth(double labels, double few) {
+        double r = few / Math.max(1, labels);
         return 1 + r * r;
     }
 
     /**
-     * The temperature for a head trained on {@code labels} labels with {@code activeClasses} classes that have
-     * examples, from the kept predictions: golden-section search on log T after a coarse scan (the objective is
-     * smooth but a strong prior and few predictions can make it flat).
+     * The temperature for a head trained on {@code labels} labels, from the kept predictions: the posterior mode of
+     * (T∞, n_c) on a grid (log T∞ in steps of 5 %), then T(L). Without usable predictions, the prior's T(L).
      */
     public static Fit fit(Records records, int labels, int activeClasses) {
-        int[] use = records.usable(labels, activeClasses);
-        double mu = Math.log(priorTemperature(labels));
-        double sd = priorSd(labels);
-        java.util.function.DoubleUnaryOperator f = u -> records.nll(use, Math.exp(u)) + 0.5 * sq((u - mu) / sd);
-        double lo = Math.log(MIN_T), hi = Math.log(MAX_T);
-        int grid = 24;
-        double best = lo, bestV = Double.POSITIVE_INFINITY;
-        for (int i = 0; i <= grid; i++) {
-            double u = lo + (hi - lo) * i / grid;
-            double v = f.applyAsDouble(u);
-            if (v < bestV) { bestV = v; best = u; }
+        int[] use = records.usable(labels);
+        double lo = Math.log(MIN_T), hi = Math.log(MAX_T), step = (hi - lo) / T_STEPS;
+        // loss[i][k]: negative log-likelihood of prediction use[i] at temperature exp(lo + k · step)
+        double[][] loss = new double[use.length][T_STEPS + 1];
+        for (int i = 0; i < use.length; i++) {
+            for (int k = 0; k <= T_STEPS; k++) loss[i][k] = records.nll(use[i], Math.exp(lo + k * step));
         }
-        double step = (hi - lo) / grid;
-        double a = Math.max(lo, best - step), b = Math.min(hi, best + step);
-        double g = (Math.sqrt(5) - 1) / 2;
-        double c = b - g * (b - a), d = a + g * (b - a);
-        double fc = f.applyAsDouble(c), fd = f.applyAsDouble(d);
-        while (b - a > 0.005) {
-            if (fc < fd) {
-                b = d; d = c; fd = fc;
-                c = b - g * (b - a); fc = f.applyAsDouble(c);
-            } else {
-                a = c; c = d; fc = fd;
-                d = a + g * (b - a); fd = f.applyAsDouble(d);
+        double[] logYouth = new double[use.length];
+        double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW;
+        for (double few : FEW_GRID) {
+            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1, few));
+            double fewPrior = 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
+            for (int k = 0; k <= T_STEPS; k++) {
+                double far = lo + k * step;
+                double v = fewPrior + 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
+                for (int i = 0; i < use.length && v < bestV; i++) {
+                    int at = (int) Math.round((far + logYouth[i] - lo) / step);
+                    v += loss[i][Math.max(0, Math.min(T_STEPS, at))];
+                }
+                if (v < bestV) {
+                    bestV = v;
+                    bestFar = far;
+                    bestFew = few;
+                }
             }
         }
-        double u = (a + b) / 2;
-        double h = 0.05;
-        double curvature = (f.applyAsDouble(u + h) - 2 * f.applyAsDouble(u) + f.applyAsDouble(u - h)) / (h * h);
-        double logSd = curvature > 1e-9 ? Math.min(sd, 1 / Math.sqrt(curvature)) : sd;
-        return new Fit(Math.exp(u), logSd, use.length);
+        double t = Math.exp(bestFar) * youth(labels, bestFew);
+        t = Math.max(MIN_T, Math.min(MAX_T, t));
+        // Spread of log T∞ (so of log T) with n_c at its mode: curvature of the objective, exactly, at ± h.
+        double h = 0.05, fewAt = bestFew;
+        java.util.function.DoubleUnaryOperator f = far -> {
+            double v = 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
+            for (int i : use) v += records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1, fewAt));
+            return v;
+        };
+        double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);
+        double logSd = curvature > 1e-9 ? Math.min(T_FAR_SD, 1 / Math.sqrt(curvature)) : T_FAR_SD;
+        return new Fit(t, logSd, use.length);
     }
 
     /**
@@ -150,6 +147,9 @@ public final class Calibration {
 
         public int label(int i) { return label[i]; }
 
+        /** Classes with examples when prediction {@code i} was made. */
+        public int activeClasses(int i) { return activeClasses[i]; }
+
         /** A copy of the logits of prediction {@code i}. */
         public float[] logits(int i) { return logits[i].clone(); }
 
@@ -184,36 +184,28 @@ public final class Calibration {
         }
 
         /**
-         * Indices of the predictions a fit uses for a head of {@code labels} labels and {@code active} active
-         * classes: made with at least two classes active, the label's among them, by a head not much younger.
+         * Indices of the predictions a fit uses for a head of {@code labels} labels: made with at least two classes
+         * active, the label's among them, by a head of fewer labels.
          */
-        int[] usable(int labels, int active) {
-            double minAge = MIN_AGE_SHARE * labels;
-            int perClass = MIN_PER_CLASS * Math.max(2, active);
-            if (labels >= 2 * perClass) minAge = Math.max(minAge, perClass);
+        int[] usable(int labels) {
             int[] out = new int[size()];
             int n = 0;
             for (int i = 0; i < size(); i++) {
-                if (labelsBefore[i] >= minAge && labelsBefore[i] < Math.max(labels, 1) && activeClasses[i] >= 2
-                        && logits[i][label[i]] > Head.MASK_BIAS / 2) {
+                if (labelsBefore[i] < Math.max(labels, 1) && activeClasses[i] >= 2 && logits[i][label[i]] > Head.MASK_BIAS / 2) {
                     out[n++] = i;
                 }
             }
             return Arrays.copyOf(out, n);
         }
 
-        /** Negative log-likelihood (summed) of predictions {@code use} at temperature {@code t}. */
-        double nll(int[] use, double t) {
-            double sum = 0;
-            for (int i : use) {
-                float[] z = logits[i];
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : z) max = Math.max(max, v / t);
-                double s = 0;
-                for (float v : z) s += Math.exp(v / t - max);
-                sum += max + Math.log(s) - z[label[i]] / t;
-            }
-            return sum;
+        /** Negative log-likelihood of prediction {@code i} at temperature {@code t}. */
+        double nll(int i, double t) {
+            float[] z = logits[i];
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : z) max = Math.max(max, v / t);
+            double s = 0;
+            for (float v : z) s += Math.exp(v / t - max);
+            return max + Math.log(s) - z[label[i]] / t;
         }
 
         void writeTo(DataOutputStream d) throws IOException {
