@@ -605,9 +605,10 @@ public final class LabellingSession implements AutoCloseable {
 
     /**
      * Every row, ordered to show the collection's variety before any class exists: k-means over the embeddings
-     * ({@value #VARIETY_CLUSTERS} clusters), the most typical image of each cluster first (biggest cluster first),
-     * then the second most typical of each, and so on — so the first screens show one image of each kind rather than
-     * the first files, which are often near copies of each other. Computed once (a k-means fit on at most 4,096 rows).
+     * ({@value #VARIETY_CLUSTERS} clusters), the most typical image of each cluster first, clusters in farthest-first
+     * order ({@link ColdStart#spreadOrder()}), then the second most typical of each, and so on — so the first screens
+     * show one image of each kind rather than the first files, which are often near copies of each other. Computed
+     * once (a k-means fit on at most 4,096 rows).
      */
     public synchronized int[] varietyOrder() {
         if (imageIds.length == 0) {
@@ -616,11 +617,7 @@ public final class LabellingSession implements AutoCloseable {
         if (coldStart == null) {
             coldStart = ColdStart.fit(embeddings, Math.min(VARIETY_CLUSTERS, imageIds.length), seed);
         }
-        int[] out = new int[coldStart.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = coldStart.orderAt(i);
-        }
-        return out;
+        return coldStart.spreadOrder();
     }
 
     private void addIfShown(List<QueueItem> out, int row, String predicted, float confidence, float score) {
