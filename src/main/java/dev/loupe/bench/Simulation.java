@@ -338,12 +338,10 @@ public final class Simulation {
                 .scoring(ScoringPolicy.alwaysFull()).start()) {
             Snapshot snap = trainer.setStrategy(ranker(strategy, seed).strategy()).join(); // the first snapshot
             int labels = 0;
-            ExpDump dump = ExpDump.on() ? new ExpDump(strategy, seed, truth, testY) : null;
             for (int b = 0; b < budgets.length; b++) {
                 while (labels < budgets[b]) {
                     int row = snap.queueAt(0);
                     labelOf[row] = truth[row];
-                    if (dump != null) dump.prequential(snap.headState(), x, row, truth[row], labels);
                     snap = trainer.submit(LabelUpdate.label(row, truth[row])).join();
                     labels++;
                 }
@@ -358,11 +356,9 @@ public final class Simulation {
                     if (snap.predictedClass(r) == truth[r]) right++;
                 }
                 unlabelled[b] = unl == 0 ? Double.NaN : right / (double) unl;
-                if (dump != null) dump.budget(labels, snap.headState(), x, testX, labelOf);
                 if (retrain) ret[b] = retrained(x, norm, labelOf, classes, pool.d(), seed, testX, testY);
                 tick.labels(labels);
             }
-            if (dump != null) dump.close();
         }
         return new SeedRun(acc, ret, scores, temperature, estimate, unlabelled);
     }
