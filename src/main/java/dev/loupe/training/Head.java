@@ -379,7 +379,10 @@ public final class Head {
         checkWriter();
         INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
         logitsInto(x.castTo(DataType.FLOAT), out, 1.0, false);
-        return out.toFloatMatrix();
+        float[] flat = out.data().asFloat(); // one copy: toFloatMatrix() goes row by row through native calls
+        float[][] rows = new float[(int) x.rows()][];
+        for (int i = 0; i < rows.length; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * classCount, (i + 1) * classCount);
+        return rows;
     }
 
     /**
