@@ -310,6 +310,16 @@ public final class Downloader {
         }
     }
 
+    /** A status line for a download: {@code Downloading a.onnx: 4.2 MB of 13.9 MB}. */
+    public static String progressText(String file, long done, long total) {
+        return "Downloading " + file + ": " + size(done) + (total > 0 ? " of " + size(total) : "");
+    }
+
+    private static String size(long bytes) {
+        return bytes < 1_000_000 ? String.format(Locale.ROOT, "%.0f kB", bytes / 1e3)
+                : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
     /** A size for people: {@code 13.9 MB}. */
     public static String humanBytes(long bytes) {
         if (bytes <= 0) {
