@@ -5,7 +5,6 @@ import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -129,7 +128,7 @@ public final class CatalogModels {
             try {
                 Files.createDirectories(target.getParent());
                 Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-                move(tmp, target);
+                BackboneFiles.moveIntoPlace(tmp, target);
             } catch (IOException e) {
                 Downloader.delete(tmp);
                 throw new BackboneException("cannot store " + source + " in the model cache " + cache.root() + ": "
@@ -206,7 +205,7 @@ public final class CatalogModels {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.writeString(tmp, sha + "  " + f.file() + "\n", StandardCharsets.UTF_8);
-            move(tmp, file);
+            BackboneFiles.moveIntoPlace(tmp, file);
         } catch (IOException e) {
             throw new BackboneException("cannot record the hash of " + f.file() + " in " + file + ": " + e.getMessage(), e);
         }
@@ -220,14 +219,6 @@ public final class CatalogModels {
         } catch (IOException e) {
             throw new BackboneException("the recorded hash of " + f.file() + " is missing; fetch the model again"
                     + " (loupe models get " + entry.name() + ")", e);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -14,10 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -284,11 +282,7 @@ public final class Downloader {
 
     private static void moveIntoPlace(Path part, Path target) throws BackboneException {
         try {
-            try {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            BackboneFiles.moveIntoPlace(part, target);
         } catch (IOException e) {
             throw new BackboneException("cannot move the download into " + target + ": " + e.getMessage(), e);
         }
