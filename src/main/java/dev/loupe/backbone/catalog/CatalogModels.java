@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The catalog's models on this machine: downloads an entry's files into the per-user {@link ModelCache} (or takes
@@ -72,11 +70,6 @@ public final class CatalogModels {
     public boolean isCached(CatalogEntry entry) {
         return entry.files().stream().allMatch(f -> Files.isRegularFile(cache.file(entry, f))
                 && (f.pinned() || Files.isRegularFile(cache.recordedHash(entry, f))));
-    }
-
-    /** The cached files of an entry, without downloading; empty when any is missing. */
-    public Optional<Fetched> cached(CatalogEntry entry) throws BackboneException {
-        return isCached(entry) ? Optional.of(fetched(entry, false)) : Optional.empty();
     }
 
     /**
@@ -252,14 +245,5 @@ public final class CatalogModels {
                 .append(entry.files().size() == 1 ? "DOWNLOADED/" + entry.files().get(0).file() : "DOWNLOADED-FOLDER")
                 .append("\nand create the project with:\n  loupe new PROJECT --backbone ").append(entry.name());
         return b.toString();
-    }
-
-    /** Sizes of the entry's files in the cache and its partial downloads, for listings. */
-    public long cachedBytes(CatalogEntry entry) {
-        try (Stream<Path> s = Files.isDirectory(cache.folder(entry)) ? Files.list(cache.folder(entry)) : Stream.empty()) {
-            return s.mapToLong(Downloader::size).sum();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 }
