@@ -223,8 +223,8 @@ public final class CatalogModels {
                     + "`loupe models get " + entry.name() + "` resumes it.", e.attempts());
             case VERIFY_FAILED -> new DownloadException(e.kind(), head + e.getMessage(), e.attempts());
             case UNREACHABLE, FAILED -> new DownloadException(e.kind(), head
-                    + (e.kind() == DownloadException.Kind.UNREACHABLE ? "no mirror could be reached" : "every mirror failed")
-                    + " (" + String.join("; ", e.attempts()) + ").\n" + byHand(entry), e.attempts());
+                    + (e.kind() == DownloadException.Kind.UNREACHABLE ? "no mirror could be reached:" : "every mirror failed:")
+                    + "\n  " + String.join("\n  ", e.attempts()) + "\n" + byHand(entry), e.attempts());
         };
     }
 
