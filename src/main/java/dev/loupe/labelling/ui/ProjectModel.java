@@ -191,7 +191,8 @@ public final class ProjectModel {
             } catch (BackboneException | RuntimeException e) {
                 worker.fx().execute(() -> {
                     job.finish();
-                    dialogs.showError(DialogService.userMessage(e), e);
+                    // A download's failure is the user's to act on (the message says how), not a bug: no stack trace.
+                    dialogs.showError(DialogService.userMessage(e), e instanceof BackboneException ? null : e);
                     result.completeExceptionally(e);
                 });
             }
