@@ -267,7 +267,7 @@ class MainWindowTest {
                 .get(30, TimeUnit.SECONDS);
         ExportJob.Request request = fx(() -> {
             ExportDialog d = new ExportDialog(window.sidePanel().getScene().getWindow(), versions, out, "birds");
-            d.choose(null, modelFile, labelsFile, projectDir); // the project folder is not empty: that output fails
+            d.choose(null, modelFile, null, labelsFile, projectDir); // the project folder is not empty: that output fails
             return d.request();
         });
         assertThat(request.modelVersion()).isEqualTo(versions.get(versions.size() - 1).id());

@@ -74,8 +74,8 @@ public final class OnnxExport {
      *
      * @param maxDifference the largest |ONNX − Loupe| probability over the check images
      */
-    public record Result(Path file, Path card, long bytes, List<ClassColumn> columns, double temperature,
-                         double maxDifference) {
+    public record Result(Path file, Path card, long bytes, long modelVersion, int labelCount, int width, int height,
+                         List<ClassColumn> columns, double temperature, double maxDifference) {
         public Result {
             columns = List.copyOf(columns);
         }
@@ -162,7 +162,9 @@ public final class OnnxExport {
             deleteQuietly(tmpModel);
             deleteQuietly(tmpCard);
         }
-        return new Result(out, card, bytes.length, exported, masked.temperature(), difference);
+        Preprocessing p = backbone.preprocessing();
+        return new Result(out, card, bytes.length, provenance.modelVersion(), provenance.labelCount(), p.width(), p.height(),
+                exported, masked.temperature(), difference);
     }
 
     /** The head with every inactive column masked, as {@link LoupeModel#load} does, so the columns line up with predict. */
