@@ -4,56 +4,70 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.export.onnx.OnnxClassifier;
 import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.export.onnx.OnnxProof;
+import dev.loupe.backbone.onnx.OnnxTestModels;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * {@code loupe export --onnx} on a project made as a user makes one (import with folder labels, train, one more label
- * through the per-label path): the file's probabilities equal what {@code loupe predict} gives with the exported .zip,
- * in ONNX Runtime for Java (always) and in onnxruntime-node (when installed; {@code .ci/run} requires it).
+ * {@code loupe export --onnx} on projects made as a user makes them (import with folder labels, train, one more label
+ * through the per-label path), one on Model Zero and one on an ONNX base model: the file's probabilities equal what
+ * {@code loupe predict} gives with the exported .zip, in ONNX Runtime for Java (always) and in onnxruntime-node (when
+ * installed; {@code .ci/run} requires it).
  */
 class OnnxExportCommandTest {
+
+    /** A project, its two exports and Loupe's own predictions of every image. */
+    record Exported(Path project, Path zip, Path onnx, JsonNode summary, OnnxProof proof) {
+    }
 
     @TempDir
     static Path shared;
 
-    static Path project;
-    static Path zip;
-    static Path onnx;
-    static JsonNode summary;
-    static OnnxProof proof;
+    static Path data;
+    static Map<String, Exported> exported = new HashMap<>();
 
     @TempDir
     Path tmp;
 
     @BeforeAll
-    static void makeAndExportAProject() throws Exception {
-        Path data = TestImages.imageFolder(shared.resolve("data"), 3, 5);
+    static void makeAndExportProjects() throws Exception {
+        data = TestImages.imageFolder(shared.resolve("data"), 3, 5);
         for (int i = 0; i < 4; i++) TestImages.png(data.resolve("pool/p" + i + ".png"), i % 3, 100 + i);
-        project = shared.resolve("shapes.loupe");
-        run("import", project.toString(), data.toString(), "--labels-from-subfolders");
-        run("train", project.toString(), "--epochs", "30");
-        run("label", project.toString(), data.resolve("pool/p0.png").toString(), "class0");
-        zip = shared.resolve("out/shapes.zip");
-        onnx = shared.resolve("out/shapes.onnx");
-        summary = run("export", project.toString(), "--model", zip.toString(), "--onnx", onnx.toString(), "--json").json();
         List<Path> files = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(data)) {
             walk.filter(f -> f.toString().endsWith(".png")).sorted().forEach(files::add);
         }
-        proof = OnnxProof.of(zip, files);
+        for (String base : List.of("model-zero", "onnx")) {
+            Path project = shared.resolve(base + ".loupe");
+            if (base.equals("onnx")) {
+                // A small ONNX image model (scripts/onnx/make_test_models.py) with ImageNet preprocessing by default.
+                run("new", project.toString(), "--backbone", OnnxTestModels.model("cnn-nchw.onnx").toString());
+            }
+            run("import", project.toString(), data.toString(), "--labels-from-subfolders");
+            run("train", project.toString(), "--epochs", "30");
+            run("label", project.toString(), data.resolve("pool/p0.png").toString(), "class0");
+            Path zip = shared.resolve("out/" + base + ".zip");
+            Path onnx = shared.resolve("out/" + base + ".onnx");
+            JsonNode summary = run("export", project.toString(), "--model", zip.toString(), "--onnx", onnx.toString(),
+                    "--json").json();
+            exported.put(base, new Exported(project, zip, onnx, summary, OnnxProof.of(zip, files)));
+        }
     }
 
     private static CliRun run(String... args) {
@@ -62,34 +76,39 @@ class OnnxExportCommandTest {
         return r;
     }
 
-    @Test
-    void theSummarySaysWhatWasWrittenAndHowToFeedIt() {
-        JsonNode s = summary.get("onnx");
-        assertThat(s.get("file").asText()).isEqualTo(onnx.toAbsolutePath().toString());
-        assertThat(s.get("model_card").asText()).isEqualTo(shared.resolve("out/shapes.md").toAbsolutePath().toString());
-        assertThat(s.get("model_version").asLong()).isEqualTo(summary.at("/model/model_version").asLong());
+    @ParameterizedTest
+    @ValueSource(strings = {"model-zero", "onnx"})
+    void theSummarySaysWhatWasWrittenAndHowToFeedIt(String base) {
+        Exported e = exported.get(base);
+        JsonNode s = e.summary().get("onnx");
+        assertThat(s.get("file").asText()).isEqualTo(e.onnx().toAbsolutePath().toString());
+        assertThat(s.get("model_card").asText()).isEqualTo(shared.resolve("out/" + base + ".md").toAbsolutePath().toString());
+        assertThat(s.get("model_version").asLong()).isEqualTo(e.summary().at("/model/model_version").asLong());
         assertThat(s.get("label_count").asInt()).isEqualTo(16);
         assertThat(s.at("/input/name").asText()).isEqualTo("image");
-        assertThat(s.at("/input/shape").toString()).isEqualTo("[\"N\",64,64,3]");
+        int side = base.equals("onnx") ? 32 : 64;
+        assertThat(s.at("/input/shape").toString()).isEqualTo("[\"N\"," + side + "," + side + ",3]");
         assertThat(s.get("output").asText()).isEqualTo("probabilities");
         assertThat(s.get("classes").findValuesAsText("name")).containsExactly("class0", "class1", "class2");
         assertThat(s.get("max_difference").asDouble()).isLessThanOrEqualTo(OnnxExport.TOLERANCE);
-        assertThat(s.get("bytes").asLong()).isEqualTo(onnx.toFile().length());
+        assertThat(s.get("bytes").asLong()).isEqualTo(e.onnx().toFile().length());
     }
 
-    @Test
-    void onnxRuntimeForJavaGivesWhatLoupePredictGives() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"model-zero", "onnx"})
+    void onnxRuntimeForJavaGivesWhatLoupePredictGives(String base) throws Exception {
+        Exported e = exported.get(base);
         float[][] got;
-        try (OnnxClassifier classifier = OnnxClassifier.open(onnx)) {
-            got = classifier.probabilities(proof.rgb(), proof.files().size());
+        try (OnnxClassifier classifier = OnnxClassifier.open(e.onnx())) {
+            got = classifier.probabilities(e.proof().rgb(), e.proof().files().size());
         }
-        assertThat(proof.maxDifference(got)).isLessThan(OnnxExport.TOLERANCE);
+        assertThat(e.proof().maxDifference(got)).isLessThan(OnnxExport.TOLERANCE);
         // And the CLI's own `predict` output (label and confidence per file) agrees with the file's.
-        JsonNode predicted = run("predict", zip.toString(), shared.resolve("data").toString(), "--json").json();
-        assertThat(predicted).hasSize(proof.files().size());
+        JsonNode predicted = run("predict", e.zip().toString(), data.toString(), "--json").json();
+        assertThat(predicted).hasSize(e.proof().files().size());
         for (int i = 0; i < predicted.size(); i++) {
             JsonNode p = predicted.get(i);
-            assertThat(Path.of(p.get("path").asText())).isEqualTo(proof.files().get(i));
+            assertThat(Path.of(p.get("path").asText())).isEqualTo(e.proof().files().get(i));
             int best = 0;
             for (int k = 1; k < got[i].length; k++) if (got[i][k] > got[i][best]) best = k;
             assertThat(p.get("label").asText()).isEqualTo("class" + best);
@@ -97,15 +116,18 @@ class OnnxExportCommandTest {
         }
     }
 
-    @Test
-    void onnxRuntimeForNodeGivesWhatLoupePredictGives() throws Exception {
-        float[][] got = proof.runWithNode(onnx, tmp);
-        assertThat(proof.maxDifference(got)).isLessThan(OnnxExport.TOLERANCE);
+    @ParameterizedTest
+    @ValueSource(strings = {"model-zero", "onnx"})
+    void onnxRuntimeForNodeGivesWhatLoupePredictGives(String base) throws Exception {
+        Exported e = exported.get(base);
+        float[][] got = e.proof().runWithNode(e.onnx(), tmp);
+        assertThat(e.proof().maxDifference(got)).isLessThan(OnnxExport.TOLERANCE);
     }
 
     @Test
     void aBadTargetIsRefusedBeforeAnythingIsWritten() throws Exception {
         Path labels = tmp.resolve("labels.csv");
+        Path project = exported.get("model-zero").project();
         CliRun wrongName = CliRun.run("export", project.toString(), "--labels", labels.toString(), "--onnx",
                 tmp.resolve("model.zip").toString());
         assertThat(wrongName.exitCode()).isEqualTo(1);
@@ -123,7 +145,7 @@ class OnnxExportCommandTest {
     @Test
     void aProjectWithoutAModelSaysHowToGetOne() throws Exception {
         Path empty = tmp.resolve("empty.loupe");
-        run("import", empty.toString(), shared.resolve("data/class0").toString());
+        run("import", empty.toString(), data.resolve("class0").toString());
         CliRun r = CliRun.run("export", empty.toString(), "--onnx", tmp.resolve("m.onnx").toString());
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("label some images first");

@@ -6,7 +6,6 @@ import dev.loupe.export.ClassColumn;
 import dev.loupe.export.LoupeModel;
 import dev.loupe.training.HeadState;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,16 +25,17 @@ final class ModelCard {
                 .append(" by Loupe ").append(LoupeModel.loupeVersion()).append(".\n\n");
 
         s.append("## Input and output\n\n");
-        s.append("- Input `").append(OnnxExport.INPUT).append("`: float32 `[N, ").append(p.height()).append(", ")
-                .append(p.width()).append(", 3]`, RGB values 0..255 (not scaled), any batch size N.\n");
+        String batch = OnnxExport.batchText(backbone);
+        s.append("- Input `").append(OnnxExport.INPUT).append("`: float32 `[").append(batch).append(", ").append(p.height())
+                .append(", ").append(p.width()).append(", 3]`, RGB values 0..255 (not scaled), ")
+                .append(batch.equals("N") ? "any batch size N" : "batch size " + batch + " (fixed by the base model)")
+                .append(".\n");
         s.append("- Each image must first be fitted to ").append(p.width()).append("x").append(p.height()).append(": ")
                 .append(OnnxExport.resizeRule(p)).append(".\n");
-        s.append("- The graph does the rest itself: ")
-                .append(p.color() == Preprocessing.ColorMode.GREY ? "grey = floor((299R + 587G + 114B + 500) / 1000), " : "")
-                .append("(v / 255 − mean) / std with mean ").append(Arrays.toString(p.mean())).append(" and std ")
-                .append(Arrays.toString(p.std())).append(", the base model, the head, and softmax(logits / T) with the")
+        s.append("- The graph does the rest itself: ").append(OnnxExport.inGraph(p))
+                .append(", the base model, the head, and softmax(logits / T) with the")
                 .append(" calibrated temperature T = ").append(String.format(Locale.ROOT, "%.4g", head.temperature())).append(".\n");
-        s.append("- Output `").append(OnnxExport.OUTPUT).append("`: float32 `[N, ").append(columns.size())
+        s.append("- Output `").append(OnnxExport.OUTPUT).append("`: float32 `[").append(batch).append(", ").append(columns.size())
                 .append("]`, one probability per column below; rows sum to 1.\n\n");
 
         s.append("| column | class | labels | |\n|---:|---|---:|---|\n");

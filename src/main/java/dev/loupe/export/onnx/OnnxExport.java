@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.Dl4jBackbone;
+import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.backbone.Preprocessing;
 import dev.loupe.export.ClassColumn;
 import dev.loupe.export.LoupeModel;
@@ -11,6 +12,7 @@ import dev.loupe.onnx.OnnxProto.GraphProto;
 import dev.loupe.onnx.OnnxProto.ModelProto;
 import dev.loupe.onnx.OnnxProto.OperatorSetIdProto;
 import dev.loupe.onnx.OnnxProto.StringStringEntryProto;
+import dev.loupe.onnx.OnnxProto.ValueInfoProto;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadState;
 import dev.loupe.training.InputNormalization;
@@ -179,16 +181,16 @@ public final class OnnxExport {
     /** The whole model: the image input, the standardisation, the backbone, the head and the softmax. */
     static ModelProto build(Backbone backbone, HeadState head, List<ClassColumn> columns, Map<String, String> metadata) {
         Preprocessing p = backbone.preprocessing();
-        GraphProto.Builder proto = GraphProto.newBuilder().setName("loupe_classifier");
-        OnnxGraph g = backboneGraph(proto, backbone);
-        head(g, g.embedding, head);
-        proto.addOutput(OnnxGraph.batchedFloat(OUTPUT, "N", new long[] {columns.size()},
+        OnnxBackboneWriter.Start start = start(backbone);
+        head(start.g(), start.g().embedding, head);
+        start.graph().addOutput(OnnxGraph.batchedFloat(OUTPUT, fixedBatch(backbone), new long[] {columns.size()},
                 "class probabilities, one column per class (metadata 'classes'); inactive classes are exactly 0"));
-        ModelProto.Builder model = model(proto, g.opset())
+        ModelProto.Builder model = start.model().setGraph(start.graph())
                 .setProducerName("Loupe")
                 .setProducerVersion(LoupeModel.loupeVersion())
-                .setDocString("An image classifier trained with Loupe: input '" + INPUT + "' (N x " + p.height() + " x "
-                        + p.width() + " x 3, RGB 0..255), output '" + OUTPUT + "' (N x " + columns.size()
+                .setDocString("An image classifier trained with Loupe: input '" + INPUT + "' (" + batchText(backbone)
+                        + " x " + p.height() + " x " + p.width() + " x 3, RGB 0..255), output '" + OUTPUT + "' ("
+                        + batchText(backbone) + " x " + columns.size()
                         + "). See the metadata and the model card written beside this file.");
         metadata.forEach((k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return model.build();
@@ -196,36 +198,51 @@ public final class OnnxExport {
 
     /** A model of the image input, the standardisation and the backbone alone, whose output is the embedding (tests). */
     static ModelProto embeddingModel(Backbone backbone) {
-        GraphProto.Builder proto = GraphProto.newBuilder().setName("loupe_embedding");
-        OnnxGraph g = backboneGraph(proto, backbone);
-        g.node("Identity", List.of(g.embedding), "embedding");
-        proto.addOutput(OnnxGraph.batchedFloat("embedding", "N", new long[] {backbone.dim()}, "the embedding"));
-        return model(proto, g.opset()).build();
+        OnnxBackboneWriter.Start start = start(backbone);
+        String out = start.g().name("embedding_output");
+        start.g().node("Identity", List.of(start.g().embedding), out);
+        start.graph().addOutput(OnnxGraph.batchedFloat(out, fixedBatch(backbone), new long[] {backbone.dim()},
+                "the embedding"));
+        return start.model().setGraph(start.graph()).build();
     }
 
-    private static ModelProto.Builder model(GraphProto.Builder proto, int opset) {
-        return ModelProto.newBuilder()
-                .setIrVersion(IR_VERSION)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-                .setGraph(proto);
-    }
-
-    /** The graph from the {@value #INPUT} tensor to the backbone's embedding ({@link OnnxGraph#embedding}). */
-    private static OnnxGraph backboneGraph(GraphProto.Builder proto, Backbone backbone) {
-        Preprocessing p = backbone.preprocessing();
-        OnnxGraph g = new OnnxGraph(proto, OPSET, Set.of(INPUT, OUTPUT));
-        proto.addInput(OnnxGraph.batchedFloat(INPUT, "N", new long[] {p.height(), p.width(), 3},
-                "RGB values 0..255, each image fitted to " + p.width() + "x" + p.height() + " (" + resizeRule(p) + ")"));
+    /** The model's header and the graph from the {@value #INPUT} tensor to the backbone's embedding. */
+    private static OnnxBackboneWriter.Start start(Backbone backbone) {
+        if (backbone instanceof OnnxBackbone onnx) {
+            return OnnxBackboneWriter.start(onnx);
+        }
         if (backbone instanceof Dl4jBackbone dl4j) {
+            Preprocessing p = backbone.preprocessing();
+            GraphProto.Builder graph = GraphProto.newBuilder().setName("loupe_classifier").addInput(imageInput(backbone));
+            OnnxGraph g = new OnnxGraph(graph, OPSET, Set.of(INPUT, OUTPUT));
             String x = standardised(g, p, Preprocessing.Layout.NCHW);
             g.embedding = Dl4jGraphWriter.embedding(g, dl4j,
                     new Dl4jGraphWriter.Tensor(x, new long[] {p.channels(), p.height(), p.width()},
                             p.layout() == Preprocessing.Layout.NHWC));
-            return g;
+            ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(IR_VERSION)
+                    .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+            return new OnnxBackboneWriter.Start(model, graph, g);
         }
         throw new LoupeException("Cannot export to ONNX: the base model " + backbone.id() + " ("
-                + backbone.getClass().getSimpleName() + ") cannot be written as ONNX yet. Export the model as a .zip"
+                + backbone.getClass().getSimpleName() + ") cannot be written as ONNX. Export the model as a .zip"
                 + " instead (`loupe export PROJECT --model FILE.zip`).");
+    }
+
+    /** The {@value #INPUT} graph input. */
+    static ValueInfoProto imageInput(Backbone backbone) {
+        Preprocessing p = backbone.preprocessing();
+        return OnnxGraph.batchedFloat(INPUT, fixedBatch(backbone), new long[] {p.height(), p.width(), 3},
+                "RGB values 0..255, each image fitted to " + p.width() + "x" + p.height() + " (" + resizeRule(p) + ")");
+    }
+
+    /** The batch size a backbone's graph is fixed to (some TensorFlow exports take one image at a time), 0 for any. */
+    static long fixedBatch(Backbone backbone) {
+        return backbone instanceof OnnxBackbone onnx && !onnx.metadata().dynamicBatch() ? onnx.metadata().fixedBatch() : 0;
+    }
+
+    static String batchText(Backbone backbone) {
+        long fixed = fixedBatch(backbone);
+        return fixed > 0 ? String.valueOf(fixed) : "N";
     }
 
     /**
@@ -235,7 +252,9 @@ public final class OnnxExport {
      */
     static String standardised(OnnxGraph g, Preprocessing p, Preprocessing.Layout layout) {
         String x = INPUT;
-        if (p.color() == Preprocessing.ColorMode.GREY) {
+        if (p.color() == Preprocessing.ColorMode.BGR) {
+            x = g.op("Gather", "input/bgr", List.of(x, g.longs("input/bgr_order", new long[] {2, 1, 0})), attr("axis", 3L));
+        } else if (p.color() == Preprocessing.ColorMode.GREY) {
             // (299 R + 587 G + 114 B + 500) / 1000, rounded down: every partial sum is an integer below 2^24, exact in float.
             String weighted = g.op("MatMul", "grey/weighted", List.of(x, g.floats("grey/bt601", new long[] {3, 1},
                     new float[] {299f, 587f, 114f})));
@@ -279,11 +298,23 @@ public final class OnnxExport {
         g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
     }
 
+    /** What the graph does to the pixels before the base model, in words. */
+    static String inGraph(Preprocessing p) {
+        return switch (p.color()) {
+            case GREY -> "grey = floor((299 R + 587 G + 114 B + 500) / 1000), ";
+            case BGR -> "channels reordered to B, G, R, ";
+            case RGB -> "";
+        } + "(v / 255 - mean) / std with mean " + java.util.Arrays.toString(p.mean()) + " and std "
+                + java.util.Arrays.toString(p.std());
+    }
+
     static String resizeRule(Preprocessing p) {
         String size = p.width() + "x" + p.height();
         return switch (p.resize()) {
             case SQUASH -> "stretched to " + size + ", aspect ratio not kept";
-            case CENTER_CROP -> "scaled to cover " + size + ", then the centre " + size + " cut out";
+            case CENTER_CROP -> p.resizeShortSide() > 0
+                    ? "scaled so that its short side is " + p.resizeShortSide() + " pixels, then the centre " + size + " cut out"
+                    : "scaled to cover " + size + ", then the centre " + size + " cut out";
         } + "; bilinear; transparent pixels on white";
     }
 
@@ -296,18 +327,19 @@ public final class OnnxExport {
             m.put("classes_active", JSON.writeValueAsString(columns.stream().map(ClassColumn::active).toList()));
             Map<String, Object> input = new LinkedHashMap<>();
             input.put("name", INPUT);
-            input.put("shape", List.of("N", p.height(), p.width(), 3));
+            input.put("shape", List.of(fixedBatch(backbone) > 0 ? fixedBatch(backbone) : "N", p.height(), p.width(), 3));
             input.put("layout", "NHWC");
             input.put("color", "RGB");
             input.put("range", List.of(0, 255));
             input.put("width", p.width());
             input.put("height", p.height());
             input.put("resize", p.resize().name());
+            if (p.resizeShortSide() > 0) input.put("resize_short_side", p.resizeShortSide());
             input.put("resize_rule", resizeRule(p));
-            input.put("in_graph", (p.color() == Preprocessing.ColorMode.GREY ? "grey = floor((299R + 587G + 114B + 500) / 1000); " : "")
-                    + "(v / 255 - mean) / std, then the base model's layout (" + p.layout() + ")");
+            input.put("in_graph", inGraph(p) + ", then the base model's layout (" + p.layout() + ")");
             input.put("mean", p.mean());
             input.put("std", p.std());
+            input.put("channels_in_graph", p.color().name());
             m.put("preprocessing", JSON.writeValueAsString(input));
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -333,7 +365,8 @@ public final class OnnxExport {
      */
     static double check(byte[] model, Backbone backbone, HeadState head) {
         Preprocessing p = backbone.preprocessing();
-        List<BufferedImage> images = checkImages(p.width(), p.height());
+        // A graph with a fixed batch runs exactly that many.
+        List<BufferedImage> images = checkImages(p.width(), p.height(), fixedBatch(backbone) > 0 ? (int) fixedBatch(backbone) : 4);
         float[][] expected = Head.fromState(head).predict(Nd4j.createFromArray(backbone.embed(images))).toFloatMatrix();
         float[][] got;
         try (OnnxClassifier onnx = OnnxClassifier.open(model)) {
@@ -355,14 +388,14 @@ public final class OnnxExport {
     }
 
     /** A few deterministic pictures at the input size (noise, gradients, flat colour), so no resize is involved. */
-    static List<BufferedImage> checkImages(int width, int height) {
+    static List<BufferedImage> checkImages(int width, int height, int count) {
         Random random = new Random(20261204L);
         List<BufferedImage> images = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < count; i++) {
             BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < height; y++) {
                 for (int x = 0; x < width; x++) {
-                    int rgb = switch (i) {
+                    int rgb = switch (i % 4) {
                         case 0 -> random.nextInt(1 << 24);
                         case 1 -> (255 * x / Math.max(1, width - 1)) << 16 | (255 * y / Math.max(1, height - 1)) << 8 | 128;
                         case 2 -> ((x / 8 + y / 8) % 2 == 0 ? 0xf0e0d0 : 0x203040) ^ random.nextInt(0x101010);

@@ -82,6 +82,13 @@ final class OnnxGraph {
         return initializer(base, TensorProto.DataType.INT64, new long[] {values.length}, ByteString.copyFrom(bytes.array()));
     }
 
+    /** An int64 scalar initializer (shape []), e.g. a Gather index that drops its axis. */
+    String longScalar(String base, long value) {
+        ByteBuffer bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putLong(value);
+        return initializer(base, TensorProto.DataType.INT64, new long[0], ByteString.copyFrom(bytes.array()));
+    }
+
     private String initializer(String base, TensorProto.DataType type, long[] dims, ByteString raw) {
         String name = name(base);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).setRawData(raw);
@@ -106,10 +113,14 @@ final class OnnxGraph {
         graph.addNode(n);
     }
 
-    /** A float tensor's type with a symbolic batch dimension first, e.g. {@code [N, 64, 64, 3]}. */
-    static ValueInfoProto batchedFloat(String name, String batch, long[] rest, String doc) {
+    /**
+     * A float tensor's type with the batch first: symbolic ({@code N}) when {@code fixedBatch} is 0, e.g.
+     * {@code [N, 64, 64, 3]}.
+     */
+    static ValueInfoProto batchedFloat(String name, long fixedBatch, long[] rest, String doc) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(batch));
+        shape.addDim(fixedBatch > 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(fixedBatch)
+                : TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
         for (long d : rest) shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         return ValueInfoProto.newBuilder().setName(name).setDocString(doc)
                 .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()

@@ -1,8 +1,5 @@
 package dev.loupe.export.onnx;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneLoader;
@@ -39,12 +36,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +56,7 @@ class Dl4jGraphWriterTest {
     @Test
     void modelZeroGivesTheSameEmbeddingsAsLoupe() throws Exception {
         try (Backbone zero = BackboneLoader.load(BackboneLoader.MODEL_ZERO)) {
-            assertThat(difference((Dl4jBackbone) zero)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference((Dl4jBackbone) zero)).isLessThan(TOLERANCE);
         }
     }
 
@@ -73,7 +64,7 @@ class Dl4jGraphWriterTest {
     void theNetsTrainBackboneWritesMapExactly() throws Exception {
         // train-backbone's output has the stand-in's shape (NCHW, 'same' convolutions, four pooled blocks).
         try (Dl4jBackbone standIn = Dl4jBackbone.wrap(StandInModel.network(), StandInModel.metadata(), "stand-in@test", "test")) {
-            assertThat(difference(standIn)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(standIn)).isLessThan(TOLERANCE);
         }
     }
 
@@ -125,7 +116,7 @@ class Dl4jGraphWriterTest {
         g.setOutputs("gapMax", "gapAvg", "gapSum", "gapKeep", "conv2a", "bnDense", "dense");
         ComputationGraph net = graph(g);
         try (Dl4jBackbone backbone = wrap(net, format, 18, 20, Preprocessing.ColorMode.RGB, features)) {
-            assertThat(difference(backbone)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(TOLERANCE);
         }
     }
 
@@ -149,7 +140,7 @@ class Dl4jGraphWriterTest {
         features.add("softmax");
         g.setOutputs(features.toArray(String[]::new));
         try (Dl4jBackbone backbone = wrap(graph(g), format, 11, 9, Preprocessing.ColorMode.RGB, features)) {
-            assertThat(difference(backbone)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(TOLERANCE);
         }
     }
 
@@ -164,7 +155,7 @@ class Dl4jGraphWriterTest {
         g.setOutputs("gap");
         try (Dl4jBackbone backbone = wrap(graph(g), CNN2DFormat.NHWC, 8, 8, Preprocessing.ColorMode.RGB, List.of("gap"))) {
             assertThat(backbone.dim()).isEqualTo(9);
-            assertThat(difference(backbone)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(TOLERANCE);
         }
     }
 
@@ -180,7 +171,7 @@ class Dl4jGraphWriterTest {
             g.setOutputs("avg", "maxPadded");
             try (Dl4jBackbone backbone = wrap(graph(g), CNN2DFormat.NCHW, 7, 7, Preprocessing.ColorMode.RGB,
                     List.of("avg", "maxPadded"))) {
-                assertThat(difference(backbone)).as("avgPoolIncludePadInDivisor " + include).isLessThan(TOLERANCE);
+                assertThat(EmbeddingCheck.difference(backbone)).as("avgPoolIncludePadInDivisor " + include).isLessThan(TOLERANCE);
             }
         }
     }
@@ -196,7 +187,7 @@ class Dl4jGraphWriterTest {
                 Preprocessing.Layout.NCHW, new float[] {0.3f}, new float[] {0.2f});
         try (Dl4jBackbone backbone = Dl4jBackbone.wrap(graph(g), "grey", "", List.of("gap"), p, "grey@test", "test")) {
             // The luma is rounded to an integer before the lookup; a 1e-6 slip in it would move values by 0.02.
-            assertThat(difference(backbone)).isLessThan(1e-5);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(1e-5);
         }
     }
 
@@ -215,7 +206,7 @@ class Dl4jGraphWriterTest {
         randomise(net);
         String dense = net.getLayerNames().get(2);
         try (Dl4jBackbone backbone = wrap(net, CNN2DFormat.NHWC, 12, 10, Preprocessing.ColorMode.RGB, List.of(dense))) {
-            assertThat(difference(backbone)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(TOLERANCE);
         }
     }
 
@@ -253,7 +244,7 @@ class Dl4jGraphWriterTest {
         g.addLayer("up", new Deconvolution2D.Builder(2, 2).stride(2, 2).nOut(4).build(), "conv");
         g.setOutputs("gap", "up");
         try (Dl4jBackbone backbone = wrap(graph(g), CNN2DFormat.NCHW, 8, 8, Preprocessing.ColorMode.RGB, List.of("gap"))) {
-            assertThat(difference(backbone)).isLessThan(TOLERANCE);
+            assertThat(EmbeddingCheck.difference(backbone)).isLessThan(TOLERANCE);
         }
     }
 
@@ -304,52 +295,5 @@ class Dl4jGraphWriterTest {
         Preprocessing p = new Preprocessing(width, height, color, Preprocessing.ResizeMode.SQUASH,
                 format == CNN2DFormat.NHWC ? Preprocessing.Layout.NHWC : Preprocessing.Layout.NCHW, mean, std);
         return Dl4jBackbone.wrap(net, "test", "", features, p, "test@" + format, "test");
-    }
-
-    /** Largest relative difference between ONNX Runtime's embedding of the test images and the backbone's. */
-    static double difference(Dl4jBackbone backbone) throws Exception {
-        Preprocessing p = backbone.preprocessing();
-        List<BufferedImage> images = images();
-        float[][] expected = backbone.embed(images);
-        byte[] model = OnnxExport.embeddingModel(backbone).toByteArray();
-        float[] rgb = p.fittedRgb(images);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        FloatBuffer buffer = ByteBuffer.allocateDirect(4 * rgb.length).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        buffer.put(rgb).rewind();
-        float[][] got;
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(1);
-            try (OrtSession session = env.createSession(model, o);
-                 OnnxTensor input = OnnxTensor.createTensor(env, buffer, new long[] {images.size(), p.height(), p.width(), 3});
-                 OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
-                got = (float[][]) result.get(0).getValue();
-            }
-        }
-        double worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            assertThat(got[i]).hasSize(expected[i].length);
-            for (int j = 0; j < expected[i].length; j++) {
-                double d = Math.abs(expected[i][j] - got[i][j]) / Math.max(1.0, Math.abs(expected[i][j]));
-                worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.max(worst, d);
-            }
-        }
-        return worst;
-    }
-
-    /** Photos of other sizes (so Loupe's resize runs) and noise. */
-    private static List<BufferedImage> images() {
-        Random random = new Random(9);
-        List<BufferedImage> out = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            BufferedImage img = new BufferedImage(90 + 17 * i, 70 + 5 * i, BufferedImage.TYPE_INT_ARGB);
-            Graphics2D g = img.createGraphics();
-            for (int k = 0; k < 12; k++) {
-                g.setColor(new Color(random.nextInt(0xffffff) | (k % 3 == 0 ? 0x80000000 : 0xff000000), true));
-                g.fillOval(random.nextInt(90), random.nextInt(70), 10 + random.nextInt(40), 10 + random.nextInt(40));
-            }
-            g.dispose();
-            out.add(img);
-        }
-        return out;
     }
 }
