@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
 
 /** {@code loupe export}: the project's model, labels and/or labelled images, for use outside Loupe. */
 @Command(name = "export", description = {
-        "Export a project's model (one self-contained .zip for Loupe, and/or one .onnx file for ONNX Runtime), its labels",
-        "(CSV or JSON) and/or its labelled images (copied into DIR/<class>/<file>).",
+        "Export a project's model (one self-contained .zip for Loupe, and/or one .onnx file for ONNX Runtime), its"
+                + " labels (CSV or JSON) and/or its labelled images (copied into DIR/<class>/<file>).",
         "Give at least one of --model, --onnx, --labels, --imagefolder."})
 public final class ExportCommand implements Callable<Integer> {
 
@@ -36,11 +36,11 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE.zip", description = "Write the model to this file (use it with `loupe predict`).")
     Path model;
 
-    @Option(names = "--onnx", paramLabel = "FILE.onnx", description = {
-            "Write the model as ONE self-contained ONNX file (base model, head, calibrated softmax) that ONNX Runtime runs",
-            "in Python, JavaScript or Java, and a model card FILE.md beside it. Input 'image': float32 [N, H, W, 3], RGB",
-            "0..255, each image fitted to the base model's size (64x64 for Model Zero, stretched); output",
-            "'probabilities': [N, classes]. Checked against Loupe's own predictions before it is written."})
+    @Option(names = "--onnx", paramLabel = "FILE.onnx", description = "Write the model as ONE self-contained ONNX file"
+            + " (base model, head, calibrated softmax) that ONNX Runtime runs in Python, JavaScript or Java, and a model"
+            + " card FILE.md beside it. Input 'image': float32 [N, H, W, 3], RGB 0..255, each image fitted to the base"
+            + " model's size first (64x64 for Model Zero, stretched; see the card and scripts/onnx/loupe_onnx.py);"
+            + " output 'probabilities': [N, classes]. Checked against Loupe's own predictions before it is written.")
     Path onnx;
 
     @Option(names = "--version", paramLabel = "N", description = "Export model version N instead of the latest (--model, --onnx).")

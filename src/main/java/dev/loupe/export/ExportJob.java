@@ -80,8 +80,8 @@ public final class ExportJob {
         if (r.onnxFile() != null && onnxOk && !cancel.getAsBoolean()) {
             try {
                 OnnxExport.Result x = ProjectExport.exportOnnx(store, r.modelVersion(), r.onnxFile());
-                written.add("ONNX model v" + x.modelVersion() + " (" + x.columns().size() + " classes) to " + x.file()
-                        + ", model card " + x.card().getFileName());
+                written.add("ONNX model v" + x.modelVersion() + " (" + x.labelCount() + " labels, " + x.columns().size()
+                        + " classes) to " + x.file() + ", model card " + x.card().getFileName());
             } catch (RuntimeException e) {
                 failed.add("ONNX: " + e.getMessage());
             }

@@ -43,7 +43,7 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
     private final CheckBox model = new CheckBox("Model file (.zip) of");
     private final ComboBox<ModelVersion> version = new ComboBox<>();
     private final TextField modelPath = new TextField();
-    private final CheckBox onnx = new CheckBox("ONNX file (.onnx) with a model card, to run the model elsewhere");
+    private final CheckBox onnx = new CheckBox("ONNX file (.onnx), with its model card beside it");
     private final TextField onnxPath = new TextField();
     private final CheckBox labels = new CheckBox("Labels (.csv or .json)");
     private final TextField labelsPath = new TextField();
