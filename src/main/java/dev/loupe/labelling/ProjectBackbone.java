@@ -99,14 +99,27 @@ public final class ProjectBackbone {
                 throw new LoupeException("Cannot use " + source + " as a base model: " + e.getMessage(), e);
             }
         }
-        try (ProjectStore store = ProjectStore.open(dir, true)) {
-            String stored = s;
-            if (source != null) {
-                String lower = source.getFileName().toString().toLowerCase(Locale.ROOT);
-                String copy = lower.endsWith(".h5") || lower.endsWith(".hdf5") ? "backbone.h5" : "backbone.zip";
-                Files.copy(source, dir.resolve(copy), StandardCopyOption.REPLACE_EXISTING);
-                stored = copy + (hash > 0 ? s.substring(hash) : "");
+        return create(dir, existed, into -> {
+            if (source == null) {
+                return s;
             }
+            String lower = source.getFileName().toString().toLowerCase(Locale.ROOT);
+            String copy = lower.endsWith(".h5") || lower.endsWith(".hdf5") ? "backbone.h5" : "backbone.zip";
+            Files.copy(source, into.resolve(copy), StandardCopyOption.REPLACE_EXISTING);
+            return copy + (hash > 0 ? s.substring(hash) : "");
+        });
+    }
+
+    /** Puts a checked base model's files into a new project folder; returns the spec to store. */
+    @FunctionalInterface
+    private interface Install {
+        String into(Path dir) throws IOException;
+    }
+
+    /** Opens the new project, installs the base model, records it and loads it once; on failure leaves nothing. */
+    private static Created create(Path dir, boolean existed, Install install) {
+        try (ProjectStore store = ProjectStore.open(dir, true)) {
+            String stored = install.into(dir);
             store.setSetting(SETTING, stored);
             try (Backbone backbone = load(store)) {
                 return new Created(dir, stored, backbone.id(), backbone.dim());
@@ -172,7 +185,7 @@ public final class ProjectBackbone {
             throw new LoupeException("Cannot use " + modelFile + " as a base model: " + e.getMessage(), e);
         }
         Path sourceDir = modelFile.toAbsolutePath().getParent();
-        try (ProjectStore store = ProjectStore.open(dir, true)) {
+        return create(dir, existed, into -> {
             Map<String, String> companions = new LinkedHashMap<>();
             for (Map.Entry<String, String> c : metadata.companions().entrySet()) {
                 Path from = sourceDir.resolve(c.getValue());
@@ -181,23 +194,14 @@ public final class ProjectBackbone {
                             + " file " + from + ", which is missing.");
                 }
                 String name = from.getFileName().toString();
-                place(from, dir.resolve(name), fromCache);
+                place(from, into.resolve(name), fromCache);
                 companions.put(c.getKey(), name);
             }
-            place(modelFile, dir.resolve(ONNX_FILE), fromCache);
-            OnnxBackboneFiles.write(OnnxBackboneFiles.metadataFile(dir.resolve(ONNX_FILE)),
+            place(modelFile, into.resolve(ONNX_FILE), fromCache);
+            OnnxBackboneFiles.write(OnnxBackboneFiles.metadataFile(into.resolve(ONNX_FILE)),
                     metadata.withModelFile(ONNX_FILE).withCompanions(companions));
-            store.setSetting(SETTING, ONNX_FILE);
-            try (Backbone backbone = load(store)) {
-                return new Created(dir, ONNX_FILE, backbone.id(), backbone.dim());
-            }
-        } catch (IOException e) {
-            ProjectFolders.removeQuietly(dir, existed);
-            throw new LoupeException("Cannot copy the base model into " + dir + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            ProjectFolders.removeQuietly(dir, existed);
-            throw e;
-        }
+            return ONNX_FILE;
+        });
     }
 
     /** A hard link where allowed (same file system, a file never changed in place), else a copy. */

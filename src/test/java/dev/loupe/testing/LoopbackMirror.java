@@ -30,6 +30,7 @@ public final class LoopbackMirror implements AutoCloseable {
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, Integer> cutOnce = new ConcurrentHashMap<>();
     private final Map<String, Boolean> ignoreRange = new ConcurrentHashMap<>();
+    private final Map<String, Integer> slow = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
     public LoopbackMirror() throws IOException {
@@ -56,6 +57,11 @@ public final class LoopbackMirror implements AutoCloseable {
     /** Answers every request for {@code path} with the whole file (200), as servers without Range support do. */
     public void ignoreRange(String path) {
         ignoreRange.put(path, true);
+    }
+
+    /** Sends {@code path} 1 kB at a time with a pause of {@code millis} after each (a slow network). */
+    public void slow(String path, int millis) {
+        slow.put(path, millis);
     }
 
     public List<Request> requests() {
@@ -102,6 +108,15 @@ public final class LoopbackMirror implements AutoCloseable {
             for (int i = start; i < end; i += 1024) {
                 out.write(body, i, Math.min(1024, end - i));
                 out.flush();
+                Integer pause = slow.get(path);
+                if (pause != null) {
+                    try {
+                        Thread.sleep(pause);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted");
+                    }
+                }
             }
             if (cut != null) {
                 // Fewer bytes than announced: closing now drops the connection, as a network failure would.

@@ -5,7 +5,6 @@ import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,9 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The catalog's models on this machine: downloads an entry's files into the per-user {@link ModelCache} (or takes
@@ -75,11 +72,6 @@ public final class CatalogModels {
                 && (f.pinned() || Files.isRegularFile(cache.recordedHash(entry, f))));
     }
 
-    /** The cached files of an entry, without downloading; empty when any is missing. */
-    public Optional<Fetched> cached(CatalogEntry entry) throws BackboneException {
-        return isCached(entry) ? Optional.of(fetched(entry, false)) : Optional.empty();
-    }
-
     /**
      * Makes sure every file of {@code entry} is in the cache, downloading what is missing (progress to
      * {@code listener}; {@code cancel} is polled), and checks the image model opens as the entry says.
@@ -129,7 +121,7 @@ public final class CatalogModels {
             try {
                 Files.createDirectories(target.getParent());
                 Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-                move(tmp, target);
+                BackboneFiles.moveIntoPlace(tmp, target);
             } catch (IOException e) {
                 Downloader.delete(tmp);
                 throw new BackboneException("cannot store " + source + " in the model cache " + cache.root() + ": "
@@ -206,7 +198,7 @@ public final class CatalogModels {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.writeString(tmp, sha + "  " + f.file() + "\n", StandardCharsets.UTF_8);
-            move(tmp, file);
+            BackboneFiles.moveIntoPlace(tmp, file);
         } catch (IOException e) {
             throw new BackboneException("cannot record the hash of " + f.file() + " in " + file + ": " + e.getMessage(), e);
         }
@@ -220,14 +212,6 @@ public final class CatalogModels {
         } catch (IOException e) {
             throw new BackboneException("the recorded hash of " + f.file() + " is missing; fetch the model again"
                     + " (loupe models get " + entry.name() + ")", e);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -261,14 +245,5 @@ public final class CatalogModels {
                 .append(entry.files().size() == 1 ? "DOWNLOADED/" + entry.files().get(0).file() : "DOWNLOADED-FOLDER")
                 .append("\nand create the project with:\n  loupe new PROJECT --backbone ").append(entry.name());
         return b.toString();
-    }
-
-    /** Sizes of the entry's files in the cache and its partial downloads, for listings. */
-    public long cachedBytes(CatalogEntry entry) {
-        try (Stream<Path> s = Files.isDirectory(cache.folder(entry)) ? Files.list(cache.folder(entry)) : Stream.empty()) {
-            return s.mapToLong(Downloader::size).sum();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 }
