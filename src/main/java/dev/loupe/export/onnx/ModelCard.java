@@ -38,7 +38,7 @@ final class ModelCard {
         s.append("- Output `").append(OnnxExport.OUTPUT).append("`: float32 `[").append(batch).append(", ").append(columns.size())
                 .append("]`, one probability per column below; rows sum to 1.\n\n");
 
-        s.append("| column | class | labels | |\n|---:|---|---:|---|\n");
+        s.append("| column | class | labels in the project | |\n|---:|---|---:|---|\n");
         for (int k = 0; k < columns.size(); k++) {
             ClassColumn c = columns.get(k);
             Integer n = provenance.labelsPerClass().get(c.name());

@@ -3,6 +3,7 @@ package dev.loupe.export.onnx;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.Dl4jBackbone;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.backbone.Preprocessing;
@@ -23,10 +24,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -156,8 +155,8 @@ public final class OnnxExport {
             Files.createDirectories(dir);
             writeSynced(tmpModel, bytes);
             writeSynced(tmpCard, text.getBytes(StandardCharsets.UTF_8));
-            move(tmpModel, out);
-            move(tmpCard, card);
+            BackboneFiles.moveIntoPlace(tmpModel, out);
+            BackboneFiles.moveIntoPlace(tmpCard, card);
         } catch (IOException e) {
             throw new LoupeException("Cannot write the ONNX model " + out + ": " + e.getMessage(), e);
         } finally {
@@ -416,14 +415,6 @@ public final class OnnxExport {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) channel.write(buffer);
             channel.force(true);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
