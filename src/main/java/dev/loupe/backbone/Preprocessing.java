@@ -161,6 +161,19 @@ public record Preprocessing(int width, int height, ColorMode color, ResizeMode r
         return Nd4j.create(buffer, batchShape(n), 'c');
     }
 
+    /**
+     * The images fitted to width x height on white as RGB 0..255, {@code n x height x width x 3} floats: what an
+     * exported ONNX model takes (see {@link Converter#fittedRgb}).
+     */
+    public float[] fittedRgb(List<BufferedImage> images) {
+        float[] out = new float[images.size() * 3 * width * height];
+        Converter converter = newConverter();
+        for (int i = 0; i < images.size(); i++) {
+            converter.fittedRgb(images.get(i), out, i * 3 * width * height);
+        }
+        return out;
+    }
+
     /** Converts one image into {@code dst[offset .. offset + inputLength())}. */
     public void convert(BufferedImage image, float[] dst, int offset) {
         newConverter().convert(image, dst, offset);
@@ -225,6 +238,22 @@ public record Preprocessing(int width, int height, ColorMode color, ResizeMode r
                     int luma = (299 * ((rgb >> 16) & 0xff) + 587 * ((rgb >> 8) & 0xff) + 114 * (rgb & 0xff) + 500) / 1000;
                     dst[offset + i] = t[luma];
                 }
+            }
+        }
+
+        /**
+         * The image fitted to width x height and composited on white, as RGB values 0..255 in height x width x 3
+         * order, into {@code dst[offset .. offset + 3 * width * height)}: the pixels {@link #convert} standardises,
+         * and the input of an exported ONNX model.
+         */
+        public void fittedRgb(BufferedImage image, float[] dst, int offset) {
+            Objects.requireNonNull(image, "image");
+            draw(image);
+            for (int i = 0, j = offset; i < width * height; i++, j += 3) {
+                int rgb = pixels[i];
+                dst[j] = (rgb >> 16) & 0xff;
+                dst[j + 1] = (rgb >> 8) & 0xff;
+                dst[j + 2] = rgb & 0xff;
             }
         }
 

@@ -586,7 +586,8 @@ public final class LoupeModel implements AutoCloseable {
         }
     }
 
-    static String loupeVersion() {
+    /** The running Loupe's version, or "development build" outside a packaged jar. */
+    public static String loupeVersion() {
         String v = LoupeModel.class.getPackage().getImplementationVersion();
         return v == null ? "development build" : v;
     }

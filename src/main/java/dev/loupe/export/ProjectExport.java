@@ -3,6 +3,7 @@ package dev.loupe.export;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.loupe.LoupeException;
+import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.backbone.Backbone;
@@ -14,7 +15,6 @@ import dev.loupe.project.ImageRecord;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;
-import dev.loupe.training.HeadState;
 import dev.loupe.training.ModelVersionFile;
 
 import java.io.IOException;
@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -92,6 +93,51 @@ public final class ProjectExport {
      * Refuses when the version was trained on another backbone than the project's current one.
      */
     public static ModelExport exportModel(ProjectStore store, Long versionId, Path out) {
+        return withModel(store, versionId, (backbone, m) -> {
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put(LoupeModel.PROJECT, store.dir().getFileName().toString());
+            provenance.put(LoupeModel.MODEL_VERSION, m.version().id());
+            provenance.put(LoupeModel.LABEL_COUNT, m.version().labelCount());
+            provenance.put("journal_seq", m.file().journalSeq());
+            provenance.put("model_version_created_ms", m.version().createdMs());
+            provenance.put("backbone_spec", m.spec());
+            Path file = backboneFile(store, m.spec());
+            if (file != null) {
+                LoupeModel.write(out, file, m.file().state(), m.columns(), provenance);
+            } else if (backbone instanceof OnnxBackbone onnx) {
+                LoupeModel.write(out, onnx, m.file().state(), m.columns(), provenance);
+            } else if (backbone instanceof Dl4jBackbone dl4j) {
+                LoupeModel.write(out, dl4j, m.file().state(), m.columns(), provenance);
+            } else {
+                throw new LoupeException("Cannot export a model on the backbone " + backbone.id() + " ("
+                        + backbone.getClass().getSimpleName() + "): only DL4J and ONNX backbones can be saved in a model file.");
+            }
+            return new ModelExport(out, m.version().id(), m.version().labelCount(), m.columns(), backbone.id());
+        });
+    }
+
+    /**
+     * Writes model version {@code versionId} (latest when null) as one ONNX file with a model card beside it
+     * ({@link OnnxExport}); the same refusals as {@link #exportModel}.
+     */
+    public static OnnxExport.Result exportOnnx(ProjectStore store, Long versionId, Path out) {
+        OnnxExport.checkTarget(out);
+        return withModel(store, versionId, (backbone, m) -> {
+            Map<String, Integer> perClass = new LinkedHashMap<>();
+            for (LabelRow row : labels(store)) {
+                perClass.merge(row.label(), 1, Integer::sum);
+            }
+            return OnnxExport.write(out, backbone, m.file().state(), m.columns(), new OnnxExport.Provenance(
+                    store.dir().getFileName().toString(), m.version().id(), m.version().labelCount(), perClass));
+        });
+    }
+
+    /** A saved model version with what an export needs to know about it. */
+    private record SavedModel(ModelVersion version, ModelVersionFile file, String spec, List<ClassColumn> columns) {
+    }
+
+    /** Loads the version and the project's backbone, checks they belong together, and hands both to {@code export}. */
+    private static <R> R withModel(ProjectStore store, Long versionId, BiFunction<Backbone, SavedModel, R> export) {
         ModelVersion mv = modelVersion(store, versionId);
         ModelVersionFile mvf = ModelVersionFile.read(store.dir().resolve(mv.file()));
         String spec = ProjectBackbone.spec(store);
@@ -101,27 +147,7 @@ public final class ProjectExport {
                         + " but the project's base model is now " + backbone.id() + " ('" + spec + "'), so it cannot"
                         + " be exported with it. Train the model again on the current base model and export that.");
             }
-            HeadState state = mvf.state();
-            List<ClassColumn> columns = columns(store, mvf);
-            Map<String, Object> provenance = new LinkedHashMap<>();
-            provenance.put(LoupeModel.PROJECT, store.dir().getFileName().toString());
-            provenance.put(LoupeModel.MODEL_VERSION, mv.id());
-            provenance.put(LoupeModel.LABEL_COUNT, mv.labelCount());
-            provenance.put("journal_seq", mvf.journalSeq());
-            provenance.put("model_version_created_ms", mv.createdMs());
-            provenance.put("backbone_spec", spec);
-            Path file = backboneFile(store, spec);
-            if (file != null) {
-                LoupeModel.write(out, file, state, columns, provenance);
-            } else if (backbone instanceof OnnxBackbone onnx) {
-                LoupeModel.write(out, onnx, state, columns, provenance);
-            } else if (backbone instanceof Dl4jBackbone dl4j) {
-                LoupeModel.write(out, dl4j, state, columns, provenance);
-            } else {
-                throw new LoupeException("Cannot export a model on the backbone " + backbone.id() + " ("
-                        + backbone.getClass().getSimpleName() + "): only DL4J and ONNX backbones can be saved in a model file.");
-            }
-            return new ModelExport(out, mv.id(), mv.labelCount(), columns, backbone.id());
+            return export.apply(backbone, new SavedModel(mv, mvf, spec, columns(store, mvf)));
         }
     }
 

@@ -48,6 +48,52 @@ public final class HeadState {
     /** The temperature the head's logits are divided by before the softmax (1 = none; see {@link Calibration}). */
     public double temperature() { return temperature; }
 
+    /**
+     * One fully connected layer of the head: {@code y = x · Wᵀ + b}, for readers outside Loupe (the ONNX export).
+     *
+     * @param weights {@code out × in} values, row-major: row j holds output j's weights
+     * @param bias    {@code out} values
+     */
+    public record Dense(int in, int out, float[] weights, float[] bias) {
+        public Dense {
+            weights = weights.clone();
+            bias = bias.clone();
+        }
+
+        @Override
+        public float[] weights() { return weights.clone(); }
+
+        @Override
+        public float[] bias() { return bias.clone(); }
+    }
+
+    /**
+     * The layers the head applies after the input standardisation, input first: the hidden ReLU layer when the
+     * configuration has one, then the output layer (logits, before the temperature and the softmax). Masked
+     * columns are as stored: W = 0 and a very negative bias.
+     */
+    public java.util.List<Dense> layers() {
+        int in = config.inputDim();
+        int hidden = config.hiddenUnits();
+        java.util.List<Dense> out = new java.util.ArrayList<>();
+        int offset = 0;
+        if (hidden > 0) {
+            out.add(dense(offset, in, hidden));
+            offset += in * hidden + hidden;
+            in = hidden;
+        }
+        out.add(dense(offset, in, classCount));
+        return out;
+    }
+
+    // DL4J keeps a layer's W (in × out) in 'f' order, then b: column j of W, output j's weights, is contiguous,
+    // which is exactly the out × in row-major layout.
+    private Dense dense(int offset, int in, int out) {
+        float[] w = Arrays.copyOfRange(params, offset, offset + in * out);
+        float[] b = Arrays.copyOfRange(params, offset + in * out, offset + in * out + out);
+        return new Dense(in, out, w, b);
+    }
+
     boolean[] activeCopy() { return active.clone(); }
     float[] paramsView() { return params; }
     float[] updaterView() { return updater; }

@@ -2,6 +2,7 @@ package dev.loupe.app;
 
 import dev.loupe.evaluation.ui.EvaluationPanel;
 import dev.loupe.export.ExportJob;
+import dev.loupe.export.onnx.OnnxClassifier;
 import dev.loupe.export.LoupeModel;
 import dev.loupe.export.Prediction;
 import dev.loupe.export.ui.ExportDialog;
@@ -263,11 +264,12 @@ class MainWindowTest {
         Path out = projectDir.getParent().resolve("out");
         Path modelFile = out.resolve("birds-model.zip");
         Path labelsFile = out.resolve("labels.csv");
+        Path onnxFile = out.resolve("birds.onnx");
         List<ModelVersion> versions = model.withProject((st, session) -> st.modelVersions(), v -> { })
                 .get(30, TimeUnit.SECONDS);
         ExportJob.Request request = fx(() -> {
             ExportDialog d = new ExportDialog(window.sidePanel().getScene().getWindow(), versions, out, "birds");
-            d.choose(null, modelFile, labelsFile, projectDir); // the project folder is not empty: that output fails
+            d.choose(null, modelFile, onnxFile, labelsFile, projectDir); // the project folder is not empty: that output fails
             return d.request();
         });
         assertThat(request.modelVersion()).isEqualTo(versions.get(versions.size() - 1).id());
@@ -275,7 +277,7 @@ class MainWindowTest {
         ExportJob.Result result = WaitForAsyncUtils.asyncFx(() -> window.export(request)).get(10, TimeUnit.SECONDS)
                 .get(120, TimeUnit.SECONDS);
 
-        assertThat(result.written()).hasSize(2);
+        assertThat(result.written()).hasSize(3);
         assertThat(result.failed()).singleElement().asString().contains("not empty");
         assertThat(Files.readAllLines(labelsFile)).hasSize(LABELLED + 1);
         WaitForAsyncUtils.waitForFxEvents();
@@ -292,6 +294,18 @@ class MainWindowTest {
                 expected.add(s.predicted(id).orElseThrow().name());
             }
             assertThat(exported.predict(images).stream().map(Prediction::label).toList()).isEqualTo(expected);
+            // The ONNX file written beside it predicts the same classes.
+            try (OnnxClassifier onnx = OnnxClassifier.open(onnxFile)) {
+                float[][] p = onnx.probabilities(exported.info().preprocessing().fittedRgb(images), images.size());
+                List<String> names = exported.classNames();
+                List<String> onnxLabels = new ArrayList<>();
+                for (float[] row : p) {
+                    int best = 0;
+                    for (int k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
+                    onnxLabels.add(names.get(best));
+                }
+                assertThat(onnxLabels).isEqualTo(expected);
+            }
         }
     }
 
