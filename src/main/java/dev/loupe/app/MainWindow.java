@@ -15,6 +15,10 @@ import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.training.ui.StatusBar;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.catalog.CatalogEntry;
+import dev.loupe.backbone.catalog.CatalogModels;
+import dev.loupe.backbone.ui.BaseModelDialog;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.ProgressJob;
 import javafx.application.Platform;
@@ -132,7 +136,7 @@ public final class MainWindow {
         create.setOnAction(e -> chooseNewProject(NewProject.EMPTY));
         MenuItem withBase = new MenuItem("New project with a base model…");
         withBase.setId("newProjectWithBaseModel");
-        withBase.setOnAction(e -> chooseNewProject(NewProject.WITH_BASE_MODEL));
+        withBase.setOnAction(e -> chooseBaseModel());
         MenuItem fromModel = new MenuItem("New project from an exported model…");
         fromModel.setId("newProjectFromModel");
         fromModel.setOnAction(e -> chooseNewProject(NewProject.FROM_EXPORTED_MODEL));
@@ -215,7 +219,37 @@ public final class MainWindow {
         return model.createWithBaseModel(dir.toAbsolutePath().normalize(), backboneFile);
     }
 
+    /**
+     * Creates an empty project on a catalog model and opens it; the download (when the model is not in the cache yet)
+     * shows its progress and a Cancel button in the status bar.
+     */
+    public CompletableFuture<ProjectState> createProjectFromCatalog(Path dir, CatalogEntry entry) {
+        return model.createFromCatalog(dir.toAbsolutePath().normalize(), entry);
+    }
+
     private enum NewProject { EMPTY, WITH_BASE_MODEL, FROM_EXPORTED_MODEL }
+
+    /** File → New project with a base model…: Model Zero, a catalog model, or a file. */
+    private void chooseBaseModel() {
+        CatalogModels catalog;
+        try {
+            catalog = CatalogModels.standard();
+        } catch (BackboneException e) {
+            dialogs.showError("The model catalog cannot be read: " + e.getMessage() + " You can still choose a file.", e);
+            chooseNewProject(NewProject.WITH_BASE_MODEL);
+            return;
+        }
+        Optional<BaseModelDialog.Choice> choice = new BaseModelDialog(stage, catalog.catalog().entries(),
+                catalog::isCached).showAndWait();
+        if (choice.isEmpty()) {
+            return;
+        }
+        if (choice.get() instanceof BaseModelDialog.FromCatalog c) {
+            chooseProjectFolder().ifPresent(p -> createProjectFromCatalog(p, c.entry()));
+        } else {
+            chooseNewProject(choice.get() instanceof BaseModelDialog.ModelZero ? NewProject.EMPTY : NewProject.WITH_BASE_MODEL);
+        }
+    }
 
     private void chooseNewProject(NewProject kind) {
         Path modelFile = null;
@@ -225,8 +259,8 @@ public final class MainWindow {
                 m.setTitle("Choose an exported Loupe model");
                 m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Loupe model", "*.zip"));
             } else {
-                m.setTitle("Choose a base model (from loupe train-backbone, or a Keras .h5)");
-                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Base model", "*.zip", "*.h5"));
+                m.setTitle("Choose a base model (from loupe train-backbone, a Keras .h5, or an ONNX image model)");
+                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Base model", "*.zip", "*.h5", "*.onnx"));
             }
             File f = m.showOpenDialog(stage);
             if (f == null) {
@@ -234,21 +268,27 @@ public final class MainWindow {
             }
             modelFile = f.toPath();
         }
+        Optional<Path> dir = chooseProjectFolder();
+        if (dir.isPresent()) {
+            if (kind == NewProject.WITH_BASE_MODEL) {
+                createProjectWithBaseModel(dir.get(), modelFile);
+            } else {
+                createProject(dir.get(), modelFile);
+            }
+        }
+    }
+
+    /** The new project's folder, named by the user (".loupe" added); empty when they cancel. */
+    private Optional<Path> chooseProjectFolder() {
         FileChooser c = new FileChooser();
         c.setTitle("Name the new project folder");
         c.setInitialFileName("new.loupe");
         File dir = c.showSaveDialog(stage);
-        if (dir != null) {
-            Path p = dir.toPath();
-            if (!p.getFileName().toString().endsWith(".loupe")) {
-                p = p.resolveSibling(p.getFileName() + ".loupe");
-            }
-            if (kind == NewProject.WITH_BASE_MODEL) {
-                createProjectWithBaseModel(p, modelFile);
-            } else {
-                createProject(p, modelFile);
-            }
+        if (dir == null) {
+            return Optional.empty();
         }
+        Path p = dir.toPath();
+        return Optional.of(p.getFileName().toString().endsWith(".loupe") ? p : p.resolveSibling(p.getFileName() + ".loupe"));
     }
 
     /** The folder the user picks in a chooser titled {@code title}; empty when they cancel. */

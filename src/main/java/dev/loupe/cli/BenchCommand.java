@@ -48,7 +48,7 @@ final class BenchCommand {
         @Option(names = "--test", description = "At most this many test images, stratified (0 = all; default: ${DEFAULT-VALUE}).")
         int test = 10_000;
 
-        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file or zoo:<name> (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file, an .onnx[#tensor] file or zoo:<name> (default: ${DEFAULT-VALUE}).")
         String backbone = BackboneLoader.MODEL_ZERO;
 
         BenchData load(PrintWriter err) {
@@ -309,7 +309,7 @@ final class BenchCommand {
         @Option(names = "--data", required = true, paramLabel = "DIR", description = "A folder of images (searched recursively).")
         Path data;
 
-        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file or zoo:<name> (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file, an .onnx[#tensor] file or zoo:<name> (default: ${DEFAULT-VALUE}).")
         String backbone = "model-zero";
 
         @Option(names = "--threads", description = "Decoding threads (default: ${DEFAULT-VALUE}).")

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
         subcommands = {CommandLine.HelpCommand.class, NewCommand.class, ImportCommand.class, StatusCommand.class,
                 ClassesCommand.class, QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class,
                 UndoCommand.Redo.class, TrainCommand.class, VersionsCommand.class, ExportCommand.class,
-                PredictCommand.class, BenchCommand.class, TrainBackboneCommand.class})
+                PredictCommand.class, BenchCommand.class, TrainBackboneCommand.class, ModelsCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);

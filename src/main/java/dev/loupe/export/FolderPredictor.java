@@ -80,7 +80,7 @@ public final class FolderPredictor {
         List<Item> items = new ArrayList<>(files.size());
         Preprocessing p = model.backbone().preprocessing();
         // Twice the input size, as for embedding in a project, so both see the same pixels.
-        int side = 2 * Math.max(p.width(), p.height());
+        int side = p.decodeSide();
         int total = files.size();
         int done = 0;
         try (DecodeAhead<Path, Decoded> batches = new DecodeAhead<>(files, batchSize, threads, "loupe-predict-decode",

@@ -9,6 +9,7 @@ import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.backbone.Dl4jBackbone;
+import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
@@ -112,11 +113,13 @@ public final class ProjectExport {
             Path file = backboneFile(store, spec);
             if (file != null) {
                 LoupeModel.write(out, file, state, columns, provenance);
+            } else if (backbone instanceof OnnxBackbone onnx) {
+                LoupeModel.write(out, onnx, state, columns, provenance);
             } else if (backbone instanceof Dl4jBackbone dl4j) {
                 LoupeModel.write(out, dl4j, state, columns, provenance);
             } else {
                 throw new LoupeException("Cannot export a model on the backbone " + backbone.id() + " ("
-                        + backbone.getClass().getSimpleName() + "): only DL4J backbones can be saved in a model file.");
+                        + backbone.getClass().getSimpleName() + "): only DL4J and ONNX backbones can be saved in a model file.");
             }
             return new ModelExport(out, mv.id(), mv.labelCount(), columns, backbone.id());
         }

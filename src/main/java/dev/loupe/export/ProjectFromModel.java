@@ -23,8 +23,8 @@ import java.util.Set;
  */
 public final class ProjectFromModel {
 
-    /** The backbone's file name inside the new project folder. */
-    public static final String BACKBONE_FILE = "backbone.zip";
+    /** The backbone's file name inside the new project folder (an ONNX one: {@link LoupeModel#ONNX_ENTRY}). */
+    public static final String BACKBONE_FILE = LoupeModel.BACKBONE_ENTRY;
     /** The first model version's file, relative to the project folder. */
     public static final String FIRST_VERSION_FILE = ProjectStore.MODELS_DIR + "/v000001.loupe-head";
 
@@ -57,8 +57,7 @@ public final class ProjectFromModel {
 
     private static Created create(Path dir, LoupeModel model, Path modelFile) {
         try (ProjectStore store = ProjectStore.open(dir, true)) {
-            model.copyBackboneTo(dir.resolve(BACKBONE_FILE));
-            store.setSetting(ProjectBackbone.SETTING, BACKBONE_FILE);
+            store.setSetting(ProjectBackbone.SETTING, model.installBackbone(dir));
             // Column k must map to the k-th class made, so deleted columns are made too and deleted at once.
             List<Long> ids = new ArrayList<>();
             List<String> names = new ArrayList<>();

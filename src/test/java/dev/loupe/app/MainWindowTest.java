@@ -351,6 +351,69 @@ class MainWindowTest {
         }
     }
 
+    @Test
+    void aCatalogModelIsOfferedDownloadedWithProgressAndCancelAndItsProjectOpens() throws Exception {
+        awaitOpen();
+        Path cache = projectDir.getParent().resolve("cache");
+        System.setProperty(dev.loupe.backbone.catalog.ModelCache.PROPERTY, cache.toString());
+        try (dev.loupe.testing.LoopbackMirror mirror = new dev.loupe.testing.LoopbackMirror()) {
+            Path onnx = dev.loupe.backbone.onnx.OnnxTestModels.model("cnn-nchw.onnx");
+            String url = mirror.serve("/tiny.onnx", Files.readAllBytes(onnx));
+            mirror.slow("/tiny.onnx", 150); // 7 kB in about a second: long enough to see and to cancel
+            dev.loupe.backbone.catalog.CatalogEntry entry = new dev.loupe.backbone.catalog.CatalogEntry("tiny", "Tiny CNN",
+                    "tests", "MIT", "tests", List.of(new dev.loupe.backbone.catalog.CatalogFile("image_model", "tiny.onnx",
+                    List.of(url), dev.loupe.backbone.onnx.OnnxTestModels.sha256("cnn-nchw.onnx"), Files.size(onnx))),
+                    "imagenet", 0, "pooled", false, 16, java.util.Map.of());
+
+            // The dialog offers Model Zero, the catalog and a file.
+            int offered = fx(() -> {
+                var dialog = new dev.loupe.backbone.ui.BaseModelDialog(null, List.of(entry), e -> false);
+                return ((javafx.scene.control.ListView<?>) dialog.getDialogPane().getContent()).getItems().size();
+            });
+            assertThat(offered).isEqualTo(3);
+
+            // Cancelled while downloading: the reason is shown, no project is left, the partial file is kept.
+            List<String> messages = new CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            fx(() -> {
+                model.job().messageProperty().addListener((o, was, now) -> {
+                    messages.add(now);
+                    if (now.matches("Downloading tiny\\.onnx: [1-9] kB of 7 kB") && once.compareAndSet(false, true)) {
+                        model.job().cancel();
+                    }
+                });
+                return null;
+            });
+            Path cancelled = projectDir.getParent().resolve("cancelled.loupe");
+            try {
+                WaitForAsyncUtils.asyncFx(() -> window.createProjectFromCatalog(cancelled, entry)).get(10, TimeUnit.SECONDS)
+                        .get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException expected) {
+                // the future fails as well as the dialog showing why
+            }
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !errors.isEmpty());
+            assertThat(messages).anyMatch(m -> m.matches("Downloading tiny\\.onnx: [1-9] kB of 7 kB.*"));
+            assertThat(errors).singleElement().asString().contains("cancelled");
+            assertThat(cancelled).doesNotExist();
+            assertThat(cache.resolve("tiny/tiny.onnx.part")).exists();
+            errors.clear();
+
+            // Again: the download resumes and the new project opens on the ONNX model.
+            Path p = projectDir.getParent().resolve("tiny.loupe");
+            messages.clear();
+            WaitForAsyncUtils.asyncFx(() -> window.createProjectFromCatalog(p, entry)).get(10, TimeUnit.SECONDS)
+                    .get(120, TimeUnit.SECONDS);
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(errors).isEmpty();
+            Stage stage = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+            assertThat(fx(stage::getTitle)).isEqualTo("Loupe — tiny");
+            assertThat(Files.mismatch(onnx, p.resolve("backbone.onnx"))).isEqualTo(-1L);
+            assertThat(mirror.requests().get(mirror.requests().size() - 1).range()).startsWith("bytes=");
+        } finally {
+            System.clearProperty(dev.loupe.backbone.catalog.ModelCache.PROPERTY);
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private ProjectState awaitOpen() throws Exception {

@@ -152,23 +152,13 @@ public final class OnnxBackbone implements Backbone {
             throw new BackboneException(file + " is not the expected model: its SHA-256 is " + sha + " but "
                     + options.sha256().toLowerCase(Locale.ROOT) + " was expected (a different or damaged file)");
         }
-        ModelProto model = OnnxGraphs.read(modelFile);
-        GraphProto graph = model.getGraph();
-        OnnxGraphs.Tensor input = imageInput(graph, file);
-        Input in = layout(input, file);
-        Preprocessing p = preprocessing(in, options, file);
-        String tensor = options.embeddingTensor() != null && !options.embeddingTensor().isBlank()
-                ? options.embeddingTensor().trim() : OnnxGraphs.defaultEmbedding(graph);
-        boolean isOutput = OnnxGraphs.isOutput(graph, tensor);
-        if (!isOutput && !OnnxGraphs.nodeOutputs(graph).contains(tensor)) {
-            String what = tensor.equals(input.name()) ? "is the model's input, not a tensor it computes"
-                    : "does not exist in the model";
-            throw new BackboneException(file + ": the embedding tensor '" + tensor + "' " + what + ". Candidates: "
-                    + String.join(", ", OnnxGraphs.candidates(graph, 12)) + ". The default is '"
-                    + OnnxGraphs.defaultEmbedding(graph) + "' (name one as FILE.onnx#TENSOR)");
-        }
-        OrtSession session = session(isOutput ? null : OnnxGraphs.withOutput(model, tensor).toByteArray(), modelFile);
-        model = null; // the parsed graph can be as large as the file: let it go before the probe run
+        Opened opened = parseAndStart(modelFile, options, file);
+        OnnxGraphs.Tensor input = opened.input();
+        Input in = opened.layout();
+        Preprocessing p = opened.preprocessing();
+        String tensor = opened.tensor();
+        boolean isOutput = opened.isOutput();
+        OrtSession session = opened.session();
         try {
             checkSessionInput(session, input.name(), file);
             String name = options.name() != null ? options.name() : defaultName(file);
@@ -196,6 +186,34 @@ public final class OnnxBackbone implements Backbone {
     }
 
     private record Input(Layout layout, long batch, long channels, long height, long width) {
+    }
+
+    private record Opened(OnnxGraphs.Tensor input, Input layout, Preprocessing preprocessing, String tensor,
+                          boolean isOutput, OrtSession session) {
+    }
+
+    /**
+     * Reads the graph, checks input and tensor, and starts a session; the parsed graph (as large as the file) is only
+     * referenced in here, so it can be collected before the model runs.
+     */
+    private static Opened parseAndStart(Path modelFile, Options options, String file) throws BackboneException {
+        ModelProto model = OnnxGraphs.read(modelFile);
+        GraphProto graph = model.getGraph();
+        OnnxGraphs.Tensor input = imageInput(graph, file);
+        Input in = layout(input, file);
+        Preprocessing p = preprocessing(in, options, file);
+        String tensor = options.embeddingTensor() != null && !options.embeddingTensor().isBlank()
+                ? options.embeddingTensor().trim() : OnnxGraphs.defaultEmbedding(graph);
+        boolean isOutput = OnnxGraphs.isOutput(graph, tensor);
+        if (!isOutput && !OnnxGraphs.nodeOutputs(graph).contains(tensor)) {
+            String what = tensor.equals(input.name()) ? "is the model's input, not a tensor it computes"
+                    : "does not exist in the model";
+            throw new BackboneException(file + ": the embedding tensor '" + tensor + "' " + what + ". Candidates: "
+                    + String.join(", ", OnnxGraphs.candidates(graph, 12)) + ". The default is '"
+                    + OnnxGraphs.defaultEmbedding(graph) + "' (name one as FILE.onnx#TENSOR)");
+        }
+        OrtSession session = session(isOutput ? null : OnnxGraphs.withOutput(model, tensor).toByteArray(), modelFile);
+        return new Opened(input, in, p, tensor, isOutput, session);
     }
 
     private static OnnxGraphs.Tensor imageInput(GraphProto graph, String file) throws BackboneException {

@@ -138,7 +138,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                 input.resize(), Preprocessing.Layout.NCHW, new float[3],
                 new float[] {1 / 255f, 1 / 255f, 1 / 255f});
         ImageDecoder decoder = new ImageDecoder();
-        int side = 2 * Math.max(input.width(), input.height()); // as the Embedder decodes
+        int side = input.decodeSide(); // as the Embedder decodes
         byte[][] out = new byte[files.size()][];
         String[] why = new String[files.size()];
         ThreadLocal<Preprocessing.Converter> converters = ThreadLocal.withInitial(raw::newConverter);

@@ -1,6 +1,8 @@
 package dev.loupe.labelling.ui;
 
 import dev.loupe.LoupeException;
+import dev.loupe.backbone.catalog.CatalogEntry;
+import dev.loupe.backbone.catalog.Downloader;
 import dev.loupe.export.ProjectFromModel;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
@@ -151,6 +153,18 @@ public final class ProjectModel {
      */
     public CompletableFuture<ProjectState> createWithBaseModel(Path dir, Path backboneFile) {
         return open(dir, null, () -> ProjectBackbone.createProject(dir, backboneFile.toString()));
+    }
+
+    /**
+     * Creates an empty project on a catalog model and opens it: its files are downloaded into the user's cache first
+     * when missing, with progress and Cancel in the status bar (a cancelled download keeps what came, and resumes next
+     * time). A failure (offline, a refused file) is shown with what to do, and no project is left behind.
+     */
+    public CompletableFuture<ProjectState> createFromCatalog(Path dir, CatalogEntry entry) {
+        return open(dir, null, () -> ProjectBackbone.createFromCatalog(dir, entry,
+                (file, done, total) -> job.update(Downloader.progressText(file, done, total), (int) (done >> 10),
+                        (int) (total >> 10)),
+                job::isCancelled));
     }
 
     /** Work done on the session thread after the current project is closed and before the next one opens. */
