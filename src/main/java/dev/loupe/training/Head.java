@@ -85,6 +85,9 @@ public final class Head {
         }
         lb.layer(new OutputLayer.Builder().lossFunction(new LossMCXENT())
                 .nIn(in).nOut(classCount).activation(Activation.SOFTMAX).build());
+        // A project's first class is a one-column softmax (probability 1 once active) until the second arrives;
+        // DL4J refuses that shape by default.
+        lb.validateOutputLayerConfig(false);
         MultiLayerConfiguration conf = lb.build();
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
