@@ -96,6 +96,7 @@ final class ClassesCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, ProjectStore store) {
         ProjectStats stats = store.stats();
+        Map<Long, ClassText> texts = store.classTexts();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Map.Entry<LabelClass, Long> e : stats.labelsPerClass().entrySet()) {
             LabelClass c = e.getKey();
@@ -104,14 +105,15 @@ final class ClassesCommand implements Callable<Integer> {
             m.put("hotkey", c.hotkey() == null ? null : c.hotkey().toString());
             m.put("colour", c.colour());
             m.put("labels", e.getValue());
+            m.put("from_text", texts.containsKey(c.id())); // starts from its name's text embedding (a CLIP pair)
             rows.add(m);
         }
         if (json) {
             Json.print(out, rows);
         } else if (action.equals("list")) {
             for (Map<String, Object> m : rows) {
-                out.printf("[%s] %-24s %s  %d labels%n", m.get("hotkey") == null ? " " : m.get("hotkey"), m.get("name"),
-                        m.get("colour"), (Long) m.get("labels"));
+                out.printf("[%s] %-24s %s  %d labels%s%n", m.get("hotkey") == null ? " " : m.get("hotkey"), m.get("name"),
+                        m.get("colour"), (Long) m.get("labels"), (Boolean) m.get("from_text") ? "  (from its name)" : "");
             }
         }
         out.flush();
