@@ -6,12 +6,12 @@ import dev.loupe.backbone.catalog.ModelCache;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.LoopbackMirror;
 import dev.loupe.testing.TestImages;
+import dev.loupe.testing.TinyClip;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,14 +32,6 @@ class ZeroShotCliTest {
     Path tmp;
     private LoopbackMirror mirror;
 
-    static Path clip(String name) {
-        try {
-            return Path.of(ZeroShotCliTest.class.getResource("/dev/loupe/backbone/clip/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static String hex(String algorithm, Path file) throws Exception {
         return java.util.HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(Files.readAllBytes(file)));
     }
@@ -58,10 +50,10 @@ class ZeroShotCliTest {
                    "preprocessing": "clip", "size": 32, "embedding_tensor": "<output>", "l2_normalize": true,
                    "dim": 16}]}
                 """.formatted(
-                mirror.serve("/clip/visual.onnx", Files.readAllBytes(clip("tiny-visual.onnx"))), hex("MD5", clip("tiny-visual.onnx")),
-                mirror.serve("/clip/textual.onnx", Files.readAllBytes(clip("tiny-textual.onnx"))), hex("MD5", clip("tiny-textual.onnx")),
-                mirror.serve("/clip/bpe.txt.gz", Files.readAllBytes(clip("tiny-vocab.txt.gz"))), hex("SHA-256", clip("tiny-vocab.txt.gz")),
-                Files.size(clip("tiny-vocab.txt.gz")));
+                mirror.serve("/clip/visual.onnx", Files.readAllBytes(TinyClip.file("tiny-visual.onnx"))), hex("MD5", TinyClip.file("tiny-visual.onnx")),
+                mirror.serve("/clip/textual.onnx", Files.readAllBytes(TinyClip.file("tiny-textual.onnx"))), hex("MD5", TinyClip.file("tiny-textual.onnx")),
+                mirror.serve("/clip/bpe.txt.gz", Files.readAllBytes(TinyClip.file("tiny-vocab.txt.gz"))), hex("SHA-256", TinyClip.file("tiny-vocab.txt.gz")),
+                Files.size(TinyClip.file("tiny-vocab.txt.gz")));
         Path catalog = tmp.resolve("catalog.json");
         Files.writeString(catalog, json);
         System.setProperty(Catalog.EXTRA_PROPERTY, catalog.toString());

@@ -1,7 +1,6 @@
 package dev.loupe.labelling;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
 import dev.loupe.project.EmbeddingSet;
@@ -9,6 +8,7 @@ import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.TestImages;
+import dev.loupe.testing.TinyClip;
 import dev.loupe.training.Head;
 import dev.loupe.training.Snapshot;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -42,21 +41,13 @@ class ZeroShotSessionTest {
     private LabellingSession session;
     private JsonNode golden;
 
-    static Path clipResource(String name) {
-        try {
-            return Path.of(ZeroShotSessionTest.class.getResource("/dev/loupe/backbone/clip/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @BeforeEach
     void setUp() throws Exception {
-        golden = new ObjectMapper().readTree(clipResource("tiny-clip.golden.json").toFile());
+        golden = TinyClip.golden();
         Path models = tmp.resolve("downloads");
         Files.createDirectories(models);
         for (String f : new String[] {"tiny-visual.onnx", "tiny-textual.onnx", "tiny-vocab.txt.gz"}) {
-            Files.copy(clipResource(f), models.resolve(f));
+            Files.copy(TinyClip.file(f), models.resolve(f));
         }
         projectDir = tmp.resolve("p.loupe");
         CliRun created = CliRun.run("new", projectDir.toString(), "--backbone", models.resolve("tiny-visual.onnx") + "#image_embeds",

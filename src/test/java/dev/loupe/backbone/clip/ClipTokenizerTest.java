@@ -2,12 +2,12 @@ package dev.loupe.backbone.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.testing.TinyClip;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +20,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ClipTokenizerTest {
 
     static Path resource(String name) {
-        try {
-            return Path.of(ClipTokenizerTest.class.getResource(name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TinyClip.file(name);
     }
 
-    static JsonNode golden() throws IOException {
-        return new ObjectMapper().readTree(resource("tiny-clip.golden.json").toFile());
+    static JsonNode golden() {
+        return TinyClip.golden();
     }
 
     static int[] ints(JsonNode array) {
