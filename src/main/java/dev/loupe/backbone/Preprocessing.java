@@ -113,13 +113,6 @@ public record Preprocessing(int width, int height, ColorMode color, ResizeMode r
         return new Preprocessing(width, height, color, resize, newLayout, mean, std, resizeShortSide);
     }
 
-    /** The same conversion for an input of another size (the short-side resize keeps its ratio to the crop). */
-    public Preprocessing withSize(int newWidth, int newHeight) {
-        int shortSide = resizeShortSide == 0 ? 0
-                : Math.round(resizeShortSide * (float) Math.min(newWidth, newHeight) / Math.min(width, height));
-        return new Preprocessing(newWidth, newHeight, color, resize, layout, mean, std, shortSide);
-    }
-
     /**
      * The longest side to decode images at: twice what the network sees, so the resize has pixels to average
      * (and so a short-side resize of an image up to 2:1 still shrinks).

@@ -372,7 +372,8 @@ class MainWindowTest {
             });
             assertThat(offered).isEqualTo(3);
 
-            // Cancelled while downloading: the reason is shown, no project is left, the partial file is kept.
+            // Cancelled while downloading: the reason is shown, no project is made, the partial file is kept, and the
+            // project that was open stays open.
             List<String> messages = new CopyOnWriteArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
             fx(() -> {
@@ -396,6 +397,8 @@ class MainWindowTest {
             assertThat(errors).singleElement().asString().contains("cancelled");
             assertThat(cancelled).doesNotExist();
             assertThat(cache.resolve("tiny/tiny.onnx.part")).exists();
+            Stage window0 = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+            assertThat(fx(window0::getTitle)).as("the open project stays open").isEqualTo("Loupe — birds");
             errors.clear();
 
             // Again: the download resumes and the new project opens on the ONNX model.

@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The catalog's models on this machine: downloads an entry's files into the per-user {@link ModelCache} (or takes
@@ -73,11 +71,6 @@ public final class CatalogModels {
     public boolean isCached(CatalogEntry entry) {
         return entry.files().stream().allMatch(f -> Files.isRegularFile(cache.file(entry, f))
                 && (f.pinned() || Files.isRegularFile(cache.recordedHash(entry, f))));
-    }
-
-    /** The cached files of an entry, without downloading; empty when any is missing. */
-    public Optional<Fetched> cached(CatalogEntry entry) throws BackboneException {
-        return isCached(entry) ? Optional.of(fetched(entry, false)) : Optional.empty();
     }
 
     /**
@@ -240,8 +233,8 @@ public final class CatalogModels {
                     + "`loupe models get " + entry.name() + "` resumes it.", e.attempts());
             case VERIFY_FAILED -> new DownloadException(e.kind(), head + e.getMessage(), e.attempts());
             case UNREACHABLE, FAILED -> new DownloadException(e.kind(), head
-                    + (e.kind() == DownloadException.Kind.UNREACHABLE ? "no mirror could be reached" : "every mirror failed")
-                    + " (" + String.join("; ", e.attempts()) + ").\n" + byHand(entry), e.attempts());
+                    + (e.kind() == DownloadException.Kind.UNREACHABLE ? "no mirror could be reached:" : "every mirror failed:")
+                    + "\n  " + String.join("\n  ", e.attempts()) + "\n" + byHand(entry), e.attempts());
         };
     }
 
@@ -262,14 +255,5 @@ public final class CatalogModels {
                 .append(entry.files().size() == 1 ? "DOWNLOADED/" + entry.files().get(0).file() : "DOWNLOADED-FOLDER")
                 .append("\nand create the project with:\n  loupe new PROJECT --backbone ").append(entry.name());
         return b.toString();
-    }
-
-    /** Sizes of the entry's files in the cache and its partial downloads, for listings. */
-    public long cachedBytes(CatalogEntry entry) {
-        try (Stream<Path> s = Files.isDirectory(cache.folder(entry)) ? Files.list(cache.folder(entry)) : Stream.empty()) {
-            return s.mapToLong(Downloader::size).sum();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 }

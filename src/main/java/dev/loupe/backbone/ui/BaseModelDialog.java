@@ -56,7 +56,7 @@ public final class BaseModelDialog extends Dialog<BaseModelDialog.Choice> {
                 + " or an ONNX image model .onnx"));
         ListView<Item> list = new ListView<>(FXCollections.observableArrayList(items));
         list.setId("baseModelList");
-        list.setPrefSize(620, 300);
+        list.setPrefSize(660, 330);
         list.setCellFactory(v -> new ListCell<>() {
             @Override
             protected void updateItem(Item item, boolean empty) {
@@ -70,7 +70,7 @@ public final class BaseModelDialog extends Dialog<BaseModelDialog.Choice> {
                 title.setStyle("-fx-font-weight: bold");
                 Label detail = new Label(item.detail());
                 detail.setWrapText(true);
-                detail.setMaxWidth(580);
+                detail.setMaxWidth(600);
                 VBox box = new VBox(2, title, detail);
                 setGraphic(box);
                 setText(null);

@@ -3,6 +3,8 @@ package dev.loupe.labelling.ui;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.catalog.CatalogEntry;
 import dev.loupe.backbone.catalog.Downloader;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.catalog.CatalogModels;
 import dev.loupe.export.ProjectFromModel;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
@@ -156,15 +158,48 @@ public final class ProjectModel {
     }
 
     /**
-     * Creates an empty project on a catalog model and opens it: its files are downloaded into the user's cache first
-     * when missing, with progress and Cancel in the status bar (a cancelled download keeps what came, and resumes next
-     * time). A failure (offline, a refused file) is shown with what to do, and no project is left behind.
+     * Creates an empty project on a catalog model and opens it. Its files are downloaded into the user's cache first
+     * when missing, on a thread of their own with progress and Cancel in the status bar, while the current project
+     * stays open; a failure (offline, a refused file, a cancel) is shown with what to do, and no project is made.
      */
     public CompletableFuture<ProjectState> createFromCatalog(Path dir, CatalogEntry entry) {
-        return open(dir, null, () -> ProjectBackbone.createFromCatalog(dir, entry,
-                (file, done, total) -> job.update(Downloader.progressText(file, done, total), (int) (done >> 10),
-                        (int) (total >> 10)),
-                job::isCancelled));
+        CompletableFuture<ProjectState> result = new CompletableFuture<>();
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            result.complete(null);
+            return result;
+        }
+        job.start("Downloading " + entry.title() + "…");
+        Thread download = new Thread(() -> {
+            try {
+                ProjectFolders.requireNew(dir);
+                CatalogModels.Fetched fetched = CatalogModels.standard().fetch(entry,
+                        (file, done, total) -> job.update(Downloader.progressText(file, done, total), (int) (done >> 10),
+                                (int) (total >> 10)),
+                        job::isCancelled);
+                worker.fx().execute(() -> {
+                    job.finish();
+                    open(dir, null, () -> ProjectBackbone.createOnnxProject(dir, fetched.imageModel(), fetched.options(), true))
+                            .whenComplete((state, e) -> {
+                                if (e != null) {
+                                    result.completeExceptionally(e);
+                                } else {
+                                    result.complete(state);
+                                }
+                            });
+                });
+            } catch (BackboneException | RuntimeException e) {
+                worker.fx().execute(() -> {
+                    job.finish();
+                    // A download's failure is the user's to act on (the message says how), not a bug: no stack trace.
+                    dialogs.showError(DialogService.userMessage(e), e instanceof BackboneException ? null : e);
+                    result.completeExceptionally(e);
+                });
+            }
+        }, "loupe-download");
+        download.setDaemon(true);
+        download.start();
+        return result;
     }
 
     /** Work done on the session thread after the current project is closed and before the next one opens. */
