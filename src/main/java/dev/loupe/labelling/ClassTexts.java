@@ -26,11 +26,7 @@ public final class ClassTexts implements AutoCloseable {
         this.store = store;
     }
 
-    /** Whether the project's base model has a text model (a broken one is an error that says what is wrong). */
-    public synchronized boolean available() {
-        return pair().isPresent();
-    }
-
+    /** The project's CLIP pair, looked up once (a broken one is an error that says what is wrong). */
     private Optional<ClipPair> pair() {
         if (pair == null) {
             pair = ProjectBackbone.clipPair(store);
@@ -50,8 +46,8 @@ public final class ClassTexts implements AutoCloseable {
             }
         } catch (BackboneException e) {
             throw new LoupeException("Cannot start the class '" + name + "' from its name: the project's text model"
-                    + " does not load (" + e.getMessage() + "). Fetch the base model again (loupe models get NAME)"
-                    + " or add the class with a base model that has no text model.", e);
+                    + " does not load (" + e.getMessage() + "). It came with the base model into the project folder:"
+                    + " put an intact copy back (loupe models get NAME fetches one into the cache). Nothing was changed.", e);
         }
         String clean = name.strip();
         return Optional.of(new ClassText(modelId(p.get().imageModelId(), encoder.id()), clean,

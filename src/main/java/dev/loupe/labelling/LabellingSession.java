@@ -288,9 +288,14 @@ public final class LabellingSession implements AutoCloseable {
         List<TextPrior> out = new ArrayList<>();
         for (long id : columns) {
             boolean live = store.classById(id).map(c -> !c.deleted()).orElse(false);
-            out.add(live ? ClassTexts.prior(stored.get(id), backbone.id(), backbone.dim()).orElse(null) : null);
+            out.add(live ? prior(stored.get(id)) : null);
         }
         return out;
+    }
+
+    /** The prior a class text gives on this base model; null for none, or for a text made for another model. */
+    private TextPrior prior(ClassText text) {
+        return ClassTexts.prior(text, backbone.id(), backbone.dim()).orElse(null);
     }
 
     /** Epochs for a retrain: enough minibatches to converge on small sets, bounded on large ones. */
@@ -539,7 +544,7 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer == null) {
             startTrainer();
         } else {
-            join(trainer.addClass(text == null ? null : ClassTexts.prior(text, backbone.id(), backbone.dim()).orElse(null)));
+            join(trainer.addClass(prior(text)));
         }
         return c;
     }
@@ -550,7 +555,7 @@ public final class LabellingSession implements AutoCloseable {
         LabelClass c = store.renameClass(classId, newName, text);
         int col = columns.indexOf(classId);
         if (trainer != null && text != null && col >= 0) {
-            join(trainer.setTextPrior(col, ClassTexts.prior(text, backbone.id(), backbone.dim()).orElse(null)));
+            join(trainer.setTextPrior(col, prior(text)));
         }
         return c;
     }

@@ -123,10 +123,6 @@ public final class ClipTextEncoder implements TextEncoder {
         return String.join(", ", parts);
     }
 
-    public ClipTokenizer tokenizer() {
-        return tokenizer;
-    }
-
     @Override
     public String id() {
         return id;
