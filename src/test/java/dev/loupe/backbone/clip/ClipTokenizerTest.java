@@ -2,6 +2,7 @@ package dev.loupe.backbone.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.backbone.catalog.ModelCache;
 import dev.loupe.testing.TinyClip;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -117,14 +118,17 @@ class ClipTokenizerTest {
     /**
      * The ids of openai/CLIP's own tokenizer with its real vocabulary, for 42 strings (plain, punctuation,
      * contractions, accents, Greek, CJK, Korean, emoji, HTML entities, ftfy's fixes, numbers, a long text). The
-     * vocabulary (1.3 MB, MIT) is not in the repository: give it with {@code -Dloupe.clip.vocab=FILE}.
+     * vocabulary (1.3 MB, MIT) is not in the repository: give it with {@code -Dloupe.clip.vocab=FILE}, or have
+     * {@code loupe models get clip-vit-b32} put it in the model cache.
      */
     @Test
     void encodesLikeOpenAisTokenizerWithTheRealVocabulary() throws Exception {
-        String file = System.getProperty("loupe.clip.vocab");
-        Assumptions.assumeTrue(file != null && Files.isRegularFile(Path.of(file)),
-                "CLIP's bpe_simple_vocab_16e6.txt.gz is not here: run with -Dloupe.clip.vocab=FILE to compare with the goldens");
-        ClipTokenizer t = ClipTokenizer.load(Path.of(file));
+        String given = System.getProperty("loupe.clip.vocab");
+        Path file = given != null ? Path.of(given)
+                : ModelCache.standard().root().resolve("clip-vit-b32").resolve("bpe_simple_vocab_16e6.txt.gz");
+        Assumptions.assumeTrue(Files.isRegularFile(file), "CLIP's bpe_simple_vocab_16e6.txt.gz is not here (" + file
+                + "): run with -Dloupe.clip.vocab=FILE to compare with the goldens");
+        ClipTokenizer t = ClipTokenizer.load(file);
         assertThat(t.startToken()).isEqualTo(49406);
         assertThat(t.endToken()).isEqualTo(49407);
         JsonNode g = new ObjectMapper().readTree(resource("openai-vocab.golden.json").toFile());
