@@ -4,6 +4,7 @@ import dev.loupe.LoupeException;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.catalog.CatalogEntry;
 import dev.loupe.backbone.catalog.CatalogModels;
+import dev.loupe.backbone.clip.ClipPair;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.backbone.onnx.PreprocessingPreset;
 import dev.loupe.export.ProjectFromModel;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -63,6 +65,15 @@ public final class NewCommand implements Callable<Integer> {
     @Option(names = "--l2-normalize", description = "For an .onnx base model: divide every embedding by its length.")
     boolean l2Normalize;
 
+    @Option(names = "--text-model", paramLabel = "FILE.onnx",
+            description = "For an .onnx image model of a CLIP pair: its text model (inputs input_ids, attention_mask),"
+                    + " so classes start from their names; needs --vocabulary and turns --l2-normalize on.")
+    Path textModel;
+
+    @Option(names = "--vocabulary", paramLabel = "FILE.txt.gz",
+            description = "With --text-model: CLIP's BPE vocabulary (bpe_simple_vocab_16e6.txt.gz).")
+    Path vocabulary;
+
     @Option(names = "--json", description = "Print a JSON summary on stdout.")
     boolean json;
 
@@ -97,7 +108,10 @@ public final class NewCommand implements Callable<Integer> {
 
     private int withBackbone() {
         String s = source.backbone.trim();
-        boolean onnxOptions = preprocessing != null || size > 0 || l2Normalize;
+        if ((textModel == null) != (vocabulary == null)) {
+            throw new LoupeException("--text-model and --vocabulary go together: a CLIP text model needs its vocabulary.");
+        }
+        boolean onnxOptions = preprocessing != null || size > 0 || l2Normalize || textModel != null;
         int at = s.lastIndexOf('#');
         String file = at > 0 ? s.substring(0, at) : s;
         ProjectBackbone.Created c;
@@ -105,7 +119,7 @@ public final class NewCommand implements Callable<Integer> {
         String hashNote = null;
         if (entry.isPresent()) {
             if (onnxOptions) {
-                throw new LoupeException("--preprocessing, --size and --l2-normalize apply to .onnx files; the catalog"
+                throw new LoupeException("--preprocessing, --size, --l2-normalize and --text-model apply to .onnx files; the catalog"
                         + " model " + entry.get().name() + " comes with its own settings.");
             }
             CatalogModels.Fetched fetched;
@@ -123,7 +137,16 @@ public final class NewCommand implements Callable<Integer> {
             OnnxBackbone.Options options = OnnxBackbone.Options.defaults()
                     .withEmbeddingTensor(at > 0 ? s.substring(at + 1) : null)
                     .withSize(size)
-                    .withL2Normalize(l2Normalize);
+                    .withL2Normalize(l2Normalize || textModel != null);
+            if (textModel != null) {
+                for (Path p : new Path[] {textModel, vocabulary}) {
+                    if (!Files.isRegularFile(p)) {
+                        throw new LoupeException(p + ": file not found.");
+                    }
+                }
+                options = options.withCompanions(Map.of(ClipPair.TEXT_MODEL, textModel.toAbsolutePath().toString(),
+                        ClipPair.VOCABULARY, vocabulary.toAbsolutePath().toString()));
+            }
             if (preprocessing != null) {
                 try {
                     options = options.withPreset(PreprocessingPreset.parse(preprocessing));
@@ -134,7 +157,7 @@ public final class NewCommand implements Callable<Integer> {
             c = ProjectBackbone.createOnnxProject(project, Path.of(file), options, false);
         } else {
             if (onnxOptions) {
-                throw new LoupeException("--preprocessing, --size and --l2-normalize apply to .onnx base models only.");
+                throw new LoupeException("--preprocessing, --size, --l2-normalize and --text-model apply to .onnx base models only.");
             }
             c = ProjectBackbone.createProject(project, source.backbone);
         }
@@ -148,9 +171,11 @@ public final class NewCommand implements Callable<Integer> {
             m.put("backbone", c.backboneId());
             m.put("backbone_setting", c.spec());
             m.put("dim", c.dim());
+            m.put("text_model", c.textModel());
             Json.print(out, m);
         } else {
-            out.printf("Created %s on the base model %s (%d-value embedding).%n", c.dir(), c.backboneId(), c.dim());
+            out.printf("Created %s on the base model %s (%d-value embedding%s).%n", c.dir(), c.backboneId(), c.dim(),
+                    c.textModel() ? "; with a text model: classes start from their names" : "");
             out.printf("Next: loupe import %s FOLDER%n", project);
             out.flush();
         }

@@ -4,6 +4,7 @@ import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.importing.Embedder;
+import dev.loupe.project.ClassText;
 import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;
@@ -21,6 +22,7 @@ import dev.loupe.training.LabelUpdate;
 import dev.loupe.training.ModelVersionFile;
 import dev.loupe.training.RetrainResult;
 import dev.loupe.training.Snapshot;
+import dev.loupe.training.TextPrior;
 import dev.loupe.training.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -135,6 +137,7 @@ public final class LabellingSession implements AutoCloseable {
         return t;
     });
     private Trainer trainer;
+    private final ClassTexts texts;
     private final Object probeLock = new Object();
     private HeadState probeState;
     private Head probeHead;
@@ -151,6 +154,7 @@ public final class LabellingSession implements AutoCloseable {
         this.store = store;
         this.backbone = backbone;
         this.options = options;
+        this.texts = new ClassTexts(store);
         this.seed = Long.parseLong(store.setting(SEED_SETTING).orElseGet(() -> {
             store.setSetting(SEED_SETTING, "42");
             return "42";
@@ -256,6 +260,7 @@ public final class LabellingSession implements AutoCloseable {
         }
         trainer = Trainer.builder(embeddings, head)
                 .seed(seed)
+                .textPriors(priors())
                 .publishOn(options.publishOn())
                 .onSnapshot(options.onSnapshot())
                 .onError(options.onError())
@@ -275,6 +280,22 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer.latest() == null) {
             join(trainer.setStrategy(QueryStrategy.MARGIN)); // waits for the first snapshot
         }
+    }
+
+    /** Each column's text prior: the stored text of a live class, when it was made for this base model. */
+    private List<TextPrior> priors() {
+        Map<Long, ClassText> stored = store.classTexts();
+        List<TextPrior> out = new ArrayList<>();
+        for (long id : columns) {
+            boolean live = store.classById(id).map(c -> !c.deleted()).orElse(false);
+            out.add(live ? prior(stored.get(id)) : null);
+        }
+        return out;
+    }
+
+    /** The prior a class text gives on this base model; null for none, or for a text made for another model. */
+    private TextPrior prior(ClassText text) {
+        return ClassTexts.prior(text, backbone.id(), backbone.dim()).orElse(null);
     }
 
     /** Epochs for a retrain: enough minibatches to converge on small sets, bounded on large ones. */
@@ -512,37 +533,53 @@ public final class LabellingSession implements AutoCloseable {
 
     // ---- classes --------------------------------------------------------------------------------------
 
-    /** Adds a class: a new output column that takes no prediction until it has an example. */
+    /**
+     * Adds a class: a new output column. When the base model has a text model the class starts from its name and
+     * predicts at once (docs/adr/0021-zero-shot-classes.md); otherwise it takes no prediction until it has an example.
+     */
     public LabelClass addClass(String name, String colour, Character hotkey) {
-        LabelClass c = store.addClass(name, colour, hotkey);
+        ClassText text = texts.forName(name).orElse(null);
+        LabelClass c = store.addClass(name, colour, hotkey, text);
         columns.add(c.id());
         if (trainer == null) {
             startTrainer();
         } else {
-            join(trainer.addClass());
+            join(trainer.addClass(prior(text)));
         }
         return c;
     }
 
+    /** Renames a class; with a text model its text follows the new name (a class without labels predicts anew). */
     public LabelClass renameClass(long classId, String newName) {
-        return store.renameClass(classId, newName);
+        ClassText text = texts.forName(newName).orElse(null);
+        LabelClass c = store.renameClass(classId, newName, text);
+        int col = columns.indexOf(classId);
+        if (trainer != null && text != null && col >= 0) {
+            join(trainer.setTextPrior(col, prior(text)));
+        }
+        return c;
     }
 
     /** Moves every label of {@code fromId} to {@code intoId}; the model learns the moved labels. */
     public void mergeClass(long fromId, long intoId) {
-        applyClassEvent(() -> store.mergeClass(fromId, intoId));
+        applyClassEvent(fromId, () -> store.mergeClass(fromId, intoId));
     }
 
     /** Deletes a class; its images become unlabelled and the model forgets the class. */
     public void deleteClass(long classId) {
-        applyClassEvent(() -> store.deleteClass(classId));
+        applyClassEvent(classId, () -> store.deleteClass(classId));
     }
 
-    private void applyClassEvent(java.util.function.Supplier<JournalEntry> change) {
+    /** A merge or delete: {@code gone} no longer exists, so it no longer starts from its text either. */
+    private void applyClassEvent(long gone, java.util.function.Supplier<JournalEntry> change) {
         Map<Long, Long> before = store.currentLabels();
         JournalEntry e = change.get();
         if (trainer == null) {
             return;
+        }
+        int col = columns.indexOf(gone);
+        if (col >= 0) {
+            join(trainer.setTextPrior(col, null));
         }
         List<LabelUpdate> updates = diff(before, store.currentLabels());
         if (!updates.isEmpty()) {
@@ -783,6 +820,7 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer != null) {
             trainer.close();
         }
+        texts.close();
         backbone.close();
     }
 }

@@ -7,6 +7,7 @@ import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.backbone.catalog.CatalogEntry;
 import dev.loupe.backbone.catalog.CatalogModels;
 import dev.loupe.backbone.catalog.Downloader;
+import dev.loupe.backbone.clip.ClipPair;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.backbone.onnx.OnnxBackboneFiles;
 import dev.loupe.backbone.onnx.OnnxBackboneMetadata;
@@ -57,8 +58,29 @@ public final class ProjectBackbone {
         }
     }
 
-    /** A project made by {@link #createProject}: its folder, the stored spec, and the loaded backbone's id and dimension. */
-    public record Created(Path dir, String spec, String backboneId, int dim) {
+    /**
+     * The project's CLIP pair, when its base model is an ONNX image model whose settings name a text model and
+     * vocabulary ({@link ClipPair}); found without loading either model.
+     */
+    public static Optional<ClipPair> clipPair(ProjectStore store) {
+        String resolved = resolve(store.dir(), spec(store));
+        int hash = resolved.lastIndexOf('#');
+        String file = hash > 0 ? resolved.substring(0, hash) : resolved;
+        if (!file.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            return Optional.empty();
+        }
+        try {
+            return ClipPair.of(Path.of(file));
+        } catch (BackboneException e) {
+            throw new LoupeException("The project's text model cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A project made by {@link #createProject}: its folder, the stored spec, the loaded backbone's id and dimension, and
+     * whether it has a text model (classes start from their names).
+     */
+    public record Created(Path dir, String spec, String backboneId, int dim, boolean textModel) {
     }
 
     /**
@@ -122,7 +144,7 @@ public final class ProjectBackbone {
             String stored = install.into(dir);
             store.setSetting(SETTING, stored);
             try (Backbone backbone = load(store)) {
-                return new Created(dir, stored, backbone.id(), backbone.dim());
+                return new Created(dir, stored, backbone.id(), backbone.dim(), clipPair(store).isPresent());
             }
         } catch (IOException e) {
             ProjectFolders.removeQuietly(dir, existed);
@@ -181,6 +203,10 @@ public final class ProjectBackbone {
         OnnxBackboneMetadata metadata;
         try (OnnxBackbone backbone = OnnxBackbone.open(modelFile, options)) {
             metadata = backbone.metadata();
+            Optional<ClipPair> pair = ClipPair.of(modelFile, metadata);
+            if (pair.isPresent()) {
+                pair.get().check(backbone.dim()); // a text model that does not load or fit leaves no project
+            }
         } catch (BackboneException e) {
             throw new LoupeException("Cannot use " + modelFile + " as a base model: " + e.getMessage(), e);
         }

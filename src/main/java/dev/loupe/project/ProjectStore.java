@@ -499,6 +499,14 @@ public final class ProjectStore implements AutoCloseable {
      * class uses; a null hotkey the first free of 1..9 then a..z (none if all are taken).
      */
     public LabelClass addClass(String name, String colour, Character hotkey) {
+        return addClass(name, colour, hotkey, null);
+    }
+
+    /**
+     * Adds a live class as {@link #addClass(String, String, Character)} does, with the text embedding it starts
+     * from (null: none), in the same transaction.
+     */
+    public LabelClass addClass(String name, String colour, Character hotkey, ClassText text) {
         String n = checkName(name);
         String col = colour == null ? null : checkColour(colour);
         if (hotkey != null) {
@@ -529,15 +537,26 @@ public final class ProjectStore implements AutoCloseable {
                 }
             }
             appendEvent(c, EventKind.CLASS_ADD, null, id, null, n, null, null, null);
+            if (text != null) {
+                putClassText(c, id, text);
+            }
             return new LabelClass(id, n, finalColour, key, ord, false);
         });
     }
 
     /** Renames a live class (writes CLASS_RENAME); labels are untouched. */
     public LabelClass renameClass(long classId, String newName) {
+        return renameClass(classId, newName, null);
+    }
+
+    /** Renames a live class and, when {@code text} is given, replaces its text embedding in the same transaction. */
+    public LabelClass renameClass(long classId, String newName, ClassText text) {
         String n = checkName(newName);
         return write(c -> {
             LabelClass k = liveClass(c, classId);
+            if (text != null) {
+                putClassText(c, classId, text);
+            }
             if (k.name().equals(n)) {
                 return k;
             }
@@ -656,6 +675,39 @@ public final class ProjectStore implements AutoCloseable {
             throw invalid("Class '" + k.get().name() + "' has been deleted.");
         }
         return k.get();
+    }
+
+    /** The text embedding class {@code classId} starts from, if it has one. */
+    public Optional<ClassText> classText(long classId) {
+        return Optional.ofNullable(classTexts().get(classId));
+    }
+
+    /** Every class's text embedding (deleted classes' included), by class id. */
+    public Map<Long, ClassText> classTexts() {
+        return read(c -> {
+            Map<Long, ClassText> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT class_id, model, text, logit_scale, dim, vector FROM class_texts ORDER BY class_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    float[] v = new float[rs.getInt(5)];
+                    ByteBuffer.wrap(rs.getBytes(6)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                    out.put(rs.getLong(1), new ClassText(rs.getString(2), rs.getString(3), v, rs.getFloat(4)));
+                }
+            }
+            return out;
+        });
+    }
+
+    private static void putClassText(Connection c, long classId, ClassText t) throws SQLException {
+        float[] v = t.vector();
+        ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO class_texts"
+                + " (class_id, model, text, logit_scale, dim, vector) VALUES (?, ?, ?, ?, ?, ?)")) {
+            bind(ps, classId, t.model(), t.text(), (double) t.logitScale(), v.length, buf.array());
+            ps.executeUpdate();
+        }
     }
 
     private static List<LabelClass> queryClasses(Connection c, String where, Object... args) throws SQLException {

@@ -2,6 +2,7 @@ package dev.loupe.backbone.catalog;
 
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneFiles;
+import dev.loupe.backbone.clip.ClipPair;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -116,6 +118,10 @@ public final class CatalogModels {
                 throw new BackboneException(source + " has " + Downloader.size(source) + " bytes but " + entry.name()
                         + "'s " + f.file() + " has " + f.bytes() + ". Nothing was stored.");
             }
+            if (f.md5() != null && !Downloader.md5(source).equals(f.md5())) {
+                throw new BackboneException(source + " is not " + entry.name() + "'s " + f.file() + ": its MD5 is "
+                        + Downloader.md5(source) + " but the publisher states " + f.md5() + ". Nothing was stored.");
+            }
             Path target = cache.file(entry, f);
             Path tmp = cache.part(entry, f).resolveSibling(f.file() + ".import");
             try {
@@ -169,6 +175,11 @@ public final class CatalogModels {
                 if (entry.dim() > 0 && b.dim() != entry.dim()) {
                     throw new BackboneException(fetched.imageModel().getFileName() + " gives " + b.dim()
                             + "-value embeddings but the catalog says " + entry.name() + " gives " + entry.dim());
+                }
+                // A text model is checked the same way: it must load, with its vocabulary, and match the images.
+                Optional<ClipPair> pair = ClipPair.of(fetched.imageModel(), b.metadata());
+                if (pair.isPresent()) {
+                    pair.get().check(b.dim());
                 }
             }
         } catch (BackboneException e) {

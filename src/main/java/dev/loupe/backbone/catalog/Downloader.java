@@ -191,7 +191,29 @@ public final class Downloader {
                 return "wrong SHA-256 " + sha + " (expected " + file.sha256() + ")";
             }
         }
+        if (file.md5() != null) {
+            String md5 = md5(part);
+            if (!md5.equals(file.md5())) {
+                return "wrong MD5 " + md5 + " (the publisher states " + file.md5() + ")";
+            }
+        }
         return null;
+    }
+
+    /** The MD5 (hex) of a file, for publishers that state nothing stronger. */
+    static String md5(Path file) throws BackboneException {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("MD5");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new BackboneException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** One request: appends to {@code part} from {@code had} bytes on, or rewrites it when the server starts over. */

@@ -48,6 +48,13 @@ public final class OnnxBackbone implements Backbone {
     /** Images per ONNX Runtime call: larger batches gain nothing on a CPU and hold more activations. */
     public static final int MAX_BATCH = 16;
 
+    /**
+     * An embedding tensor name meaning "the model's (first) output, as it is": for models whose output is the
+     * embedding itself but ends in a projection the default would step back over (CLIP's image tower), when the
+     * output's name is not published.
+     */
+    public static final String GRAPH_OUTPUT = "<output>";
+
     private static final int FLOAT = OnnxGraphs.FLOAT;
 
     /**
@@ -204,6 +211,9 @@ public final class OnnxBackbone implements Backbone {
         Preprocessing p = preprocessing(in, options, file);
         String tensor = options.embeddingTensor() != null && !options.embeddingTensor().isBlank()
                 ? options.embeddingTensor().trim() : OnnxGraphs.defaultEmbedding(graph);
+        if (tensor.equals(GRAPH_OUTPUT)) {
+            tensor = graph.getOutput(0).getName();
+        }
         boolean isOutput = OnnxGraphs.isOutput(graph, tensor);
         if (!isOutput && !OnnxGraphs.nodeOutputs(graph).contains(tensor)) {
             String what = tensor.equals(input.name()) ? "is the model's input, not a tensor it computes"
@@ -372,7 +382,7 @@ public final class OnnxBackbone implements Backbone {
      * The id: the name and the first 12 hex digits of a SHA-256 over the file's hash and every setting that changes
      * the numbers (tensor, reduction, L2, preprocessing), so the embedding cache never mixes two readings of one file.
      */
-    static String idOf(OnnxBackboneMetadata m) {
+    public static String idOf(OnnxBackboneMetadata m) {
         String key = m.sha256() + "\n" + m.inputName() + "\n" + m.embeddingTensor() + "\n" + m.reduction() + "\n"
                 + m.l2Normalize() + "\n" + m.preprocessing();
         try {
