@@ -1,5 +1,7 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -125,7 +127,7 @@ public final class BackboneLoader {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             return Optional.of(tmp);
         } catch (IOException e) {
-            throw new BackboneException("could not read Model Zero from the class path: " + e.getMessage(), e);
+            throw new BackboneException("could not read Model Zero from the class path: " + Faults.describe(e), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
 import dev.loupe.project.ProjectStore;
 
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ public final class ExportJob {
             try {
                 ProjectExport.checkImageFolderTarget(r.imageFolder());
             } catch (RuntimeException e) {
-                failed.add(e.getMessage());
+                failed.add(Faults.describe(e));
                 imagesOk = false;
             }
         }
@@ -54,7 +55,7 @@ public final class ExportJob {
                 int n = ProjectExport.exportLabels(store, r.labelsFile());
                 written.add(n + " labels to " + r.labelsFile());
             } catch (RuntimeException e) {
-                failed.add("Labels: " + e.getMessage());
+                failed.add("Labels: " + Faults.describe(e));
             }
         }
         if (r.modelFile() != null && !cancel.getAsBoolean()) {
@@ -63,7 +64,7 @@ public final class ExportJob {
                 written.add("Model v" + m.modelVersion() + " (" + m.labelCount() + " labels, " + m.columns().size()
                         + " classes) to " + m.file());
             } catch (RuntimeException e) {
-                failed.add("Model: " + e.getMessage());
+                failed.add("Model: " + Faults.describe(e));
             }
         }
         if (r.imageFolder() != null && imagesOk && !cancel.getAsBoolean()) {
@@ -74,7 +75,7 @@ public final class ExportJob {
                         + x.notCopied().get(0).path() + ": " + x.notCopied().get(0).reason()
                         + (x.notCopied().size() > 1 ? ", …" : "") + ")"));
             } catch (RuntimeException e) {
-                failed.add("Images: " + e.getMessage());
+                failed.add("Images: " + Faults.describe(e));
             }
         }
         if (cancel.getAsBoolean()) {

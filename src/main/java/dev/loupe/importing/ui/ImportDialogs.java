@@ -57,9 +57,8 @@ public final class ImportDialogs {
         d.setTitle("Import finished");
         d.setHeaderText((r.cancelled() ? "Import cancelled: " : "Imported ") + r.imported() + " new image"
                 + (r.imported() == 1 ? "" : "s") + " from " + folder.getFileName());
-        Label counts = new Label(String.format("Found %d files: %d imported, %d duplicates (%d already in the project), "
-                        + "%d skipped.%s", r.found(), r.imported(), r.duplicates(), r.alreadyInProject(), r.skipped().size(),
-                r.labelled() > 0 ? "\n" + r.labelled() + " images labelled from their folder names." : ""));
+        Label counts = new Label(r.summary()
+                + (r.labelled() > 0 ? "\n" + r.labelled() + " images labelled from their folder names." : ""));
         counts.setId("importCounts");
         counts.setWrapText(true);
         ListView<String> skipped = new ListView<>();
