@@ -29,7 +29,7 @@ public final class DiskFullException extends LoupeException {
         long free = Faults.usableSpace(where);
         String disk = fs == null ? "" : fs + ", ";
         String message = "The disk holding " + where + " is full (" + disk + (free < 0 ? "free space unknown"
-                : Faults.bytes(free) + " free") + "), so " + what + " could not be saved. Free "
+                : Faults.bytes(free) + " free") + "): " + what + ". Free "
                 + (neededBytes > 0 ? "at least " + Faults.bytes(neededBytes) : "some space") + " on it, then " + then + ".";
         return new DiskFullException(message, where, neededBytes, cause);
     }

@@ -320,7 +320,7 @@ public final class ProjectExport {
             throw new LoupeException("Cannot create " + dir + ": " + Faults.describe(e) + ".", e);
         }
         try {
-            ImageFolderExport x = copyLabelledImages(store, partial);
+            ImageFolderExport x = copyLabelledImages(store, partial, dir);
             if (Files.isDirectory(target)) {
                 Files.delete(target); // checked empty above; rename(2) needs it gone on some systems
             }
@@ -333,7 +333,8 @@ public final class ProjectExport {
         }
     }
 
-    private static ImageFolderExport copyLabelledImages(ProjectStore store, Path dir) {
+    /** Copies into {@code dir}, the hidden partial folder; messages name {@code target}, where the user wants them. */
+    private static ImageFolderExport copyLabelledImages(ProjectStore store, Path dir, Path target) {
         // Folder names in class order, so the same project always gives the same tree.
         Map<String, String> folderOf = new HashMap<>();
         Set<String> usedFolders = new HashSet<>();
@@ -364,10 +365,14 @@ public final class ProjectExport {
                 copied++;
                 perClass.merge(folder, 1, Integer::sum);
             } catch (IOException e) {
+                String undone = "the images were not exported (the " + copied + " copied so far were removed again)";
                 if (Faults.isDiskFull(e)) {
-                    throw DiskFullException.of(dir.getParent(), "the images were not exported (the " + copied
-                            + " copied so far were removed again)", bytesOf(rows.subList(i, rows.size())),
+                    throw DiskFullException.of(target, undone, bytesOf(rows.subList(i, rows.size())),
                             "export them again", e);
+                }
+                if (Faults.isReadOnly(e) && Files.isReadable(src)) { // the copy, not the image, is the problem
+                    throw new LoupeException("Cannot export images to " + target + ": it cannot be written ("
+                            + Faults.describe(e) + "), so " + undone + ". Choose a folder you can write to.", e);
                 }
                 notCopied.add(new SkippedFile(src, "could not copy: " + Faults.describe(e)));
             }

@@ -9,6 +9,11 @@ import java.util.List;
  * locking of its own.
  */
 public interface ImportSink {
+    /** The folder the sink writes to (a project), to name its disk when that is full; null when none. */
+    default Path location() {
+        return null;
+    }
+
     /** Whether this exact file (absolute path, size, modification time in ms) is already in the project. */
     boolean alreadyImported(Path file, long sizeBytes, long mtimeMs);
 

@@ -50,6 +50,8 @@ public final class Importer {
     public static final String NOT_SAVED = "not imported: the import stopped";
     /** About what one image adds to project.db: its row, a 480-float embedding, index entries. */
     private static final long STORE_BYTES_PER_IMAGE = 3 * 1024;
+    /** SQLite's write-ahead log grows to about 4 MB (1000 pages) before it is folded into project.db. */
+    private static final long WAL_BYTES = 4L << 20;
 
     private final FolderScanner scanner = new FolderScanner();
     private final ImageDecoder decoder;
@@ -256,11 +258,14 @@ public final class Importer {
             }
             int left = total - done;
             int n = thumbnails.get();
-            long perImage = (n == 0 ? 8 * 1024 : thumbnailBytes.get() / n) + STORE_BYTES_PER_IMAGE;
+            long thumb = n == 0 ? 8 * 1024 : thumbnailBytes.get() / n;
+            long perImage = (thumb + 4095) / 4096 * 4096 + STORE_BYTES_PER_IMAGE; // a file takes whole 4 KB blocks
+            int saved = imported - batch.size(); // the batch in hand is not saved now: nothing is, after a stop
             DiskFullException full = DiskFullException.find(cause);
             if (full != null || Faults.isDiskFull(cause)) {
-                stopped = DiskFullException.of(full != null ? full.where() : root, "the import stopped after " + imported
-                        + " new image" + (imported == 1 ? "" : "s"), (long) left * perImage,
+                Path where = full != null ? full.where() : sink.location() != null ? sink.location() : root;
+                stopped = DiskFullException.of(where, "the import stopped after " + saved + " new image"
+                        + (saved == 1 ? "" : "s"), (long) (left + batch.size()) * perImage + WAL_BYTES,
                         "import the folder again (what was imported is kept, and is not imported twice)", cause);
             } else {
                 stopped = cause instanceof LoupeException le ? le

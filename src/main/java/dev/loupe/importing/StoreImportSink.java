@@ -29,6 +29,11 @@ public final class StoreImportSink implements ImportSink {
     }
 
     @Override
+    public Path location() {
+        return store.dir();
+    }
+
+    @Override
     public boolean alreadyImported(Path file, long sizeBytes, long mtimeMs) {
         return store.knownFile(file, sizeBytes, mtimeMs).isPresent();
     }

@@ -715,7 +715,11 @@ public final class LabellingSession implements AutoCloseable {
                     : new LoupeException("The model could not be saved (" + rel + ": " + Faults.describe(e)
                             + "). Your labels are safe in the journal and labelling goes on; the model is rebuilt from "
                             + "the journal when the project is next opened.", e);
-            LOG.error("Saving a model version failed", e);
+            if (failure instanceof DiskFullException) {
+                LOG.warn("Saving a model version failed: {}", failure.getMessage()); // no bug: no stack trace
+            } else {
+                LOG.error("Saving a model version failed", e);
+            }
             options.publishOn().execute(() -> options.onError().accept(failure));
             return null;
         }

@@ -59,6 +59,7 @@ public final class ProjectStore implements AutoCloseable {
     private static final int SQLITE_FULL = 13;
     private static final int SQLITE_CANTOPEN = 14;
     private static final int WAL_HEADER_BYTES = 32;
+    private static final String WRITE_PROBE_SETTING = "last-write-check";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectStore.class);
     private static final Pattern COLOUR = Pattern.compile("#[0-9a-fA-F]{6}");
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
@@ -1166,6 +1167,18 @@ public final class ProjectStore implements AutoCloseable {
                 update(c, "INSERT INTO settings (key, value) VALUES (?, ?)"
                         + " ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
             }
+            return null;
+        });
+    }
+
+    /**
+     * Tries one small real write (a setting, committed and fsynced) and fails the way any write would: the app asks this
+     * while a full or read-only disk keeps the project read-only, to know when it can carry on.
+     */
+    public void probeWrite() {
+        write(c -> {
+            update(c, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    WRITE_PROBE_SETTING, Long.toString(System.currentTimeMillis()));
             return null;
         });
     }

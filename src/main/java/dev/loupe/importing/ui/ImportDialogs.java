@@ -55,8 +55,8 @@ public final class ImportDialogs {
         d.initOwner(owner);
         d.initModality(Modality.NONE);
         d.setTitle("Import finished");
-        d.setHeaderText((r.cancelled() ? "Import cancelled: " : "Imported ") + r.imported() + " new image"
-                + (r.imported() == 1 ? "" : "s") + " from " + folder.getFileName());
+        d.setHeaderText((r.stopped() != null ? "Import stopped: " : r.cancelled() ? "Import cancelled: " : "Imported ")
+                + r.imported() + " new image" + (r.imported() == 1 ? "" : "s") + " from " + folder.getFileName());
         Label counts = new Label(r.summary()
                 + (r.labelled() > 0 ? "\n" + r.labelled() + " images labelled from their folder names." : ""));
         counts.setId("importCounts");
@@ -70,6 +70,13 @@ public final class ImportDialogs {
         skipped.setPrefHeight(Math.min(260, 40 + 24 * r.skipped().size()));
         VBox.setVgrow(skipped, Priority.ALWAYS);
         VBox box = new VBox(8, counts, new Label("Skipped files:"), skipped);
+        if (r.stopped() != null) {
+            Label stopped = new Label(r.stopped());
+            stopped.setId("importStopped");
+            stopped.setWrapText(true);
+            stopped.getStyleClass().add("import-stopped");
+            box.getChildren().add(0, stopped);
+        }
         box.setId("importReport");
         box.setPadding(new Insets(4));
         box.setPrefWidth(520);

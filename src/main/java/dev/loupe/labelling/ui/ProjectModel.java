@@ -1,14 +1,17 @@
 package dev.loupe.labelling.ui;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.export.ProjectFromModel;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.importing.StoreImportSink;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.labelling.LabellingSession.LabelResult;
+import dev.loupe.project.ImageStatus;
 import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.project.RecentProjects;
@@ -46,6 +49,9 @@ public final class ProjectModel {
     private final ReadOnlyObjectWrapper<ProjectState> state = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyIntegerWrapper labelsInFlight = new ReadOnlyIntegerWrapper();
     private final ReadOnlyStringWrapper notice = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper readOnly = new ReadOnlyStringWrapper("");
+    /** Asks every {@link #SPACE_CHECK_SECONDS} s, while the project is read-only, whether it can be written again. */
+    private java.util.concurrent.ScheduledExecutorService spaceCheck;
     private final ProgressJob job;
     private final List<LongConsumer> restoreListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger fxStoreCalls = new AtomicInteger();
@@ -71,7 +77,102 @@ public final class ProjectModel {
         this.worker = worker;
         this.dialogs = dialogs;
         this.job = new ProgressJob(worker.fx());
+        worker.setFailureHandler(this::onWriteFailure);
         loadRecent();
+    }
+
+    // ---- a full or read-only disk (docs/adr/0025-faults.md) ----------------------------------------------------
+
+    static final int SPACE_CHECK_SECONDS = 2;
+    /** Less than this free, the project stays read-only even when a tiny write goes through. */
+    private static final long ROOM_NEEDED = 1 << 20;
+
+    /**
+     * Why the project is read-only for now (its disk is full, or it cannot be written), "" while it can be written. The
+     * main window shows it in a banner; nothing that writes is attempted meanwhile, and once a write goes through
+     * again the banner goes and labelling carries on, without reopening anything.
+     */
+    public ReadOnlyStringProperty readOnlyProperty() {
+        return readOnly.getReadOnlyProperty();
+    }
+
+    /** Takes a full or read-only disk off the dialogs (one per attempt) and into the banner. FX thread. */
+    private boolean onWriteFailure(Throwable t) {
+        if (!(Faults.isDiskFull(t) || Faults.isReadOnly(t))) {
+            return false;
+        }
+        enterReadOnly(DialogService.userMessage(t));
+        return true;
+    }
+
+    private void enterReadOnly(String why) {
+        readOnly.set(why + " Until then the project stays open read-only; Loupe carries on by itself once it can write "
+                + "again.");
+        if (spaceCheck == null) {
+            spaceCheck = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread th = new Thread(r, "loupe-space-check");
+                th.setDaemon(true);
+                return th;
+            });
+            spaceCheck.scheduleWithFixedDelay(() -> worker.fx().execute(this::checkWritable), SPACE_CHECK_SECONDS,
+                    SPACE_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean checkPending;
+
+    /** One real write on the session thread: when it goes through (and there is room), the banner goes. FX thread. */
+    private void checkWritable() {
+        if (checkPending || readOnly.get().isEmpty()) {
+            return;
+        }
+        checkPending = true;
+        worker.submit(() -> {
+            if (store == null) {
+                return true; // nothing open any more: nothing to be read-only about
+            }
+            long free = Faults.usableSpace(store.dir());
+            if (free >= 0 && free < ROOM_NEEDED) {
+                return false;
+            }
+            try {
+                store.probeWrite();
+                return true;
+            } catch (LoupeException e) {
+                return false;
+            }
+        }, writable -> {
+            checkPending = false;
+            if (writable) {
+                writableAgain();
+            }
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                worker.fx().execute(() -> checkPending = false);
+            }
+        });
+    }
+
+    private void writableAgain() {
+        stopSpaceCheck();
+        notice.set("The project can be written again: carry on.");
+    }
+
+    private void stopSpaceCheck() {
+        readOnly.set("");
+        if (spaceCheck != null) {
+            spaceCheck.shutdownNow();
+            spaceCheck = null;
+        }
+    }
+
+    /** Whether a write must wait for the disk (the banner says why); says so in the status bar. FX thread. */
+    private boolean refusedWhileReadOnly() {
+        if (readOnly.get().isEmpty()) {
+            return false;
+        }
+        notice.set("Not saved: the project is read-only until its disk can be written again (see the banner).");
+        return true;
     }
 
     // ---- properties ---------------------------------------------------------------------------------------
@@ -167,6 +268,7 @@ public final class ProjectModel {
         int gen = ++generation;
         job.start("Opening " + dir.getFileName() + "…");
         notice.set("");
+        stopSpaceCheck(); // a read-only state belonged to the project being closed
         state.set(null); // the old project is closed first: nothing of it may be acted on meanwhile
         CompletableFuture<ProjectState> f = worker.submit(() -> {
             closeCurrent(); // releases the previous project's lock before anything else happens
@@ -193,6 +295,11 @@ public final class ProjectModel {
         }, fresh -> {
             job.finish();
             show(gen, fresh);
+            long missing = missing(fresh);
+            if (missing > 0) {
+                notice.set(missing + " image" + (missing == 1 ? " is" : "s are") + " missing (moved or deleted since "
+                        + "import): File → Locate missing images… finds them again.");
+            }
         });
         f.whenComplete((r, e) -> {
             if (e != null) {
@@ -230,6 +337,9 @@ public final class ProjectModel {
             dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
             return CompletableFuture.completedFuture(null);
         }
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(null);
+        }
         int gen = ++generation; // the old session's late snapshots must not land on the new state
         job.start("Importing " + folder.getFileName() + "…");
         notice.set("");
@@ -259,7 +369,62 @@ public final class ProjectModel {
         }, r -> {
             job.finish();
             show(gen, r.state());
+            if (r.report().stopped() != null) {
+                enterReadOnly(r.report().stopped());
+            }
             done.complete(r.report());
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                worker.fx().execute(job::finish);
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** Images of the shown state whose files are gone (moved or deleted since import). */
+    public static long missing(ProjectState s) {
+        return s == null ? 0 : s.stats().imagesByStatus().getOrDefault(ImageStatus.MISSING, 0L);
+    }
+
+    /**
+     * Searches {@code folder} for the images whose files are gone, by content, and points the project at the files
+     * found (labels, embeddings and thumbnails stay); the session is reopened so the views show the new paths. The
+     * status bar says how many were found. Completes on the FX thread with the search's result.
+     */
+    public CompletableFuture<MissingImages.Result> locateMissing(Path folder) {
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            return CompletableFuture.completedFuture(null);
+        }
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int gen = ++generation;
+        job.start("Looking for missing images in " + folder.getFileName() + "…");
+        notice.set("");
+        record Located(MissingImages.Result result, ProjectState state) {
+        }
+        CompletableFuture<MissingImages.Result> done = new CompletableFuture<>();
+        worker.submit(() -> {
+            if (store == null) {
+                throw new LoupeException("No project is open.");
+            }
+            MissingImages.Result r = MissingImages.locate(store, folder,
+                    (n, total, current) -> job.update("Looking at " + n + " / " + total, n, total), job::isCancelled);
+            if (session != null) {
+                session.close(); // reopened: it marks the images found again as present and shows their new paths
+                session = null;
+            }
+            session = LabellingSession.open(store, sessionOptions(gen));
+            index = ImageIndex.of(store, session);
+            return new Located(r, read());
+        }, r -> {
+            job.finish();
+            show(gen, r.state());
+            notice.set("Found again: " + r.result().relinked() + " image" + (r.result().relinked() == 1 ? "" : "s")
+                    + "; " + r.result().stillMissing() + " still missing.");
+            done.complete(r.result());
         }).whenComplete((r, e) -> {
             if (e != null) {
                 worker.fx().execute(job::finish);
@@ -336,7 +501,9 @@ public final class ProjectModel {
 
     private void onTrainingError(Throwable t) {
         if (Platform.isFxApplicationThread()) {
-            dialogs.showError("Training failed: " + DialogService.userMessage(t), t);
+            if (!onWriteFailure(t)) {
+                dialogs.showError("Training failed: " + DialogService.userMessage(t), t);
+            }
         } else {
             worker.fx().execute(() -> onTrainingError(t));
         }
@@ -356,6 +523,7 @@ public final class ProjectModel {
     /** Saves and closes the project; completes on the session thread. */
     public CompletableFuture<Void> close() {
         generation++;
+        stopSpaceCheck();
         if (job.runningProperty().get()) {
             job.cancel(); // an import or embedding stops at its next batch; what it did so far is kept
         }
@@ -379,16 +547,19 @@ public final class ProjectModel {
 
     // ---- labelling ----------------------------------------------------------------------------------------
 
-    /** Labels an image; the label is durable once the state shows it, the model step follows ("updating…"). */
-    public void label(long imageId, long classId) {
-        learn(() -> session.label(imageId, classId));
+    /**
+     * Labels an image; the label is durable once the state shows it, the model step follows ("updating…"). Returns
+     * false, trying nothing, while the project is read-only.
+     */
+    public boolean label(long imageId, long classId) {
+        return !refusedWhileReadOnly() && learn(() -> session.label(imageId, classId));
     }
 
-    public void unlabel(long imageId) {
-        learn(() -> session.unlabel(imageId));
+    public boolean unlabel(long imageId) {
+        return !refusedWhileReadOnly() && learn(() -> session.unlabel(imageId));
     }
 
-    private void learn(java.util.function.Supplier<CompletableFuture<LabelResult>> change) {
+    private boolean learn(java.util.function.Supplier<CompletableFuture<LabelResult>> change) {
         labelsInFlight.set(labelsInFlight.get() + 1);
         notice.set("");
         AtomicInteger owed = new AtomicInteger(1); // decremented exactly once: by the step, or by a failure before it
@@ -401,7 +572,7 @@ public final class ProjectModel {
             change.get().whenComplete((r, e) -> {
                 settle.run();
                 if (e != null) {
-                    worker.fx().execute(() -> dialogs.showError("Training failed: " + DialogService.userMessage(e), e));
+                    worker.fx().execute(() -> onTrainingError(e));
                 }
             });
             return read();
@@ -410,6 +581,7 @@ public final class ProjectModel {
                 settle.run();
             }
         });
+        return true;
     }
 
     public void undo() {
@@ -421,6 +593,9 @@ public final class ProjectModel {
     }
 
     private void restore(boolean undo) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         notice.set("");
         record Restored(ProjectState state, Long imageId) {
         }
@@ -447,6 +622,9 @@ public final class ProjectModel {
 
     /** Adds a class; null colour or hotkey are chosen automatically. */
     public CompletableFuture<ProjectState> addClass(String name, String colour, Character hotkey) {
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(state.get());
+        }
         return worker.submit(() -> {
             session.addClass(name, colour, hotkey);
             return read();
@@ -454,6 +632,9 @@ public final class ProjectModel {
     }
 
     public void renameClass(long classId, String newName) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.renameClass(classId, newName);
             return read();
@@ -461,6 +642,9 @@ public final class ProjectModel {
     }
 
     public void mergeClass(long fromId, long intoId) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.mergeClass(fromId, intoId);
             return read();
@@ -468,6 +652,9 @@ public final class ProjectModel {
     }
 
     public void deleteClass(long classId) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.deleteClass(classId);
             return read();
