@@ -124,6 +124,9 @@ public final class Faults {
         if (e instanceof OutOfMemoryError) {
             return "not enough memory";
         }
+        if (e instanceof NullPointerException && e.getMessage() == null) {
+            return "an internal error (a value was missing)";
+        }
         return null;
     }
 

@@ -35,6 +35,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.sqlite.SQLiteConfig;
+
 /**
  * An open Loupe project folder: images, classes, the append-only label journal, embeddings, model
  * versions and settings in {@code project.db}. Thread-safe; one instance per project per machine.
@@ -127,22 +129,13 @@ public final class ProjectStore implements AutoCloseable {
         ProjectLock lock = ProjectLock.acquire(d);
         Connection conn = null;
         try {
-            conn = DriverManager.getConnection("jdbc:sqlite:" + db);
-            int appId = pragmaInt(conn, "application_id");
-            int version = pragmaInt(conn, "user_version");
-            boolean fresh = appId == 0 && version == 0 && schemaObjectCount(conn) == 0;
-            if (!fresh && appId != Schema.APPLICATION_ID) {
-                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT, d
-                        + " is not a Loupe project: its " + DB_FILE + " belongs to another program.");
+            if (dbExists) {
+                inspect(d, db, Schema.latest(migrations));
             }
-            int latest = Schema.latest(migrations);
-            if (version > latest) {
-                throw new ProjectException(ProjectException.Kind.NEWER_SCHEMA, "Project " + d
-                        + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
-                        + latest + "). Upgrade Loupe to open it.");
-            }
-            checkIntegrity(conn, d);
             // nothing has been written to the file before this point
+            conn = DriverManager.getConnection("jdbc:sqlite:" + db);
+            int version = pragmaInt(conn, "user_version");
+            boolean fresh = pragmaInt(conn, "application_id") == 0 && version == 0 && schemaObjectCount(conn) == 0;
             configure(conn);
             migrate(conn, d, db, version, fresh, migrations);
             createDirectories(d, d.resolve(MODELS_DIR));
@@ -180,6 +173,31 @@ public final class ProjectStore implements AutoCloseable {
             throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
                     d + " is not a Loupe project: " + DB_FILE + " is not a database. If it was one, it is damaged. "
                             + recoveryAdvice(d));
+        }
+    }
+
+    /**
+     * Refuses a database that belongs to another program, a newer Loupe, or that SQLite itself finds damaged, on a
+     * read-only connection: SQLite replays the WAL for it but, unlike a writer, never checkpoints on close, so a refused
+     * project.db and its project.db-wal stay exactly as they were.
+     */
+    private static void inspect(Path d, Path db, int latest) throws SQLException {
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        try (Connection c = readOnly.createConnection("jdbc:sqlite:" + db)) {
+            int appId = pragmaInt(c, "application_id");
+            int version = pragmaInt(c, "user_version");
+            boolean fresh = appId == 0 && version == 0 && schemaObjectCount(c) == 0;
+            if (!fresh && appId != Schema.APPLICATION_ID) {
+                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT, d
+                        + " is not a Loupe project: its " + DB_FILE + " belongs to another program.");
+            }
+            if (version > latest) {
+                throw new ProjectException(ProjectException.Kind.NEWER_SCHEMA, "Project " + d
+                        + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
+                        + latest + "). Upgrade Loupe to open it.");
+            }
+            checkIntegrity(c, d);
         }
     }
 
