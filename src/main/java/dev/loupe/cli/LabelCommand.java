@@ -75,11 +75,17 @@ final class LabelCommand implements Callable<Integer> {
         if (json) {
             Json.print(out, m);
         } else {
-            out.printf("%s %s as %s (model version %s, step %.1f ms)%n", m.get("event"), img.path(), cls.name(),
-                    m.get("model_version"), (Double) m.get("step_ms"));
+            out.printf("%s %s as %s (%s, step %.1f ms)%n", m.get("event"), img.path(), cls.name(),
+                    versionText(m), (Double) m.get("step_ms"));
             out.flush();
         }
         return 0;
+    }
+
+    /** "model version 12", or what happened when the step's model could not be saved (the label is kept anyway). */
+    static String versionText(Map<String, Object> result) {
+        Object v = result.get("model_version");
+        return v == null ? "model version not saved" : "model version " + v;
     }
 
     static Map<String, Object> result(LabelResult r) {

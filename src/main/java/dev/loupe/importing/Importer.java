@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.loupe.DiskFullException;
 import dev.loupe.Faults;
@@ -188,7 +189,7 @@ public final class Importer {
         /** Why the import stopped early (a full or read-only disk under the project), or null. */
         LoupeException stopped;
         /** Sizes of the thumbnails written so far (by the pool threads), for the space a stopped import still needs. */
-        final java.util.concurrent.atomic.AtomicLong thumbnailBytes = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong thumbnailBytes = new AtomicLong();
         final AtomicInteger thumbnails = new AtomicInteger();
         int duplicates;
         int alreadyInProject;

@@ -241,8 +241,16 @@ public final class LabellingSession implements AutoCloseable {
         if (!gone.isEmpty()) {
             LOG.warn("{} image file(s) are missing (moved or deleted since import); their labels are kept", gone.size());
         }
-        store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
-        store.setStatuses(back, ImageStatus.OK, null);
+        try {
+            store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
+            store.setStatuses(back, ImageStatus.OK, null);
+        } catch (LoupeException e) {
+            if (!(Faults.isDiskFull(e) || Faults.isReadOnly(e))) {
+                throw e;
+            }
+            // the statuses only mirror what is on disk: a project whose disk is full still opens, and they are set next time
+            LOG.warn("Could not record which images are missing: {}", e.getMessage());
+        }
     }
 
     private void startTrainer() {

@@ -32,7 +32,7 @@ public final class FaultScenario {
     private static final Pattern OK = Pattern.compile("^ok (\\S+) (\\S+)$");
     private static final Pattern UNDONE = Pattern.compile("^undo: (\\S+) is now (\\S+) \\(");
     /** Text no user-facing line may contain: a missing cause, SQLite's own words, a stack trace. */
-    private static final Pattern BAD_TEXT = Pattern.compile(": null\\b|\\(null\\)|null$|SQLITE|SQL error|Exception:|\\tat ");
+    private static final Pattern BAD_TEXT = Pattern.compile("\\bnull\\b|SQLITE|SQL error|Exception:|\\tat ");
     private static final int PER_CLASS = 6;
     private static final int POOL = 12;
 

@@ -32,6 +32,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -51,7 +54,8 @@ public final class ProjectModel {
     private final ReadOnlyStringWrapper notice = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper readOnly = new ReadOnlyStringWrapper("");
     /** Asks every {@link #SPACE_CHECK_SECONDS} s, while the project is read-only, whether it can be written again. */
-    private java.util.concurrent.ScheduledExecutorService spaceCheck;
+    private ScheduledExecutorService spaceCheck;
+    private boolean checkPending;
     private final ProgressJob job;
     private final List<LongConsumer> restoreListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger fxStoreCalls = new AtomicInteger();
@@ -109,17 +113,15 @@ public final class ProjectModel {
         readOnly.set(why + " Until then the project stays open read-only; Loupe carries on by itself once it can write "
                 + "again.");
         if (spaceCheck == null) {
-            spaceCheck = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            spaceCheck = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread th = new Thread(r, "loupe-space-check");
                 th.setDaemon(true);
                 return th;
             });
             spaceCheck.scheduleWithFixedDelay(() -> worker.fx().execute(this::checkWritable), SPACE_CHECK_SECONDS,
-                    SPACE_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                    SPACE_CHECK_SECONDS, TimeUnit.SECONDS);
         }
     }
-
-    private boolean checkPending;
 
     /** One real write on the session thread: when it goes through (and there is room), the banner goes. FX thread. */
     private void checkWritable() {
