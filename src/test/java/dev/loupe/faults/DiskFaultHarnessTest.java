@@ -57,15 +57,7 @@ class DiskFaultHarnessTest {
         DryRun dry = cleanRun(scenario);
         Random rnd = new Random(SEED);
         List<String> rows = new ArrayList<>();
-        int opened = 0;
-        int lost = 0;
-        int acknowledged = 0;
-        int damaged = 0;
-        int half = 0;
-        int badMessages = 0;
-        int named = 0;
-        int fired = 0;
-        int carriedOn = 0;
+        FaultScenario.Tally tally = new FaultScenario.Tally();
         int[] perCommand = new int[COMMANDS.length];
         List<String> failures = new ArrayList<>();
         for (int t = 0; t < points; t++) {
@@ -78,32 +70,19 @@ class DiskFaultHarnessTest {
             perCommand[c]++;
             Trial trial = runTrial(scenario, dry, t, c, k, FaultyDisk.Fault.FULL);
             Verdict v = trial.verdict();
-            opened += v.opened() ? 1 : 0;
-            damaged += v.saidDamaged() ? 1 : 0;
-            lost += v.lost();
-            acknowledged += v.acknowledged();
-            half += v.halfWritten().size();
-            badMessages += v.badMessages().size();
-            named += v.diskNamed() ? 1 : 0;
-            fired += trial.fired() ? 1 : 0;
-            carriedOn += v.carriedOn() ? 1 : 0;
-            rows.add(String.format(Locale.ROOT, "%2d  %-7s write %3d  first refused: %-22s acknowledged %2d  lost %d  opened %-5s"
-                            + "  damaged %-5s  half-written %d  bad messages %d  disk named %-5s  carried on %s", t, COMMANDS[c],
-                    k, trial.firstRefused(), v.acknowledged(), v.lost(), v.opened(), v.saidDamaged(), v.halfWritten().size(),
-                    v.badMessages().size(), v.diskNamed(), v.carriedOn()));
+            tally.add(v, trial.fired());
+            rows.add(String.format(Locale.ROOT, "%2d  %-7s write %3d  first refused: %-22s %s", t, COMMANDS[c], k,
+                    trial.firstRefused(), FaultScenario.Tally.row(v)));
             if (!v.good(trial.fired())) {
                 failures.add("trial " + t + " (" + COMMANDS[c] + ", write " + k + "): " + v + "\n" + trial.log());
             }
         }
         String summary = String.format(Locale.ROOT, "Disk full at %d random writes (import %d, label %d, undo %d, export %d;"
-                        + " %d of them hit a write): acknowledged labels lost %d of %d; the project opened again %d/%d;"
-                        + " called damaged %d; half-written files left %d; messages naming the full disk %d/%d; messages with"
-                        + " null, SQLite text or a stack trace %d; labelling carried on %d/%d.",
-                points, perCommand[0], perCommand[1], perCommand[2], perCommand[3], fired, lost, acknowledged, opened, points,
-                damaged, half, named, fired, badMessages, carriedOn, points);
+                        + " %d of them hit a write): %s", points, perCommand[0], perCommand[1], perCommand[2], perCommand[3],
+                tally.fired(), tally.summary());
         report("fault-harness.txt", summary, rows);
         assertThat(failures).as(summary).isEmpty();
-        assertThat(fired).as("the random points must land on writes").isEqualTo(points);
+        assertThat(tally.fired()).as("the random points must land on writes").isEqualTo(points);
     }
 
     @Test

@@ -65,22 +65,10 @@ class RealDiskFullTest {
         int trials = Integer.getInteger("loupe.realdisk.trials", 5);
         FaultScenario scenario = FaultScenario.prepare(tmp.resolve("data"));
         long[][] use = useByCommand(scenario);
-        long peak = 0;
-        for (long[] u : use) {
-            peak = Math.max(peak, u[1]);
-        }
         Random rnd = new Random(SEED);
         List<String> rows = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        int fired = 0;
-        int opened = 0;
-        int lost = 0;
-        int acknowledged = 0;
-        int damaged = 0;
-        int half = 0;
-        int bad = 0;
-        int named = 0;
-        int carried = 0;
+        FaultScenario.Tally tally = new FaultScenario.Tally();
         for (int t = 0; t < trials; t++) {
             // a command at random, then a fill level at which it runs out of room (the rest have less room still)
             long[] u = use[rnd.nextInt(use.length)];
@@ -93,21 +81,11 @@ class RealDiskFullTest {
             boolean failed = steps.stream().anyMatch(s -> s.result().exitCode() != 0);
             disk.spaceReturns();
             Verdict v = scenario.verify(project, exports, steps, steps);
-            fired += failed ? 1 : 0;
-            opened += v.opened() ? 1 : 0;
-            lost += v.lost();
-            acknowledged += v.acknowledged();
-            damaged += v.saidDamaged() ? 1 : 0;
-            half += v.halfWritten().size();
-            bad += v.badMessages().size();
-            named += v.diskNamed() ? 1 : 0;
-            carried += v.carriedOn() ? 1 : 0;
+            tally.add(v, failed);
             String firstFailed = steps.stream().filter(s -> s.result().exitCode() != 0).map(s -> s.args()[0]).findFirst()
                     .orElse("none");
-            rows.add(String.format(Locale.ROOT, "%2d  %7d bytes free  first failed: %-7s acknowledged %2d  lost %d  opened %-5s"
-                            + "  damaged %-5s  half-written %d  bad messages %d  disk named %-5s  carried on %s", t, leave,
-                    firstFailed, v.acknowledged(), v.lost(), v.opened(), v.saidDamaged(), v.halfWritten().size(),
-                    v.badMessages().size(), v.diskNamed(), v.carriedOn()));
+            rows.add(String.format(Locale.ROOT, "%2d  %7d bytes free  first failed: %-7s %s", t, leave, firstFailed,
+                    FaultScenario.Tally.row(v)));
             if (!v.good(failed)) {
                 StringBuilder log = new StringBuilder();
                 steps.forEach(s -> log.append("$ loupe ").append(String.join(" ", s.args())).append(" (exit ")
@@ -118,11 +96,8 @@ class RealDiskFullTest {
             DiskFaultHarnessTest.deleteTree(exports);
             DiskFaultHarnessTest.deleteTree(exports.resolveSibling(exports.getFileName() + "-again"));
         }
-        String summary = String.format(Locale.ROOT, "A real %d MB tmpfs filled to a random level (0..%d bytes free) %d times"
-                        + " (%d runs hit the full disk): acknowledged labels lost %d of %d; the project opened again %d/%d;"
-                        + " called damaged %d; half-written files left %d; messages naming the full disk %d/%d; messages"
-                        + " with null, SQLite text or a stack trace %d; labelling carried on %d/%d.", 8, peak, trials, fired,
-                lost, acknowledged, opened, trials, damaged, half, named, fired, bad, carried, trials);
+        String summary = String.format(Locale.ROOT, "A real 8 MB tmpfs filled to a random level %d times (%d runs hit the"
+                + " full disk): %s", trials, tally.fired(), tally.summary());
         DiskFaultHarnessTest.report("fault-harness-real-disk.txt", summary, rows);
         assertThat(failures).as(summary).isEmpty();
     }

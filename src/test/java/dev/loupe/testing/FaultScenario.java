@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -102,6 +103,52 @@ public final class FaultScenario {
             }
         }
         return out;
+    }
+
+    /** Adds the trials' verdicts up for the harness's report. */
+    public static final class Tally {
+        private int trials;
+        private int fired;
+        private int opened;
+        private int lost;
+        private int acknowledged;
+        private int damaged;
+        private int half;
+        private int bad;
+        private int named;
+        private int carried;
+
+        public void add(Verdict v, boolean faultFired) {
+            trials++;
+            fired += faultFired ? 1 : 0;
+            opened += v.opened() ? 1 : 0;
+            lost += v.lost();
+            acknowledged += v.acknowledged();
+            damaged += v.saidDamaged() ? 1 : 0;
+            half += v.halfWritten().size();
+            bad += v.badMessages().size();
+            named += v.diskNamed() ? 1 : 0;
+            carried += v.carriedOn() ? 1 : 0;
+        }
+
+        /** Trials in which the fault hit a write. */
+        public int fired() {
+            return fired;
+        }
+
+        public String summary() {
+            return String.format(Locale.ROOT, "acknowledged labels lost %d of %d; the project opened again %d/%d; called"
+                            + " damaged %d; half-written files left %d; messages naming the full disk %d/%d; messages with"
+                            + " null, SQLite text or a stack trace %d; labelling carried on %d/%d.", lost, acknowledged,
+                    opened, trials, damaged, half, named, fired, bad, carried, trials);
+        }
+
+        /** One trial's line of the report. */
+        public static String row(Verdict v) {
+            return String.format(Locale.ROOT, "acknowledged %2d  lost %d  opened %-5s  damaged %-5s  half-written %d  bad"
+                            + " messages %d  disk named %-5s  carried on %s", v.acknowledged(), v.lost(), v.opened(),
+                    v.saidDamaged(), v.halfWritten().size(), v.badMessages().size(), v.diskNamed(), v.carriedOn());
+        }
     }
 
     /** What the harness found once space was back. */

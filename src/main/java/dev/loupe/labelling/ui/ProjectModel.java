@@ -30,6 +30,7 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -335,6 +336,27 @@ public final class ProjectModel {
      * thread with the import's report once the new state is shown.
      */
     public CompletableFuture<ImportReport> importFolder(Path folder, boolean labelsFromSubfolders) {
+        return imagesJob("Importing " + folder.getFileName() + "…", () -> {
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
+            }
+            return StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
+                    .withLabelsFromSubfolders(labelsFromSubfolders)
+                    .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
+                    .withCancel(job::isCancelled));
+        }, report -> {
+            if (report.stopped() != null) {
+                enterReadOnly(report.stopped());
+            }
+        });
+    }
+
+    /**
+     * A background job that changes the project's images (import, locate): progress and cancel in the status bar, then
+     * the session reopened on the session thread so the loop sees the change. Completes on the FX thread with the job's
+     * result once the new state is shown (null when it was not started).
+     */
+    private <R> CompletableFuture<R> imagesJob(String title, Callable<R> work, Consumer<R> shown) {
         if (job.runningProperty().get()) {
             dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
             return CompletableFuture.completedFuture(null);
@@ -343,38 +365,30 @@ public final class ProjectModel {
             return CompletableFuture.completedFuture(null);
         }
         int gen = ++generation; // the old session's late snapshots must not land on the new state
-        job.start("Importing " + folder.getFileName() + "…");
+        job.start(title);
         notice.set("");
-        record Imported(ImportReport report, ProjectState state) {
+        record Done<T>(T result, ProjectState state) {
         }
-        CompletableFuture<ImportReport> done = new CompletableFuture<>();
+        CompletableFuture<R> done = new CompletableFuture<>();
         worker.submit(() -> {
             if (store == null) {
-                throw new LoupeException("No project is open: open or create one before importing.");
+                throw new LoupeException("No project is open: open or create one first.");
             }
-            if (!java.nio.file.Files.isDirectory(folder)) {
-                throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
-            }
-            ImportReport report = StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
-                    .withLabelsFromSubfolders(labelsFromSubfolders)
-                    .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
-                    .withCancel(job::isCancelled));
-            // The session holds every embedding in memory: the simplest correct way to add images is to reopen it,
-            // which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
+            R result = work.call();
+            // The session holds every embedding in memory: the simplest correct way to see changed images is to reopen
+            // it, which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
             if (session != null) {
                 session.close();
                 session = null;
             }
             session = LabellingSession.open(store, sessionOptions(gen));
             index = ImageIndex.of(store, session);
-            return new Imported(report, read());
-        }, r -> {
+            return new Done<>(result, read());
+        }, d -> {
             job.finish();
-            show(gen, r.state());
-            if (r.report().stopped() != null) {
-                enterReadOnly(r.report().stopped());
-            }
-            done.complete(r.report());
+            show(gen, d.state());
+            shown.accept(d.result());
+            done.complete(d.result());
         }).whenComplete((r, e) -> {
             if (e != null) {
                 worker.fx().execute(job::finish);
@@ -395,45 +409,10 @@ public final class ProjectModel {
      * status bar says how many were found. Completes on the FX thread with the search's result.
      */
     public CompletableFuture<MissingImages.Result> locateMissing(Path folder) {
-        if (job.runningProperty().get()) {
-            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
-            return CompletableFuture.completedFuture(null);
-        }
-        if (refusedWhileReadOnly()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        int gen = ++generation;
-        job.start("Looking for missing images in " + folder.getFileName() + "…");
-        notice.set("");
-        record Located(MissingImages.Result result, ProjectState state) {
-        }
-        CompletableFuture<MissingImages.Result> done = new CompletableFuture<>();
-        worker.submit(() -> {
-            if (store == null) {
-                throw new LoupeException("No project is open.");
-            }
-            MissingImages.Result r = MissingImages.locate(store, folder,
-                    (n, total, current) -> job.update("Looking at " + n + " / " + total, n, total), job::isCancelled);
-            if (session != null) {
-                session.close(); // reopened: it marks the images found again as present and shows their new paths
-                session = null;
-            }
-            session = LabellingSession.open(store, sessionOptions(gen));
-            index = ImageIndex.of(store, session);
-            return new Located(r, read());
-        }, r -> {
-            job.finish();
-            show(gen, r.state());
-            notice.set("Found again: " + r.result().relinked() + " image" + (r.result().relinked() == 1 ? "" : "s")
-                    + "; " + r.result().stillMissing() + " still missing.");
-            done.complete(r.result());
-        }).whenComplete((r, e) -> {
-            if (e != null) {
-                worker.fx().execute(job::finish);
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        return imagesJob("Looking for missing images in " + folder.getFileName() + "…", () -> MissingImages.locate(store,
+                folder, (n, total, current) -> job.update("Looking at " + n + " / " + total, n, total), job::isCancelled),
+                r -> notice.set("Found again: " + r.relinked() + " image" + (r.relinked() == 1 ? "" : "s") + "; "
+                        + r.stillMissing() + " still missing."));
     }
 
     // ---- the project as a whole, for evaluation and export ---------------------------------------------------
