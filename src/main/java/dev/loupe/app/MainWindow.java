@@ -7,6 +7,7 @@ import dev.loupe.export.ui.ExportDialog;
 import dev.loupe.gallery.ui.GalleryModel;
 import dev.loupe.gallery.ui.GalleryView;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.ui.ImportDialogs;
 import dev.loupe.labelling.ui.ClassesPanel;
 import dev.loupe.labelling.ui.PreviewPane;
@@ -24,7 +25,9 @@ import dev.loupe.ui.ProgressJob;
 import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Orientation;
+import javafx.scene.Node;
 import javafx.scene.Scene;
+import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
@@ -40,6 +43,8 @@ import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.TransferMode;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Stage;
@@ -99,7 +104,7 @@ public final class MainWindow {
         SplitPane.setResizableWithParent(side, false);
 
         BorderPane root = new BorderPane(centre);
-        root.setTop(menuBar());
+        root.setTop(new VBox(menuBar(), readOnlyBanner()));
         root.setBottom(new StatusBar(model));
         Scene scene = new Scene(root, 1280, 820);
         scene.getStylesheets().add(Objects.requireNonNull(MainWindow.class.getResource("loupe.css")).toExternalForm());
@@ -153,6 +158,11 @@ public final class MainWindow {
         importFolder.setId("importFolder");
         importFolder.setAccelerator(KeyCombination.keyCombination("Shortcut+I"));
         importFolder.setOnAction(e -> chooseFolder("Import a folder of images").ifPresent(this::askAndImport));
+        MenuItem locate = new MenuItem("Locate missing images…");
+        locate.setId("locateMissing");
+        locate.setOnAction(e -> chooseFolder("Where are the missing images now?").ifPresent(this::locateMissing));
+        locate.disableProperty().bind(Bindings.createBooleanBinding(() -> ProjectModel.missing(model.state()) == 0,
+                model.stateProperty()));
         MenuItem export = new MenuItem("Export…");
         export.setId("export");
         export.setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
@@ -163,7 +173,7 @@ public final class MainWindow {
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
         quit.setOnAction(e -> stage.fireEvent(new javafx.stage.WindowEvent(stage, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST)));
         Menu file = new Menu("File", null, create, withBase, fromModel, open, recent, sample, new SeparatorMenuItem(),
-                importFolder, export, new SeparatorMenuItem(), quit);
+                importFolder, locate, export, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
         MenuItem undo = new MenuItem("Undo label");
@@ -352,6 +362,38 @@ public final class MainWindow {
                 askAndImport(dir);
             }
         });
+    }
+
+    /** Finds moved images again in {@code folder} (the menu's action); completes once the result is shown. */
+    public CompletableFuture<MissingImages.Result> locateMissing(Path folder) {
+        return model.locateMissing(folder).thenApply(r -> {
+            if (r != null) {
+                gallery.rerankAll();
+            }
+            return r;
+        });
+    }
+
+    /**
+     * The banner under the menu while the project's disk is full or cannot be written: what happened, which disk, what
+     * to do. It goes by itself once Loupe can write again (docs/adr/0025-faults.md).
+     */
+    private Node readOnlyBanner() {
+        Label text = new Label();
+        text.setId("readOnlyBanner");
+        text.setWrapText(true);
+        text.textProperty().bind(model.readOnlyProperty());
+        HBox banner = new HBox(text);
+        banner.getStyleClass().add("read-only-banner");
+        banner.visibleProperty().bind(model.readOnlyProperty().isNotEmpty());
+        banner.managedProperty().bind(banner.visibleProperty());
+        // a label that failed left its tile's place in the queue: put the queue back as the model has it
+        model.readOnlyProperty().addListener((o, was, now) -> {
+            if (!now.isEmpty() && was.isEmpty() && model.state() != null) {
+                gallery.rerankAll();
+            }
+        });
+        return banner;
     }
 
     // ---- export ---------------------------------------------------------------------------------------------

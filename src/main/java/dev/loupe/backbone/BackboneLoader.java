@@ -1,8 +1,10 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.backbone.onnx.OnnxBackboneFiles;
 import dev.loupe.backbone.onnx.OnnxBackboneMetadata;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -148,7 +150,7 @@ public final class BackboneLoader {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             return Optional.of(tmp);
         } catch (IOException e) {
-            throw new BackboneException("could not read Model Zero from the class path: " + e.getMessage(), e);
+            throw new BackboneException("could not read Model Zero from the class path: " + Faults.describe(e), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.bench.BenchData;
 import dev.loupe.bench.Forgetting;
@@ -116,7 +117,7 @@ final class BenchCommand {
             try {
                 cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1);
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             if (budget > d.pool().n()) throw new LoupeException("--budget " + budget + " exceeds the pool (" + d.pool().n() + " images)");
             Progress progress = new Progress(err, "simulating");
@@ -205,7 +206,7 @@ final class BenchCommand {
             try {
                 cfg = new Forgetting.Config(c, shots, seeds, oldPerClass, continueLabels, 1);
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             List<Forgetting.Run> runs = Forgetting.run(d.pool(), d.test(), d.classCount(), cfg);
             Map<String, Object> out = dataOptions.describe(d);
@@ -282,7 +283,7 @@ final class BenchCommand {
                         fullBelow == null ? d.fullBelow() : fullBelow, hotRows == null ? d.hotRows() : hotRows,
                         sliceRows == null ? d.sliceRows() : sliceRows, d.chunkRows()));
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             Map<String, Object> m = Latency.run(cfg);
             PrintWriter o = spec.commandLine().getOut();

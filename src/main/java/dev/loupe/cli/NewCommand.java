@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.catalog.CatalogEntry;
@@ -151,7 +152,7 @@ public final class NewCommand implements Callable<Integer> {
                 try {
                     options = options.withPreset(PreprocessingPreset.parse(preprocessing));
                 } catch (IllegalArgumentException e) {
-                    throw new LoupeException(e.getMessage() + ".");
+                    throw new LoupeException(Faults.describe(e) + ".");
                 }
             }
             c = ProjectBackbone.createOnnxProject(project, Path.of(file), options, false);

@@ -1,5 +1,6 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
 import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.project.ProjectStore;
 
@@ -48,7 +49,7 @@ public final class ExportJob {
             try {
                 OnnxExport.checkTarget(r.onnxFile());
             } catch (RuntimeException e) {
-                failed.add("ONNX: " + e.getMessage());
+                failed.add("ONNX: " + Faults.describe(e));
                 onnxOk = false;
             }
         }
@@ -56,7 +57,7 @@ public final class ExportJob {
             try {
                 ProjectExport.checkImageFolderTarget(r.imageFolder());
             } catch (RuntimeException e) {
-                failed.add(e.getMessage());
+                failed.add(Faults.describe(e));
                 imagesOk = false;
             }
         }
@@ -65,7 +66,7 @@ public final class ExportJob {
                 int n = ProjectExport.exportLabels(store, r.labelsFile());
                 written.add(n + " labels to " + r.labelsFile());
             } catch (RuntimeException e) {
-                failed.add("Labels: " + e.getMessage());
+                failed.add("Labels: " + Faults.describe(e));
             }
         }
         if (r.modelFile() != null && !cancel.getAsBoolean()) {
@@ -74,7 +75,7 @@ public final class ExportJob {
                 written.add("Model v" + m.modelVersion() + " (" + m.labelCount() + " labels, " + m.columns().size()
                         + " classes) to " + m.file());
             } catch (RuntimeException e) {
-                failed.add("Model: " + e.getMessage());
+                failed.add("Model: " + Faults.describe(e));
             }
         }
         if (r.onnxFile() != null && onnxOk && !cancel.getAsBoolean()) {
@@ -83,7 +84,7 @@ public final class ExportJob {
                 written.add("ONNX model v" + x.modelVersion() + " (" + x.labelCount() + " labels, " + x.columns().size()
                         + " classes) to " + x.file() + ", model card " + x.card().getFileName());
             } catch (RuntimeException e) {
-                failed.add("ONNX: " + e.getMessage());
+                failed.add("ONNX: " + Faults.describe(e));
             }
         }
         if (r.imageFolder() != null && imagesOk && !cancel.getAsBoolean()) {
@@ -94,7 +95,7 @@ public final class ExportJob {
                         + x.notCopied().get(0).path() + ": " + x.notCopied().get(0).reason()
                         + (x.notCopied().size() > 1 ? ", …" : "") + ")"));
             } catch (RuntimeException e) {
-                failed.add("Images: " + e.getMessage());
+                failed.add("Images: " + Faults.describe(e));
             }
         }
         if (cancel.getAsBoolean()) {

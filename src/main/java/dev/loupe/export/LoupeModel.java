@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneException;
@@ -157,7 +158,7 @@ public final class LoupeModel implements AutoCloseable {
             BackboneFiles.write(tmp, backbone.network(), backbone.metadata());
             write(out, tmp, backbone.id(), head, columns, provenance);
         } catch (IOException e) {
-            throw new LoupeException("Cannot write the model file " + out + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot write the model file " + out + ": " + Faults.describe(e), e);
         } finally {
             deleteQuietly(tmp);
         }
@@ -300,11 +301,11 @@ public final class LoupeModel implements AutoCloseable {
         } catch (ZipException e) {
             if (startsWithZipMagic(file)) {
                 throw new LoupeException("The model file " + name + " is damaged or truncated: it starts like a zip"
-                        + " archive but cannot be read (" + e.getMessage() + "). Export the model again.", e);
+                        + " archive but cannot be read (" + Faults.describe(e) + "). Export the model again.", e);
             }
             throw new LoupeException("not a Loupe model file: " + name + " is not a zip archive", e);
         } catch (IOException e) {
-            throw new LoupeException("Cannot read the model file " + name + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot read the model file " + name + ": " + Faults.describe(e), e);
         }
         try (zip) {
             ZipEntry manifestEntry = zip.getEntry(MANIFEST);
@@ -380,7 +381,7 @@ public final class LoupeModel implements AutoCloseable {
         } catch (LoupeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new LoupeException("The model file " + name + " is damaged (" + e.getMessage()
+            throw new LoupeException("The model file " + name + " is damaged (" + Faults.describe(e)
                     + "). Export the model again.", e);
         }
     }
@@ -431,7 +432,9 @@ public final class LoupeModel implements AutoCloseable {
             }
             return Dl4jBackbone.load(tmp);
         } catch (BackboneException e) {
-            throw new LoupeException("The model file " + file + " has an unusable backbone: " + e.getMessage(), e);
+            // the temporary copy's name means nothing to the user: name the entry in their file instead
+            throw new LoupeException("The model file " + file + " has an unusable backbone: "
+                    + e.getMessage().replace(tmp.getFileName().toString(), BACKBONE_ENTRY) + ". Export the model again.", e);
         } finally {
             deleteQuietly(tmp);
         }
@@ -520,7 +523,7 @@ public final class LoupeModel implements AutoCloseable {
             }
             return main;
         } catch (IOException e) {
-            throw new LoupeException("Cannot copy the backbone of " + file + " to " + projectDir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot copy the backbone of " + file + " to " + projectDir + ": " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.LabelClass;
@@ -78,7 +79,7 @@ public final class ProjectFromModel {
                 new ModelVersionFile(model.backbone().id(), ids, seq, 0, model.headState())
                         .write(store.dir().resolve(FIRST_VERSION_FILE));
             } catch (IOException e) {
-                throw new LoupeException("Cannot write the first model version of " + dir + ": " + e.getMessage(), e);
+                throw new LoupeException("Cannot write the first model version of " + dir + ": " + Faults.describe(e), e);
             }
             ModelVersion mv = store.addModelVersion(FIRST_VERSION_FILE, 0, seq, "from " + modelFile.getFileName());
             return new Created(dir, ids, names, model.backbone().id(), mv);

@@ -1,5 +1,7 @@
 package dev.loupe.labelling;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.backbone.Backbone;
@@ -186,7 +188,7 @@ public final class LabellingSession implements AutoCloseable {
                 max = Math.max(max, versionNumber(f.getFileName().toString()));
             }
         } catch (IOException e) {
-            LOG.warn("Could not list {}: {}", store.modelsDir(), e.getMessage());
+            LOG.warn("Could not list {}: {}", store.modelsDir(), Faults.describe(e));
         }
         return max + 1;
     }
@@ -206,7 +208,14 @@ public final class LabellingSession implements AutoCloseable {
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), Embedder.DEFAULT_BATCH);
             if (!embedder.upToDate()) {
-                embedder.run(options.embedProgress(), options.cancelEmbedding());
+                try {
+                    embedder.run(options.embedProgress(), options.cancelEmbedding());
+                } catch (DiskFullException e) {
+                    // the project still opens, on the images embedded so far: the rest follow once there is room
+                    DiskFullException told = DiskFullException.of(store.dir(), "some new images could not be embedded, so "
+                            + "they are left out for now", -1, "open the project again to embed them", e);
+                    options.publishOn().execute(() -> options.onError().accept(told));
+                }
             }
             EmbeddingSet set = store.embeddings(backbone.id());
             LabellingSession s = new LabellingSession(store, backbone, set, options);
@@ -236,8 +245,16 @@ public final class LabellingSession implements AutoCloseable {
         if (!gone.isEmpty()) {
             LOG.warn("{} image file(s) are missing (moved or deleted since import); their labels are kept", gone.size());
         }
-        store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
-        store.setStatuses(back, ImageStatus.OK, null);
+        try {
+            store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
+            store.setStatuses(back, ImageStatus.OK, null);
+        } catch (LoupeException e) {
+            if (!(Faults.isDiskFull(e) || Faults.isReadOnly(e))) {
+                throw e;
+            }
+            // the statuses only mirror what is on disk: a project whose disk is full still opens, and they are set next time
+            LOG.warn("Could not record which images are missing: {}", e.getMessage());
+        }
     }
 
     private void startTrainer() {
@@ -729,15 +746,25 @@ public final class LabellingSession implements AutoCloseable {
         ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
                 snap.labelCount(), state);
         ModelVersion v;
+        Path file = store.dir().resolve(rel);
         try {
-            f.write(store.dir().resolve(rel));
+            f.write(file);
             v = store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
         } catch (IOException | UncheckedIOException | LoupeException e) {
-            LoupeException failure = new LoupeException("The model could not be saved (" + rel + ": "
-                    + (e.getMessage() == null ? e : e.getMessage()) + "). Your labels are safe in the journal and "
-                    + "labelling goes on; free some disk space, and the model is rebuilt from the journal when the "
-                    + "project is next opened.", e);
-            LOG.error("Saving a model version failed", e);
+            deleteUnregistered(file); // a version file without its row would only look like a saved model
+            String safe = "your labels are safe in the journal, and the model is rebuilt from it when the project is "
+                    + "next opened";
+            LoupeException failure = Faults.isDiskFull(e)
+                    ? DiskFullException.of(file, "the model version " + rel + " was not saved; " + safe,
+                            12L * (state.config().inputDim() + 1) * state.classCount() + 64 * 1024, "go on labelling", e)
+                    : new LoupeException("The model could not be saved (" + rel + ": " + Faults.describe(e)
+                            + "). Your labels are safe in the journal and labelling goes on; the model is rebuilt from "
+                            + "the journal when the project is next opened.", e);
+            if (failure instanceof DiskFullException) {
+                LOG.warn("Saving a model version failed: {}", failure.getMessage()); // no bug: no stack trace
+            } else {
+                LOG.error("Saving a model version failed", e);
+            }
             options.publishOn().execute(() -> options.onError().accept(failure));
             return null;
         }
@@ -749,6 +776,14 @@ public final class LabellingSession implements AutoCloseable {
             prune(p);
         }
         return v;
+    }
+
+    private static void deleteUnregistered(Path file) {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}; it is swept at the next pruning: {}", file, Faults.describe(e));
+        }
     }
 
     /** Deletes the versions {@link Pruning} does not keep: rows first, then files (a crash leaves only orphans). */
@@ -780,7 +815,7 @@ public final class LabellingSession implements AutoCloseable {
             }
             LOG.debug("Pruned {} model versions, {} files", drop.size(), deleted);
         } catch (IOException | LoupeException e) {
-            LOG.warn("Pruning old model versions failed; they stay for now: {}", e.getMessage());
+            LOG.warn("Pruning old model versions failed; they stay for now: {}", Faults.describe(e));
         }
     }
 

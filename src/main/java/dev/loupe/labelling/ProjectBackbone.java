@@ -1,5 +1,6 @@
 package dev.loupe.labelling;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneException;
@@ -148,7 +149,7 @@ public final class ProjectBackbone {
             }
         } catch (IOException e) {
             ProjectFolders.removeQuietly(dir, existed);
-            throw new LoupeException("Cannot copy the base model into " + dir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot copy the base model into " + dir + ": " + Faults.describe(e), e);
         } catch (RuntimeException e) {
             ProjectFolders.removeQuietly(dir, existed);
             throw e;

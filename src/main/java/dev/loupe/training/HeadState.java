@@ -1,5 +1,7 @@
 package dev.loupe.training;
 
+import dev.loupe.Faults;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,6 +17,7 @@ public final class HeadState {
     private static final int MAGIC_V1 = 0x4C53_5431; // "LST1": no input normalisation
     private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
     private static final int MAGIC = 0x4C53_5433;    // "LST3": LST2 + the temperature of the shown probabilities
+    private static final int MAX_LENGTH = 1 << 26;
 
     private final HeadConfig config;
     private final int classCount;
@@ -129,6 +132,7 @@ public final class HeadState {
         if (magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1) throw new IOException("not a Loupe head state");
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
+        if (c < 0 || c > MAX_LENGTH) throw new IOException("an impossible class count (" + c + ")");
         boolean[] act = new boolean[c];
         for (int i = 0; i < c; i++) act[i] = d.readBoolean();
         int it = d.readInt();
@@ -143,7 +147,7 @@ public final class HeadState {
             try {
                 norm = new InputNormalization(mean, scale);
             } catch (IllegalArgumentException e) {
-                throw new IOException("bad input normalisation: " + e.getMessage(), e);
+                throw new IOException("bad input normalisation: " + Faults.describe(e), e);
             }
         }
         double temperature = magic == MAGIC ? d.readDouble() : 1.0;
@@ -157,7 +161,10 @@ public final class HeadState {
     }
 
     private static float[] readFloats(DataInputStream d) throws IOException {
-        float[] a = new float[d.readInt()];
+        int n = d.readInt();
+        // a garbled length must not become an OutOfMemoryError: no head comes near 2^26 floats (256 MB)
+        if (n < 0 || n > MAX_LENGTH) throw new IOException("an impossible array length (" + n + ")");
+        float[] a = new float[n];
         for (int i = 0; i < a.length; i++) a[i] = d.readFloat();
         return a;
     }

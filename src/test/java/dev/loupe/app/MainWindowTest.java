@@ -10,6 +10,7 @@ import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.ui.ProjectModel;
@@ -18,6 +19,7 @@ import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.FaultyDisk;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -429,6 +431,87 @@ class MainWindowTest {
         } finally {
             System.clearProperty(dev.loupe.backbone.catalog.ModelCache.PROPERTY);
         }
+    }
+
+    /**
+     * Issue 17: a full disk while labelling shows a banner (no dialog per attempt), keeps the project open read-only, and
+     * labelling carries on by itself once a write goes through again, without reopening anything.
+     */
+    @Test
+    void aFullDiskShowsABannerKeepsTheProjectReadOnlyAndLabellingCarriesOnWhenSpaceReturns(FxRobot robot) throws Exception {
+        awaitOpen();
+        long first = fx(() -> window.gallery().selected());
+        try (FaultyDisk disk = FaultyDisk.install()) {
+            disk.failNow(FaultyDisk.Fault.FULL);
+            robot.clickOn(tileOf(robot, first));
+            robot.type(KeyCode.DIGIT1);
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !fx(() -> model.readOnlyProperty().get()).isEmpty());
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#readOnlyBanner")).startsWith("The disk holding " + projectDir + " is full (")
+                    .contains("the last change to the project was not saved", "stays open read-only")
+                    .doesNotContain("SQLITE", "null");
+            assertThat(fx(() -> robot.lookup("#readOnlyBanner").query().getParent().isVisible())).isTrue();
+            assertThat(fx(model::state).labels()).as("the label was not saved, and is not shown as saved").hasSize(LABELLED);
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> window.gallery().items().contains(first)));
+
+            robot.clickOn(tileOf(robot, first));
+            robot.type(KeyCode.DIGIT1); // not even tried while read-only
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#notice")).contains("read-only");
+            assertThat(fx(() -> window.gallery().items().contains(first))).isTrue();
+
+            disk.spaceReturns();
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> model.readOnlyProperty().get()).isEmpty());
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(() -> robot.lookup("#readOnlyBanner").query().getParent().isVisible())).isFalse();
+        assertThat(label(robot, "#notice")).contains("can be written again");
+        robot.clickOn(tileOf(robot, first));
+        robot.type(KeyCode.DIGIT1);
+        ProjectState after = awaitState(st -> st.labels().size() == LABELLED + 1);
+        assertThat(after.labels()).containsKey(first);
+        awaitIdle();
+    }
+
+    /** Issue 17: images moved since import are found again by File → Locate missing images…, labels and all. */
+    @Test
+    void locateMissingImagesFindsAMovedFolderAgain(FxRobot robot) throws Exception {
+        awaitOpen();
+        Path images = fx(model::state).images().path(fx(model::state).images().ids()[0]).getParent().getParent();
+        Path moved = projectDir.getParent().resolve("moved-data");
+        copyTree(images, moved);
+        deleteTree(images);
+        try {
+            WaitForAsyncUtils.asyncFx(() -> window.openProject(projectDir)).get(10, TimeUnit.SECONDS).get(120, TimeUnit.SECONDS);
+            ProjectState missing = awaitState(st -> ProjectModel.missing(st) == IMAGES);
+            assertThat(label(robot, "#notice")).contains(IMAGES + " images are missing", "Locate missing images");
+            assertThat(fx(() -> menuItem(robot, "locateMissing").isDisable())).isFalse();
+
+            MissingImages.Result r = WaitForAsyncUtils.asyncFx(() -> window.locateMissing(moved)).get(10, TimeUnit.SECONDS)
+                    .get(120, TimeUnit.SECONDS);
+            assertThat(r.relinked()).isEqualTo(IMAGES);
+            ProjectState found = awaitState(st -> ProjectModel.missing(st) == 0);
+            assertThat(found.labels()).isEqualTo(missing.labels());
+            assertThat(found.images().path(found.images().ids()[0])).startsWith(moved);
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#notice")).isEqualTo("Found again: " + IMAGES + " images; 0 still missing.");
+            assertThat(fx(() -> menuItem(robot, "locateMissing").isDisable())).isTrue();
+        } finally {
+            if (!Files.exists(images)) {
+                copyTree(moved, images); // the other tests' base project points here
+            }
+        }
+    }
+
+    private static javafx.scene.control.MenuItem menuItem(FxRobot robot, String id) {
+        for (javafx.scene.control.Menu m : robot.lookup("#menuBar").queryAs(javafx.scene.control.MenuBar.class).getMenus()) {
+            for (javafx.scene.control.MenuItem i : m.getItems()) {
+                if (id.equals(i.getId())) {
+                    return i;
+                }
+            }
+        }
+        throw new AssertionError("no menu item " + id);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------

@@ -208,6 +208,29 @@ class LoupeModelTest {
                 .hasMessageContaining("damaged or truncated").hasMessageContaining("truncated.zip");
     }
 
+    /** Issue 17: a head cut short ended the message in ": null"; a garbled length ran out of memory. */
+    @Test
+    void aCutOrGarbledHeadIsNamedAsSuchNeverAsNull() throws Exception {
+        byte[] head;
+        try (ZipFile in = new ZipFile(modelFile.toFile())) {
+            head = in.getInputStream(in.getEntry(LoupeModel.HEAD_ENTRY)).readAllBytes();
+        }
+        Path cut = rewrite("cut-head.zip", LoupeModel.HEAD_ENTRY, Arrays.copyOf(head, head.length / 2));
+        assertThatThrownBy(() -> LoupeModel.load(cut)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("cut-head.zip is damaged (the file ends too early: it is truncated)")
+                .message().doesNotContain("null");
+        byte[] garbled = head.clone();
+        // HeadState's layout: magic, config (32 bytes), class count c, c flags, two counters, then the parameters' length
+        int classes = java.nio.ByteBuffer.wrap(head).getInt(36);
+        java.nio.ByteBuffer.wrap(garbled).putInt(36 + 4 + classes + 8, 0x7f7f7f7f); // ~2 billion floats
+        Path bad = rewrite("garbled-head.zip", LoupeModel.HEAD_ENTRY, garbled);
+        assertThatThrownBy(() -> LoupeModel.load(bad)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("garbled-head.zip is damaged (an impossible array length (2139062143))")
+                .message().doesNotContain("null");
+        Path empty = rewrite("empty-head.zip", LoupeModel.HEAD_ENTRY, new byte[0]);
+        assertThatThrownBy(() -> LoupeModel.load(empty)).message().contains("truncated").doesNotContain("null");
+    }
+
     @Test
     void aMissingHeadEntryIsReported() throws Exception {
         Path file = rewrite("no-head.zip", LoupeModel.HEAD_ENTRY, null);

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.catalog;
 
+import dev.loupe.Faults;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,7 +51,7 @@ public final class Catalog {
                 all.put(e.name(), e);
             }
         } catch (IOException e) {
-            throw new BackboneException("cannot read Loupe's model catalog: " + e.getMessage(), e);
+            throw new BackboneException("cannot read Loupe's model catalog: " + Faults.describe(e), e);
         }
         String extra = System.getProperty(EXTRA_PROPERTY);
         if (extra != null && !extra.isBlank()) {
@@ -61,7 +62,7 @@ public final class Catalog {
                 }
             } catch (IOException e) {
                 throw new BackboneException("cannot read the model catalog " + file + " (-D" + EXTRA_PROPERTY + "): "
-                        + e.getMessage(), e);
+                        + Faults.describe(e), e);
             }
         }
         return new Catalog(all);
@@ -84,7 +85,7 @@ public final class Catalog {
         } catch (BackboneException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new BackboneException(source + ": the model catalog is invalid: " + e.getMessage(), e);
+            throw new BackboneException(source + ": the model catalog is invalid: " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.catalog;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.clip.ClipPair;
@@ -131,7 +132,7 @@ public final class CatalogModels {
             } catch (IOException e) {
                 Downloader.delete(tmp);
                 throw new BackboneException("cannot store " + source + " in the model cache " + cache.root() + ": "
-                        + e.getMessage(), e);
+                        + Faults.describe(e), e);
             }
             stored.add(f);
             if (!f.pinned()) {
@@ -211,7 +212,7 @@ public final class CatalogModels {
             Files.writeString(tmp, sha + "  " + f.file() + "\n", StandardCharsets.UTF_8);
             BackboneFiles.moveIntoPlace(tmp, file);
         } catch (IOException e) {
-            throw new BackboneException("cannot record the hash of " + f.file() + " in " + file + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot record the hash of " + f.file() + " in " + file + ": " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.catalog;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneFiles;
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class Downloader {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new BackboneException("cannot create the model cache folder " + target.getParent() + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot create the model cache folder " + target.getParent() + ": " + Faults.describe(e), e);
         }
         Path lockFile = target.resolveSibling(target.getFileName() + ".lock");
         try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -99,7 +100,7 @@ public final class Downloader {
         } catch (BackboneException e) {
             throw e;
         } catch (IOException e) {
-            throw new BackboneException("cannot write to the model cache " + target.getParent() + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot write to the model cache " + target.getParent() + ": " + Faults.describe(e), e);
         } finally {
             try {
                 Files.deleteIfExists(lockFile);
@@ -137,15 +138,15 @@ public final class Downloader {
                             + " cancelled; the " + size(part) + " bytes so far are kept in " + part
                             + " and the next attempt resumes from there", attempts);
                 } catch (Unreachable e) {
-                    attempts.add(url + ": " + e.getMessage());
+                    attempts.add(url + ": " + Faults.describe(e));
                     break;
                 } catch (HttpStatus e) {
                     reached = true;
-                    attempts.add(url + ": " + e.getMessage());
+                    attempts.add(url + ": " + Faults.describe(e));
                     break;
                 } catch (IOException e) {
                     reached = true;
-                    attempts.add(url + ": connection lost after " + size(part) + " bytes (" + e.getMessage() + ")");
+                    attempts.add(url + ": connection lost after " + size(part) + " bytes (" + Faults.describe(e) + ")");
                     continue; // resume from what arrived
                 }
                 String problem = check(part, file);
@@ -210,7 +211,7 @@ public final class Downloader {
             }
             return java.util.HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new BackboneException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot read " + file + ": " + Faults.describe(e), e);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -236,13 +237,13 @@ public final class Downloader {
             }
             code = conn.getResponseCode();
         } catch (UnknownHostException e) {
-            throw new Unreachable("unknown host " + e.getMessage() + " (offline?)", e);
+            throw new Unreachable("unknown host " + Faults.describe(e) + " (offline?)", e);
         } catch (ConnectException | NoRouteToHostException e) {
-            throw new Unreachable("cannot connect (" + e.getMessage() + ")", e);
+            throw new Unreachable("cannot connect (" + Faults.describe(e) + ")", e);
         } catch (SocketTimeoutException e) {
             throw new Unreachable("no answer within " + connectTimeoutMs / 1000 + " s", e);
         } catch (IllegalArgumentException e) {
-            throw new HttpStatus("not a valid URL (" + e.getMessage() + ")");
+            throw new HttpStatus("not a valid URL (" + Faults.describe(e) + ")");
         }
         try {
             boolean append;
@@ -306,7 +307,7 @@ public final class Downloader {
         try {
             BackboneFiles.moveIntoPlace(part, target);
         } catch (IOException e) {
-            throw new BackboneException("cannot move the download into " + target + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot move the download into " + target + ": " + Faults.describe(e), e);
         }
     }
 

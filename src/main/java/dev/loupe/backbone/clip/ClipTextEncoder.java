@@ -1,5 +1,6 @@
 package dev.loupe.backbone.clip;
 
+import dev.loupe.Faults;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -72,7 +73,7 @@ public final class ClipTextEncoder implements TextEncoder {
         try (OrtSession.SessionOptions options = OnnxRuntimes.sessionOptions()) {
             session = OnnxRuntimes.environment().createSession(textModel.toString(), options);
         } catch (OrtException e) {
-            throw new BackboneException(file + ": ONNX Runtime cannot load the text model: " + e.getMessage(), e);
+            throw new BackboneException(file + ": ONNX Runtime cannot load the text model: " + Faults.describe(e), e);
         }
         try {
             Map<String, NodeInfo> inputs = session.getInputInfo();
@@ -102,7 +103,7 @@ public final class ClipTextEncoder implements TextEncoder {
                     ids.type == OnnxJavaType.INT64, mask != null, shape[0]);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
-            throw new BackboneException(file + ": the text model does not run: " + e.getMessage(), e);
+            throw new BackboneException(file + ": the text model does not run: " + Faults.describe(e), e);
         } catch (BackboneException e) {
             closeQuietly(session);
             throw e;
@@ -141,7 +142,7 @@ public final class ClipTextEncoder implements TextEncoder {
         try {
             return run(texts);
         } catch (OrtException e) {
-            throw new IllegalStateException("the text model failed: " + e.getMessage(), e);
+            throw new IllegalStateException("the text model failed: " + Faults.describe(e), e);
         }
     }
 

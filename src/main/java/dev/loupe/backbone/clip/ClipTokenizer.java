@@ -1,5 +1,6 @@
 package dev.loupe.backbone.clip;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.BackboneException;
 
 import java.io.BufferedReader;
@@ -71,7 +72,7 @@ public final class ClipTokenizer {
         try (InputStream in = Files.newInputStream(gzFile)) {
             return read(new GZIPInputStream(in));
         } catch (IOException e) {
-            throw new BackboneException("cannot read the CLIP vocabulary " + gzFile + ": " + e.getMessage(), e);
+            throw new BackboneException("cannot read the CLIP vocabulary " + gzFile + ": " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.onnx;
 
+import dev.loupe.Faults;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -319,7 +320,7 @@ public final class OnnxBackbone implements Backbone {
                     : OnnxRuntimes.environment().createSession(modelFile.toString(), options);
         } catch (OrtException e) {
             throw new BackboneException(modelFile.getFileName() + ": ONNX Runtime cannot load the model: "
-                    + e.getMessage(), e);
+                    + Faults.describe(e), e);
         }
     }
 
@@ -330,7 +331,7 @@ public final class OnnxBackbone implements Backbone {
                 throw new BackboneException(file + ": ONNX Runtime does not see the input '" + input + "' as a tensor");
             }
         } catch (OrtException e) {
-            throw new BackboneException(file + ": ONNX Runtime cannot describe the model's input: " + e.getMessage(), e);
+            throw new BackboneException(file + ": ONNX Runtime cannot describe the model's input: " + Faults.describe(e), e);
         }
     }
 
@@ -374,7 +375,7 @@ public final class OnnxBackbone implements Backbone {
             return run(new float[n * inputLength], n, null);
         } catch (OrtException | RuntimeException e) {
             throw new BackboneException(metadata.modelFile() + ": the model does not run on a "
-                    + Arrays.toString(metadata.inputShape(n)) + " input: " + e.getMessage(), e);
+                    + Arrays.toString(metadata.inputShape(n)) + " input: " + Faults.describe(e), e);
         }
     }
 
@@ -452,7 +453,7 @@ public final class OnnxBackbone implements Backbone {
         try {
             run(batch, m, (rows, dim) -> System.arraycopy(rows, 0, out, offset, m));
         } catch (OrtException e) {
-            throw new IllegalStateException(metadata.modelFile() + ": ONNX Runtime failed: " + e.getMessage(), e);
+            throw new IllegalStateException(metadata.modelFile() + ": ONNX Runtime failed: " + Faults.describe(e), e);
         }
     }
 

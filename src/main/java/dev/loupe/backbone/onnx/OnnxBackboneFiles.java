@@ -1,5 +1,6 @@
 package dev.loupe.backbone.onnx;
 
+import dev.loupe.Faults;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -47,7 +48,7 @@ public final class OnnxBackboneFiles {
         try {
             m = JSON.readValue(json, OnnxBackboneMetadata.class);
         } catch (IOException | RuntimeException e) {
-            throw new BackboneException(source + ": the ONNX backbone settings are invalid: " + e.getMessage(), e);
+            throw new BackboneException(source + ": the ONNX backbone settings are invalid: " + Faults.describe(e), e);
         }
         if (m.formatVersion() > OnnxBackboneMetadata.FORMAT_VERSION) {
             throw new BackboneException(source + ": written by a newer Loupe (ONNX backbone settings format "
@@ -63,7 +64,7 @@ public final class OnnxBackboneFiles {
         } catch (NoSuchFileException e) {
             throw new BackboneException(file.getFileName() + ": file not found (" + file.toAbsolutePath() + ")", e);
         } catch (IOException e) {
-            throw new BackboneException(file.getFileName() + ": could not read the file: " + e.getMessage(), e);
+            throw new BackboneException(file.getFileName() + ": could not read the file: " + Faults.describe(e), e);
         }
     }
 

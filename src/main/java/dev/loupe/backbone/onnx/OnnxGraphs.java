@@ -1,5 +1,6 @@
 package dev.loupe.backbone.onnx;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.onnx.OnnxProto.GraphProto;
 import dev.loupe.onnx.OnnxProto.ModelProto;
@@ -66,9 +67,9 @@ public final class OnnxGraphs {
         } catch (NoSuchFileException e) {
             throw new BackboneException(name + ": file not found (" + file.toAbsolutePath() + ")", e);
         } catch (InvalidProtocolBufferException e) {
-            throw new BackboneException(name + " is not an ONNX model, or a truncated one (" + e.getMessage() + ")", e);
+            throw new BackboneException(name + " is not an ONNX model, or a truncated one (" + Faults.describe(e) + ")", e);
         } catch (IOException e) {
-            throw new BackboneException(name + ": could not read the file: " + e.getMessage(), e);
+            throw new BackboneException(name + ": could not read the file: " + Faults.describe(e), e);
         }
         if (model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw new BackboneException(name + " is not an ONNX model (no graph in it)");

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.pretrain;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.Preprocessing;
 
 import dev.loupe.LoupeException;
@@ -201,7 +202,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
             return s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
                     .filter(n -> !n.startsWith(".")).sorted().toList();
         } catch (IOException e) {
-            throw new LoupeException("Cannot list " + root + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot list " + root + ": " + Faults.describe(e), e);
         }
     }
 
@@ -212,7 +213,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                     .filter(p -> FolderScanner.isImageName(p.getFileName().toString()))
                     .sorted().toList();
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new LoupeException("Cannot list " + classDir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot list " + classDir + ": " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.export.onnx;
 
+import dev.loupe.Faults;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -57,7 +58,7 @@ public final class OnnxClassifier implements AutoCloseable {
                 throw e;
             }
         } catch (OrtException e) {
-            throw new LoupeException("ONNX Runtime cannot load " + (file == null ? "the model" : file) + ": " + e.getMessage(), e);
+            throw new LoupeException("ONNX Runtime cannot load " + (file == null ? "the model" : file) + ": " + Faults.describe(e), e);
         }
     }
 
@@ -66,7 +67,7 @@ public final class OnnxClassifier implements AutoCloseable {
         try {
             return session.getMetadata().getCustomMetadata();
         } catch (OrtException e) {
-            throw new LoupeException("Cannot read the model's metadata: " + e.getMessage(), e);
+            throw new LoupeException("Cannot read the model's metadata: " + Faults.describe(e), e);
         }
     }
 
@@ -93,7 +94,7 @@ public final class OnnxClassifier implements AutoCloseable {
              OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
             return (float[][]) result.get(OnnxExport.OUTPUT).orElseThrow().getValue();
         } catch (OrtException e) {
-            throw new LoupeException("ONNX Runtime failed to run the model: " + e.getMessage(), e);
+            throw new LoupeException("ONNX Runtime failed to run the model: " + Faults.describe(e), e);
         }
     }
 
@@ -102,7 +103,7 @@ public final class OnnxClassifier implements AutoCloseable {
         try {
             session.close();
         } catch (OrtException e) {
-            throw new LoupeException("Cannot close the ONNX session: " + e.getMessage(), e);
+            throw new LoupeException("Cannot close the ONNX session: " + Faults.describe(e), e);
         }
     }
 }

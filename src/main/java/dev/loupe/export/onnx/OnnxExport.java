@@ -1,5 +1,8 @@
 package dev.loupe.export.onnx;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
+import dev.loupe.FileWrites;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.LoupeException;
 import dev.loupe.backbone.Backbone;
@@ -152,13 +155,18 @@ public final class OnnxExport {
         Path tmpModel = dir.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         Path tmpCard = dir.resolve("." + card.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
+            FileWrites.check(out);
             Files.createDirectories(dir);
             writeSynced(tmpModel, bytes);
             writeSynced(tmpCard, text.getBytes(StandardCharsets.UTF_8));
             BackboneFiles.moveIntoPlace(tmpModel, out);
             BackboneFiles.moveIntoPlace(tmpCard, card);
         } catch (IOException e) {
-            throw new LoupeException("Cannot write the ONNX model " + out + ": " + e.getMessage(), e);
+            if (Faults.isDiskFull(e)) {
+                throw DiskFullException.of(out, "the ONNX model was not written (nothing was left in its place)",
+                        bytes.length + text.length(), "export it again", e);
+            }
+            throw new LoupeException("Cannot write the ONNX model " + out + ": " + Faults.describe(e), e);
         } finally {
             deleteQuietly(tmpModel);
             deleteQuietly(tmpCard);
