@@ -7,6 +7,7 @@ import dev.loupe.export.ui.ExportDialog;
 import dev.loupe.gallery.ui.GalleryModel;
 import dev.loupe.gallery.ui.GalleryView;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.ui.ImportDialogs;
 import dev.loupe.labelling.ui.ClassesPanel;
 import dev.loupe.labelling.ui.PreviewPane;
@@ -15,12 +16,18 @@ import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.training.ui.StatusBar;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.catalog.CatalogEntry;
+import dev.loupe.backbone.catalog.CatalogModels;
+import dev.loupe.backbone.ui.BaseModelDialog;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.ProgressJob;
 import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Orientation;
+import javafx.scene.Node;
 import javafx.scene.Scene;
+import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
@@ -36,6 +43,8 @@ import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.TransferMode;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Stage;
@@ -95,7 +104,7 @@ public final class MainWindow {
         SplitPane.setResizableWithParent(side, false);
 
         BorderPane root = new BorderPane(centre);
-        root.setTop(menuBar());
+        root.setTop(new VBox(menuBar(), readOnlyBanner()));
         root.setBottom(new StatusBar(model));
         Scene scene = new Scene(root, 1280, 820);
         scene.getStylesheets().add(Objects.requireNonNull(MainWindow.class.getResource("loupe.css")).toExternalForm());
@@ -132,7 +141,7 @@ public final class MainWindow {
         create.setOnAction(e -> chooseNewProject(NewProject.EMPTY));
         MenuItem withBase = new MenuItem("New project with a base model…");
         withBase.setId("newProjectWithBaseModel");
-        withBase.setOnAction(e -> chooseNewProject(NewProject.WITH_BASE_MODEL));
+        withBase.setOnAction(e -> chooseBaseModel());
         MenuItem fromModel = new MenuItem("New project from an exported model…");
         fromModel.setId("newProjectFromModel");
         fromModel.setOnAction(e -> chooseNewProject(NewProject.FROM_EXPORTED_MODEL));
@@ -149,6 +158,11 @@ public final class MainWindow {
         importFolder.setId("importFolder");
         importFolder.setAccelerator(KeyCombination.keyCombination("Shortcut+I"));
         importFolder.setOnAction(e -> chooseFolder("Import a folder of images").ifPresent(this::askAndImport));
+        MenuItem locate = new MenuItem("Locate missing images…");
+        locate.setId("locateMissing");
+        locate.setOnAction(e -> chooseFolder("Where are the missing images now?").ifPresent(this::locateMissing));
+        locate.disableProperty().bind(Bindings.createBooleanBinding(() -> ProjectModel.missing(model.state()) == 0,
+                model.stateProperty()));
         MenuItem export = new MenuItem("Export…");
         export.setId("export");
         export.setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
@@ -159,7 +173,7 @@ public final class MainWindow {
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
         quit.setOnAction(e -> stage.fireEvent(new javafx.stage.WindowEvent(stage, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST)));
         Menu file = new Menu("File", null, create, withBase, fromModel, open, recent, sample, new SeparatorMenuItem(),
-                importFolder, export, new SeparatorMenuItem(), quit);
+                importFolder, locate, export, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
         MenuItem undo = new MenuItem("Undo label");
@@ -215,7 +229,37 @@ public final class MainWindow {
         return model.createWithBaseModel(dir.toAbsolutePath().normalize(), backboneFile);
     }
 
+    /**
+     * Creates an empty project on a catalog model and opens it; the download (when the model is not in the cache yet)
+     * shows its progress and a Cancel button in the status bar.
+     */
+    public CompletableFuture<ProjectState> createProjectFromCatalog(Path dir, CatalogEntry entry) {
+        return model.createFromCatalog(dir.toAbsolutePath().normalize(), entry);
+    }
+
     private enum NewProject { EMPTY, WITH_BASE_MODEL, FROM_EXPORTED_MODEL }
+
+    /** File → New project with a base model…: Model Zero, a catalog model, or a file. */
+    private void chooseBaseModel() {
+        CatalogModels catalog;
+        try {
+            catalog = CatalogModels.standard();
+        } catch (BackboneException e) {
+            dialogs.showError("The model catalog cannot be read: " + e.getMessage() + " You can still choose a file.", e);
+            chooseNewProject(NewProject.WITH_BASE_MODEL);
+            return;
+        }
+        Optional<BaseModelDialog.Choice> choice = new BaseModelDialog(stage, catalog.catalog().entries(),
+                catalog::isCached).showAndWait();
+        if (choice.isEmpty()) {
+            return;
+        }
+        if (choice.get() instanceof BaseModelDialog.FromCatalog c) {
+            chooseProjectFolder().ifPresent(p -> createProjectFromCatalog(p, c.entry()));
+        } else {
+            chooseNewProject(choice.get() instanceof BaseModelDialog.ModelZero ? NewProject.EMPTY : NewProject.WITH_BASE_MODEL);
+        }
+    }
 
     private void chooseNewProject(NewProject kind) {
         Path modelFile = null;
@@ -225,8 +269,8 @@ public final class MainWindow {
                 m.setTitle("Choose an exported Loupe model");
                 m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Loupe model", "*.zip"));
             } else {
-                m.setTitle("Choose a base model (from loupe train-backbone, or a Keras .h5)");
-                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Base model", "*.zip", "*.h5"));
+                m.setTitle("Choose a base model (from loupe train-backbone, a Keras .h5, or an ONNX image model)");
+                m.getExtensionFilters().add(new FileChooser.ExtensionFilter("Base model", "*.zip", "*.h5", "*.onnx"));
             }
             File f = m.showOpenDialog(stage);
             if (f == null) {
@@ -234,21 +278,27 @@ public final class MainWindow {
             }
             modelFile = f.toPath();
         }
+        Optional<Path> dir = chooseProjectFolder();
+        if (dir.isPresent()) {
+            if (kind == NewProject.WITH_BASE_MODEL) {
+                createProjectWithBaseModel(dir.get(), modelFile);
+            } else {
+                createProject(dir.get(), modelFile);
+            }
+        }
+    }
+
+    /** The new project's folder, named by the user (".loupe" added); empty when they cancel. */
+    private Optional<Path> chooseProjectFolder() {
         FileChooser c = new FileChooser();
         c.setTitle("Name the new project folder");
         c.setInitialFileName("new.loupe");
         File dir = c.showSaveDialog(stage);
-        if (dir != null) {
-            Path p = dir.toPath();
-            if (!p.getFileName().toString().endsWith(".loupe")) {
-                p = p.resolveSibling(p.getFileName() + ".loupe");
-            }
-            if (kind == NewProject.WITH_BASE_MODEL) {
-                createProjectWithBaseModel(p, modelFile);
-            } else {
-                createProject(p, modelFile);
-            }
+        if (dir == null) {
+            return Optional.empty();
         }
+        Path p = dir.toPath();
+        return Optional.of(p.getFileName().toString().endsWith(".loupe") ? p : p.resolveSibling(p.getFileName() + ".loupe"));
     }
 
     /** The folder the user picks in a chooser titled {@code title}; empty when they cancel. */
@@ -312,6 +362,38 @@ public final class MainWindow {
                 askAndImport(dir);
             }
         });
+    }
+
+    /** Finds moved images again in {@code folder} (the menu's action); completes once the result is shown. */
+    public CompletableFuture<MissingImages.Result> locateMissing(Path folder) {
+        return model.locateMissing(folder).thenApply(r -> {
+            if (r != null) {
+                gallery.rerankAll();
+            }
+            return r;
+        });
+    }
+
+    /**
+     * The banner under the menu while the project's disk is full or cannot be written: what happened, which disk, what
+     * to do. It goes by itself once Loupe can write again (docs/adr/0025-faults.md).
+     */
+    private Node readOnlyBanner() {
+        Label text = new Label();
+        text.setId("readOnlyBanner");
+        text.setWrapText(true);
+        text.textProperty().bind(model.readOnlyProperty());
+        HBox banner = new HBox(text);
+        banner.getStyleClass().add("read-only-banner");
+        banner.visibleProperty().bind(model.readOnlyProperty().isNotEmpty());
+        banner.managedProperty().bind(banner.visibleProperty());
+        // a label that failed left its tile's place in the queue: put the queue back as the model has it
+        model.readOnlyProperty().addListener((o, was, now) -> {
+            if (!now.isEmpty() && was.isEmpty() && model.state() != null) {
+                gallery.rerankAll();
+            }
+        });
+        return banner;
     }
 
     // ---- export ---------------------------------------------------------------------------------------------

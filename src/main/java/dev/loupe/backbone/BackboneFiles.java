@@ -1,5 +1,7 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -64,13 +66,18 @@ public final class BackboneFiles {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeTo(out, network, metadata);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Moves a finished file over {@code target} atomically where the file system can (else a plain replace). */
+    public static void moveIntoPlace(Path from, Path target) throws IOException {
+        try {
+            Files.move(from, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -116,7 +123,7 @@ public final class BackboneFiles {
         } catch (BackboneException e) {
             throw e;
         } catch (IOException e) {
-            throw new BackboneException(file.getFileName() + ": could not read the file: " + e.getMessage(), e);
+            throw new BackboneException(file.getFileName() + ": could not read the file: " + Faults.describe(e), e);
         }
     }
 
@@ -138,7 +145,7 @@ public final class BackboneFiles {
         } catch (BackboneException e) {
             throw e;
         } catch (IOException e) {
-            throw new BackboneException(name + ": could not read the file (truncated or damaged?): " + e.getMessage(), e);
+            throw new BackboneException(name + ": could not read the file (truncated or damaged?): " + Faults.describe(e), e);
         }
         Model network;
         try {
@@ -147,7 +154,7 @@ public final class BackboneFiles {
                     : ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false);
         } catch (IOException | RuntimeException e) {
             throw new BackboneException(name + ": the DL4J network in the file could not be restored (damaged file, or"
-                    + " written by an incompatible DL4J version): " + e.getMessage(), e);
+                    + " written by an incompatible DL4J version): " + Faults.describe(e), e);
         }
         return new Contents(network, metadata, sha256(file));
     }
@@ -160,12 +167,12 @@ public final class BackboneFiles {
             throw new BackboneException(name + ": file not found (" + file.toAbsolutePath() + ")", e);
         } catch (ZipException e) {
             throw new BackboneException(name + ": not a backbone file: not a zip archive, or a truncated one ("
-                    + e.getMessage() + ")", e);
+                    + Faults.describe(e) + ")", e);
         } catch (IOException e) {
             if (!Files.exists(file)) {
                 throw new BackboneException(name + ": file not found (" + file.toAbsolutePath() + ")", e);
             }
-            throw new BackboneException(name + ": could not open the file: " + e.getMessage(), e);
+            throw new BackboneException(name + ": could not open the file: " + Faults.describe(e), e);
         }
     }
 
@@ -189,7 +196,7 @@ public final class BackboneFiles {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new BackboneException(name + ": the Loupe metadata (" + METADATA_ENTRY + ") is invalid: "
-                    + e.getMessage(), e);
+                    + Faults.describe(e), e);
         }
     }
 
@@ -199,7 +206,7 @@ public final class BackboneFiles {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException e) {
-            throw new BackboneException(file.getFileName() + ": could not read the file: " + e.getMessage(), e);
+            throw new BackboneException(file.getFileName() + ": could not read the file: " + Faults.describe(e), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

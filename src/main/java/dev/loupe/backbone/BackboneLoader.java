@@ -1,5 +1,10 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+import dev.loupe.backbone.onnx.OnnxBackbone;
+import dev.loupe.backbone.onnx.OnnxBackboneFiles;
+import dev.loupe.backbone.onnx.OnnxBackboneMetadata;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -17,6 +22,8 @@ import java.util.Optional;
  *   <li>{@code model-zero}: the base model that ships with Loupe ({@code models/model-zero.zip});</li>
  *   <li>a path to a Loupe backbone {@code .zip};</li>
  *   <li>a path to a Keras {@code .h5}, optionally {@code file.h5#layer} to pick the feature layer;</li>
+ *   <li>a path to an ONNX image model {@code .onnx}, optionally {@code file.onnx#tensor} to pick the embedding
+ *       tensor; its settings file ({@link OnnxBackboneFiles#metadataFile}) is used when there is one;</li>
  *   <li>{@code zoo:squeezenet}, {@code zoo:resnet50}, {@code zoo:vgg16}, optionally {@code #layer}
  *       (needs a network the first time).</li>
  * </ul>
@@ -33,7 +40,7 @@ public final class BackboneLoader {
 
     public static Backbone load(String spec) throws BackboneException {
         if (spec == null || spec.isBlank()) {
-            throw new BackboneException("no base model given; use model-zero, a .zip/.h5 file or zoo:<name>");
+            throw new BackboneException("no base model given; use model-zero, a .zip/.h5/.onnx file or zoo:<name>");
         }
         String s = spec.trim();
         if (s.equalsIgnoreCase(MODEL_ZERO)) {
@@ -54,11 +61,29 @@ public final class BackboneLoader {
         if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
             return KerasBackbone.load(file, layer);
         }
+        if (lower.endsWith(".onnx")) {
+            return loadOnnx(file, layer);
+        }
         if (layer != null) {
-            throw new BackboneException("'#layer' only applies to .h5 files and zoo models; a .zip names its"
+            throw new BackboneException("'#layer' only applies to .h5 and .onnx files and zoo models; a .zip names its"
                     + " feature layers in its metadata");
         }
         return Dl4jBackbone.load(file);
+    }
+
+    /**
+     * An ONNX file: with its settings file when there is one and no other tensor is asked for, else read from the
+     * graph with the defaults of {@link OnnxBackbone.Options#defaults()}.
+     */
+    private static Backbone loadOnnx(Path file, String tensor) throws BackboneException {
+        Path settings = OnnxBackboneFiles.metadataFile(file);
+        if (Files.isRegularFile(settings)) {
+            OnnxBackboneMetadata stored = OnnxBackboneFiles.read(settings);
+            if (tensor == null || tensor.equals(stored.embeddingTensor())) {
+                return OnnxBackbone.open(file, stored);
+            }
+        }
+        return OnnxBackbone.open(file, OnnxBackbone.Options.defaults().withEmbeddingTensor(tensor));
     }
 
     /**
@@ -125,7 +150,7 @@ public final class BackboneLoader {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             return Optional.of(tmp);
         } catch (IOException e) {
-            throw new BackboneException("could not read Model Zero from the class path: " + e.getMessage(), e);
+            throw new BackboneException("could not read Model Zero from the class path: " + Faults.describe(e), e);
         }
     }
 }

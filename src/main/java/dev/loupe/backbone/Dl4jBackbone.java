@@ -1,5 +1,7 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,7 +113,7 @@ public final class Dl4jBackbone implements Backbone {
             return new Dl4jBackbone(network, metadata, id, indices);
         } catch (RuntimeException e) {
             throw new BackboneException(source + ": cannot take features from layers " + metadata.featureLayers()
-                    + ": " + e.getMessage(), e);
+                    + ": " + Faults.describe(e), e);
         }
     }
 
@@ -159,7 +161,7 @@ public final class Dl4jBackbone implements Backbone {
         } catch (RuntimeException e) {
             throw new BackboneException(source + ": input size mismatch: the preprocessing gives "
                     + p.width() + "x" + p.height() + "x" + p.channels() + " (" + p.layout()
-                    + ") but the network does not accept it: " + e.getMessage(), e);
+                    + ") but the network does not accept it: " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -47,7 +49,7 @@ public final class KerasBackbone {
             dataFormat = config.findValue("data_format");
         } catch (Exception e) {
             throw new BackboneException(source + ": not a Keras 2 HDF5 model (no readable model_config): "
-                    + e.getMessage(), e);
+                    + Faults.describe(e), e);
         }
         if (shape == null || !shape.isArray() || shape.size() != 4) {
             throw new BackboneException(source + ": cannot tell the image input size from the model ("
@@ -117,13 +119,13 @@ public final class KerasBackbone {
                 return KerasModelImport.importKerasModelAndWeights(path, false);
             } catch (UnsupportedKerasConfigurationException e2) {
                 throw new BackboneException(source + ": the Keras model uses something DL4J cannot import: "
-                        + e2.getMessage(), e2);
+                        + Faults.describe(e2), e2);
             } catch (Exception e2) {
                 e2.addSuppressed(e);
-                throw new BackboneException(source + ": not a Keras 2 HDF5 model DL4J can import: " + e2.getMessage(), e2);
+                throw new BackboneException(source + ": not a Keras 2 HDF5 model DL4J can import: " + Faults.describe(e2), e2);
             }
         } catch (Exception e) {
-            throw new BackboneException(source + ": could not read the Keras file: " + e.getMessage(), e);
+            throw new BackboneException(source + ": could not read the Keras file: " + Faults.describe(e), e);
         }
     }
 

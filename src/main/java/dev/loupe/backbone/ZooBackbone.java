@@ -1,5 +1,7 @@
 package dev.loupe.backbone;
 
+import dev.loupe.Faults;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -126,12 +128,12 @@ public final class ZooBackbone {
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanUp(downloaded ? cached : null, created);
-            throw new BackboneException("could not load the " + name + " pretrained weights: " + e.getMessage(), e);
+            throw new BackboneException("could not load the " + name + " pretrained weights: " + Faults.describe(e), e);
         }
     }
 
     private static BackboneException offline(String name, Throwable cause) {
-        String why = cause == null ? "no answer in time" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        String why = cause == null ? "no answer in time" : cause.getClass().getSimpleName() + ": " + Faults.describe(cause);
         return new BackboneException("could not download " + name + " pretrained weights (offline?). Use Model Zero,"
                 + " which ships with Loupe, or a .h5/.zip base model file. (" + why + ")", cause);
     }
@@ -189,7 +191,7 @@ public final class ZooBackbone {
             }
         } catch (IOException e) {
             throw new BackboneException("could not download " + name + " pretrained weights (connection lost?): "
-                    + e.getMessage(), e);
+                    + Faults.describe(e), e);
         } finally {
             if (tmp != null) {
                 try {

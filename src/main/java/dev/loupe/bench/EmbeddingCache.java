@@ -90,7 +90,7 @@ public final class EmbeddingCache {
     private void compute(Path root, List<ImageFolder.Item> todo, Backbone backbone, int threads, Listener listener) {
         if (dim != 0 && dim != backbone.dim()) throw new IllegalStateException("cache holds " + dim + "-d vectors");
         dim = backbone.dim();
-        int side = 2 * Math.max(backbone.preprocessing().width(), backbone.preprocessing().height());
+        int side = backbone.preprocessing().decodeSide();
         ImageDecoder decoder = new ImageDecoder();
         long start = System.nanoTime();
         try (DecodeAhead<ImageFolder.Item, BufferedImage> batches = new DecodeAhead<>(todo, BATCH, threads,

@@ -1,5 +1,6 @@
 package dev.loupe.bench;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 
 import java.io.IOException;
@@ -68,7 +69,7 @@ public record ImageFolder(Path root, List<String> classes, List<Item> pool, List
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
         } catch (IOException e) {
-            throw new LoupeException("Cannot list " + dir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot list " + dir + ": " + Faults.describe(e), e);
         }
     }
 
@@ -82,7 +83,7 @@ public record ImageFolder(Path root, List<String> classes, List<Item> pool, List
                 s.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted()
                         .forEach(p -> out.add(new Item(root.relativize(p).toString().replace('\\', '/'), cls)));
             } catch (IOException e) {
-                throw new LoupeException("Cannot list " + cd + ": " + e.getMessage(), e);
+                throw new LoupeException("Cannot list " + cd + ": " + Faults.describe(e), e);
             }
         }
         return out;

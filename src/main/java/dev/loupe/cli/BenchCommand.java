@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.bench.BenchData;
 import dev.loupe.bench.Forgetting;
@@ -48,7 +49,7 @@ final class BenchCommand {
         @Option(names = "--test", description = "At most this many test images, stratified (0 = all; default: ${DEFAULT-VALUE}).")
         int test = 10_000;
 
-        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file or zoo:<name> (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file, an .onnx[#tensor] file or zoo:<name> (default: ${DEFAULT-VALUE}).")
         String backbone = BackboneLoader.MODEL_ZERO;
 
         BenchData load(PrintWriter err) {
@@ -120,7 +121,7 @@ final class BenchCommand {
             try {
                 cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1, budgets);
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             if (cfg.budget() > d.pool().n()) {
                 throw new LoupeException("The last budget, " + cfg.budget() + ", exceeds the pool (" + d.pool().n() + " images)");
@@ -287,7 +288,7 @@ final class BenchCommand {
             try {
                 cfg = new Forgetting.Config(c, shots, seeds, oldPerClass, continueLabels, 1);
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             List<Forgetting.Run> runs = Forgetting.run(d.pool(), d.test(), d.classCount(), cfg);
             Map<String, Object> out = dataOptions.describe(d);
@@ -364,7 +365,7 @@ final class BenchCommand {
                         fullBelow == null ? d.fullBelow() : fullBelow, hotRows == null ? d.hotRows() : hotRows,
                         sliceRows == null ? d.sliceRows() : sliceRows, d.chunkRows()));
             } catch (IllegalArgumentException e) {
-                throw new LoupeException(e.getMessage());
+                throw new LoupeException(Faults.describe(e));
             }
             Map<String, Object> m = Latency.run(cfg);
             PrintWriter o = spec.commandLine().getOut();
@@ -391,7 +392,7 @@ final class BenchCommand {
         @Option(names = "--data", required = true, paramLabel = "DIR", description = "A folder of images (searched recursively).")
         Path data;
 
-        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file or zoo:<name> (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--backbone", description = "Base model: model-zero, a .zip/.h5 file, an .onnx[#tensor] file or zoo:<name> (default: ${DEFAULT-VALUE}).")
         String backbone = "model-zero";
 
         @Option(names = "--threads", description = "Decoding threads (default: ${DEFAULT-VALUE}).")

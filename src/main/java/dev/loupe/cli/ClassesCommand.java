@@ -1,6 +1,8 @@
 package dev.loupe.cli;
 
 import dev.loupe.LoupeException;
+import dev.loupe.labelling.ClassTexts;
+import dev.loupe.project.ClassText;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStats;
 import dev.loupe.project.ProjectStore;
@@ -16,12 +18,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code loupe classes}: list, add, rename, merge and delete classes. Only the journal changes here;
  * the model follows the next time the project is opened for labelling (new columns start masked,
- * moved labels are learned).
+ * moved labels are learned). When the base model has a text model (CLIP), add and rename also store the
+ * class's text embedding, from which the class then predicts before its first label.
  */
 @Command(name = "classes", description = {
         "List or change a project's classes:",
@@ -51,20 +55,23 @@ final class ClassesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ProjectStore store = ProjectStore.open(project, false)) {
+        try (ProjectStore store = ProjectStore.open(project, false); ClassTexts texts = new ClassTexts(store)) {
             PrintWriter out = spec.commandLine().getOut();
             switch (action) {
                 case "list" -> arity(0, "list");
                 case "add" -> {
                     arity(1, "add NAME");
-                    LabelClass c = store.addClass(args.get(0), colour, hotkey);
+                    Optional<ClassText> text = texts.forName(args.get(0));
+                    LabelClass c = store.addClass(args.get(0), colour, hotkey, text.orElse(null));
                     if (!json) {
-                        out.printf("Added class %s (hotkey %s, colour %s).%n", c.name(), c.hotkey(), c.colour());
+                        out.printf("Added class %s (hotkey %s, colour %s%s).%n", c.name(), c.hotkey(), c.colour(),
+                                text.isPresent() ? "; it predicts from its name until it has labels" : "");
                     }
                 }
                 case "rename" -> {
                     arity(2, "rename OLD NEW");
-                    store.renameClass(Projects.cls(store, args.get(0)).id(), args.get(1));
+                    long id = Projects.cls(store, args.get(0)).id();
+                    store.renameClass(id, args.get(1), texts.forName(args.get(1)).orElse(null));
                 }
                 case "merge" -> {
                     arity(2, "merge FROM INTO");
@@ -89,6 +96,7 @@ final class ClassesCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, ProjectStore store) {
         ProjectStats stats = store.stats();
+        Map<Long, ClassText> texts = store.classTexts();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Map.Entry<LabelClass, Long> e : stats.labelsPerClass().entrySet()) {
             LabelClass c = e.getKey();
@@ -97,14 +105,15 @@ final class ClassesCommand implements Callable<Integer> {
             m.put("hotkey", c.hotkey() == null ? null : c.hotkey().toString());
             m.put("colour", c.colour());
             m.put("labels", e.getValue());
+            m.put("from_text", texts.containsKey(c.id())); // starts from its name's text embedding (a CLIP pair)
             rows.add(m);
         }
         if (json) {
             Json.print(out, rows);
         } else if (action.equals("list")) {
             for (Map<String, Object> m : rows) {
-                out.printf("[%s] %-24s %s  %d labels%n", m.get("hotkey") == null ? " " : m.get("hotkey"), m.get("name"),
-                        m.get("colour"), (Long) m.get("labels"));
+                out.printf("[%s] %-24s %s  %d labels%s%n", m.get("hotkey") == null ? " " : m.get("hotkey"), m.get("name"),
+                        m.get("colour"), (Long) m.get("labels"), (Boolean) m.get("from_text") ? "  (from its name)" : "");
             }
         }
         out.flush();

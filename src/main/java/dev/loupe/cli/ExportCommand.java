@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import dev.loupe.LoupeException;
 import dev.loupe.export.ClassColumn;
 import dev.loupe.export.ProjectExport;
+import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.project.ProjectStore;
 import picocli.CommandLine.Command;
@@ -21,8 +22,9 @@ import java.util.concurrent.Callable;
 
 /** {@code loupe export}: the project's model, labels and/or labelled images, for use outside Loupe. */
 @Command(name = "export", description = {
-        "Export a project's model (one self-contained .zip), its labels (CSV or JSON) and/or its labelled images",
-        "(copied into DIR/<class>/<file>). Give at least one of --model, --labels, --imagefolder."})
+        "Export a project's model (one self-contained .zip for Loupe, and/or one .onnx file for ONNX Runtime), its"
+                + " labels (CSV or JSON) and/or its labelled images (copied into DIR/<class>/<file>).",
+        "Give at least one of --model, --onnx, --labels, --imagefolder."})
 public final class ExportCommand implements Callable<Integer> {
 
     @Spec
@@ -34,7 +36,14 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE.zip", description = "Write the model to this file (use it with `loupe predict`).")
     Path model;
 
-    @Option(names = "--version", paramLabel = "N", description = "Export model version N instead of the latest.")
+    @Option(names = "--onnx", paramLabel = "FILE.onnx", description = "Write the model as ONE self-contained ONNX file"
+            + " (base model, head, calibrated softmax) that ONNX Runtime runs in Python, JavaScript or Java, and a model"
+            + " card FILE.md beside it. Input 'image': float32 [N, H, W, 3], RGB 0..255, each image fitted to the base"
+            + " model's size first (64x64 for Model Zero, stretched; see the card and scripts/onnx/loupe_onnx.py);"
+            + " output 'probabilities': [N, classes]. Checked against Loupe's own predictions before it is written.")
+    Path onnx;
+
+    @Option(names = "--version", paramLabel = "N", description = "Export model version N instead of the latest (--model, --onnx).")
     Long version;
 
     @Option(names = "--labels", paramLabel = "FILE.csv|FILE.json",
@@ -50,12 +59,12 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (model == null && labels == null && imageFolder == null) {
-            throw new LoupeException("Nothing to export: give --model FILE.zip, --labels FILE.csv|FILE.json"
-                    + " and/or --imagefolder DIR.");
+        if (model == null && onnx == null && labels == null && imageFolder == null) {
+            throw new LoupeException("Nothing to export: give --model FILE.zip, --onnx FILE.onnx,"
+                    + " --labels FILE.csv|FILE.json and/or --imagefolder DIR.");
         }
-        if (version != null && model == null) {
-            throw new LoupeException("--version only applies to --model.");
+        if (version != null && model == null && onnx == null) {
+            throw new LoupeException("--version only applies to --model and --onnx.");
         }
         // Check every target before writing anything, so a bad option leaves no half-done export.
         if (labels != null) {
@@ -63,6 +72,9 @@ public final class ExportCommand implements Callable<Integer> {
         }
         if (imageFolder != null) {
             ProjectExport.checkImageFolderTarget(imageFolder);
+        }
+        if (onnx != null) {
+            OnnxExport.checkTarget(onnx);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         PrintWriter out = spec.commandLine().getOut();
@@ -75,18 +87,33 @@ public final class ExportCommand implements Callable<Integer> {
                 s.put("model_version", m.modelVersion());
                 s.put("label_count", m.labelCount());
                 s.put("backbone", m.backboneId());
-                List<Map<String, Object>> classes = new ArrayList<>();
-                for (ClassColumn c : m.columns()) {
-                    Map<String, Object> cm = new LinkedHashMap<>();
-                    cm.put("name", c.name());
-                    cm.put("active", c.active());
-                    classes.add(cm);
-                }
-                s.put("classes", classes);
+                s.put("classes", classes(m.columns()));
                 summary.put("model", s);
                 if (!json) {
                     out.printf("Wrote model version %d (%d labels, classes %s) to %s%n", m.modelVersion(), m.labelCount(),
                             m.columns().stream().filter(ClassColumn::active).map(ClassColumn::name).toList(), m.file());
+                }
+            }
+            if (onnx != null) {
+                OnnxExport.Result r = ProjectExport.exportOnnx(store, version, onnx);
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("file", r.file().toAbsolutePath().toString());
+                s.put("model_card", r.card().toAbsolutePath().toString());
+                s.put("bytes", r.bytes());
+                s.put("model_version", r.modelVersion());
+                s.put("label_count", r.labelCount());
+                s.put("input", Map.of("name", OnnxExport.INPUT, "shape", List.of("N", r.height(), r.width(), 3),
+                        "layout", "NHWC", "color", "RGB", "range", List.of(0, 255)));
+                s.put("output", OnnxExport.OUTPUT);
+                s.put("classes", classes(r.columns()));
+                s.put("temperature", r.temperature());
+                s.put("max_difference", r.maxDifference());
+                summary.put("onnx", s);
+                if (!json) {
+                    out.printf("Wrote model version %d as ONNX (%d bytes, classes %s) to %s, model card %s;"
+                                    + " ONNX Runtime matches Loupe within %.1e%n", r.modelVersion(), r.bytes(),
+                            r.columns().stream().filter(ClassColumn::active).map(ClassColumn::name).toList(), r.file(),
+                            r.card(), r.maxDifference());
                 }
             }
             if (labels != null) {
@@ -121,5 +148,16 @@ public final class ExportCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static List<Map<String, Object>> classes(List<ClassColumn> columns) {
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (ClassColumn c : columns) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("name", c.name());
+            cm.put("active", c.active());
+            classes.add(cm);
+        }
+        return classes;
     }
 }

@@ -1,8 +1,10 @@
 package dev.loupe.cli;
 
+import dev.loupe.DiskFullException;
 import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportOptions;
+import dev.loupe.importing.Importer;
 import dev.loupe.importing.ImportReport;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.importing.StoreImportSink;
@@ -71,10 +73,21 @@ final class ImportCommand implements Callable<Integer> {
                     .withListener((done, total, current) -> progress.update(done, total));
             ImportReport report = StoreImportSink.importInto(store, options);
             progress.finish();
-            Embedder.Result embedded = noEmbed ? null : embed(store);
+            String stopped = report.stopped();
+            Embedder.Result embedded = null;
+            if (!noEmbed && stopped == null) {
+                try {
+                    embedded = embed(store);
+                } catch (DiskFullException e) {
+                    stopped = DiskFullException.of(store.dir(), "the images were imported, but not all their embeddings "
+                            + "could be saved", -1, "open the project (or import again): the rest are computed then", e)
+                            .getMessage();
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = toJson(report);
+                m.put("stopped", stopped);
                 if (embedded != null) {
                     m.put("embedded", embedded.embedded());
                     m.put("embed_seconds", Math.round(embedded.seconds() * 1000) / 1000.0);
@@ -86,6 +99,12 @@ final class ImportCommand implements Callable<Integer> {
                     out.printf("Embedded %d images in %.1f s (%d could not be read).%n", embedded.embedded(), embedded.seconds(), embedded.failed());
                     out.flush();
                 }
+            }
+            if (stopped != null) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("loupe: " + stopped);
+                err.flush();
+                return LoupeCli.EXIT_USER_ERROR;
             }
         }
         return 0;
@@ -106,12 +125,14 @@ final class ImportCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("found", r.found());
         m.put("imported", r.imported());
+        m.put("found_again", r.relinked());
         m.put("duplicates", r.duplicates());
         m.put("already_in_project", r.alreadyInProject());
         m.put("labelled", r.labelled());
         m.put("hidden_ignored", r.hiddenIgnored());
         m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
         m.put("cancelled", r.cancelled());
+        m.put("stopped", r.stopped());
         List<Map<String, String>> skipped = new ArrayList<>();
         for (SkippedFile s : r.skipped()) {
             skipped.add(Map.of("path", s.path().toString(), "reason", s.reason()));
@@ -121,13 +142,21 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private static void printText(PrintWriter out, ImportReport r) {
-        out.printf("Found %d files: %d imported, %d duplicates (%d already in the project), %d skipped.%n",
-                r.found(), r.imported(), r.duplicates(), r.alreadyInProject(), r.skipped().size());
+        out.println(r.summary());
         if (r.labelled() > 0) {
             out.printf("%d images labelled from their folder names.%n", r.labelled());
         }
+        int notReached = 0;
         for (SkippedFile s : r.skipped()) {
-            out.printf("  skipped %s: %s%n", s.path(), s.reason());
+            if (s.reason().equals(Importer.NOT_SAVED) || s.reason().equals(Importer.CANCELLED)) {
+                notReached++; // one line for them all, not hundreds
+            } else {
+                out.printf("  skipped %s: %s%n", s.path(), s.reason());
+            }
+        }
+        if (notReached > 0) {
+            out.printf("  %d files not imported: the import was %s.%n", notReached,
+                    r.stopped() != null ? "stopped (see the message below)" : "cancelled");
         }
         out.printf("Took %.1f s.%n", r.seconds());
         out.flush();

@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.LabellingSession.LabelResult;
@@ -58,7 +59,7 @@ final class LabelCommand implements Callable<Integer> {
         int code;
         try (ProjectStore store = ProjectStore.open(project, false);
              LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
-            code = csv == null ? single(store, session) : fromCsv(store, session);
+            code = csv == null ? single(store, session) : fromCsv(store, session, failures);
         }
         return failures.exitCode(code); // after close: every model version has been saved or has failed
     }
@@ -74,11 +75,17 @@ final class LabelCommand implements Callable<Integer> {
         if (json) {
             Json.print(out, m);
         } else {
-            out.printf("%s %s as %s (model version %s, step %.1f ms)%n", m.get("event"), img.path(), cls.name(),
-                    m.get("model_version"), (Double) m.get("step_ms"));
+            out.printf("%s %s as %s (%s, step %.1f ms)%n", m.get("event"), img.path(), cls.name(),
+                    versionText(m), (Double) m.get("step_ms"));
             out.flush();
         }
         return 0;
+    }
+
+    /** "model version 12", or what happened when the step's model could not be saved (the label is kept anyway). */
+    static String versionText(Map<String, Object> result) {
+        Object v = result.get("model_version");
+        return v == null ? "model version not saved" : "model version " + v;
     }
 
     static Map<String, Object> result(LabelResult r) {
@@ -90,15 +97,20 @@ final class LabelCommand implements Callable<Integer> {
         return m;
     }
 
-    private int fromCsv(ProjectStore store, LabellingSession session) throws IOException {
+    /**
+     * Labels the CSV's lines in order. The first full or read-only disk stops the batch (docs/adr/0025-faults.md):
+     * every later line would fail the same way, and the user is told once where it stopped and what to do.
+     */
+    private int fromCsv(ProjectStore store, LabellingSession session, Projects.Failures failures) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<CompletableFuture<LabelResult>> pending = new ArrayList<>();
         int errors = 0;
         int lineNo = 0;
+        String stopped = null;
         try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
             String line;
-            while ((line = in.readLine()) != null) {
+            while (stopped == null && (line = in.readLine()) != null) {
                 lineNo++;
                 if (line.isBlank()) {
                     continue;
@@ -112,6 +124,10 @@ final class LabelCommand implements Callable<Integer> {
                     errors++;
                     continue;
                 }
+                if (failures.diskFull()) {
+                    stopped = "a model version could not be saved (see above)";
+                    break;
+                }
                 try {
                     ImageRecord img = Projects.image(store, cells.get(0));
                     LabelClass cls = Projects.cls(store, cells.get(1));
@@ -120,6 +136,11 @@ final class LabelCommand implements Callable<Integer> {
                     out.println("ok " + cells.get(0) + " " + cls.name());
                     out.flush();
                 } catch (LoupeException e) {
+                    if (Faults.isDiskFull(e) || Faults.isReadOnly(e)) {
+                        err.println("loupe: " + e.getMessage());
+                        stopped = "this line's label was not saved";
+                        break;
+                    }
                     err.printf("error line %d: %s%n", lineNo, e.getMessage());
                     err.flush();
                     errors++;
@@ -129,6 +150,13 @@ final class LabelCommand implements Callable<Integer> {
         // a failed step was reported (stderr, exit code) by the session's onError; its labels are stored anyway
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).exceptionally(t -> null).join();
         session.drainPersister();
+        if (stopped != null) {
+            err.printf("Stopped at line %d of %s: %s. The %d labels printed 'ok' above are saved; line %d and after were "
+                    + "not labelled. Once that is fixed, run the same command again: lines already labelled stay as "
+                    + "they are.%n", lineNo, csv, stopped, pending.size(), lineNo);
+            err.flush();
+            return 1;
+        }
         if (errors > 0) {
             err.printf("%d of %d lines could not be labelled (see above).%n", errors, errors + pending.size());
             err.flush();

@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import java.io.PrintWriter;
         subcommands = {CommandLine.HelpCommand.class, NewCommand.class, ImportCommand.class, StatusCommand.class,
                 ClassesCommand.class, QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class,
                 UndoCommand.Redo.class, TrainCommand.class, VersionsCommand.class, ExportCommand.class,
-                PredictCommand.class, BenchCommand.class, TrainBackboneCommand.class})
+                PredictCommand.class, BenchCommand.class, TrainBackboneCommand.class, ModelsCommand.class,
+                LocateCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);
@@ -39,7 +41,7 @@ public final class LoupeCli {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof LoupeException || ex instanceof dev.loupe.backbone.BackboneException) {
-                err.println("loupe: " + ex.getMessage());
+                err.println("loupe: " + Faults.describe(ex));
                 err.flush();
                 return EXIT_USER_ERROR;
             }

@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.project.ImageRecord;
@@ -47,6 +48,7 @@ final class Projects {
         private final PrintWriter err;
         private final AtomicInteger userErrors = new AtomicInteger();
         private final AtomicInteger internalErrors = new AtomicInteger();
+        private volatile boolean diskFull;
 
         Failures(PrintWriter err) {
             this.err = err;
@@ -57,13 +59,21 @@ final class Projects {
             Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
             boolean expected = cause instanceof LoupeException || cause instanceof TrainingDivergedException;
             (expected ? userErrors : internalErrors).incrementAndGet();
+            if (Faults.isDiskFull(cause)) {
+                diskFull = true;
+            }
             if (!expected) {
                 LOG.error("Training failed", cause);
             }
             synchronized (err) {
-                err.println("loupe: " + (expected ? "" : "training failed: ") + cause.getMessage());
+                err.println("loupe: " + (expected ? Faults.describe(cause) : "training failed: " + Faults.describe(cause)));
                 err.flush();
             }
+        }
+
+        /** Whether a background failure was a full disk: a batch stops at the first one. */
+        boolean diskFull() {
+            return diskFull;
         }
 
         /** {@code code}, or 1 (or 3 for an unexpected failure) if anything failed in the background. */

@@ -46,8 +46,8 @@ final class UndoCommand {
                 if (json) {
                     Json.print(out, m);
                 } else {
-                    out.printf("%s: %s is now %s (model version %s)%n", spec.name(), m.get("image"),
-                            m.get("class") == null ? "unlabelled" : m.get("class"), m.get("model_version"));
+                    out.printf("%s: %s is now %s (%s)%n", spec.name(), m.get("image"),
+                            m.get("class") == null ? "unlabelled" : m.get("class"), LabelCommand.versionText(m));
                     out.flush();
                 }
             }

@@ -1,5 +1,7 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
+import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.project.ProjectStore;
 
 import java.nio.file.Path;
@@ -8,19 +10,20 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Up to three exports in one go (the app's Export… dialog): a model file, a label file, an ImageFolder copy. Each
- * output is tried on its own, so one that fails (a non-empty folder, say) does not stop the others.
+ * Up to four exports in one go (the app's Export… dialog): a model file, an ONNX file, a label file, an ImageFolder
+ * copy. Each output is tried on its own, so one that fails (a non-empty folder, say) does not stop the others.
  */
 public final class ExportJob {
 
     /**
      * What to write; a null path leaves that output out.
      *
-     * @param modelVersion the model version to export, null for the latest
+     * @param onnxFile     the model as ONNX, with a model card beside it ({@link OnnxExport})
+     * @param modelVersion the model version to export (as .zip and/or .onnx), null for the latest
      */
-    public record Request(Path modelFile, Long modelVersion, Path labelsFile, Path imageFolder) {
+    public record Request(Path modelFile, Path onnxFile, Long modelVersion, Path labelsFile, Path imageFolder) {
         public boolean isEmpty() {
-            return modelFile == null && labelsFile == null && imageFolder == null;
+            return modelFile == null && onnxFile == null && labelsFile == null && imageFolder == null;
         }
     }
 
@@ -41,11 +44,20 @@ public final class ExportJob {
         List<String> failed = new ArrayList<>();
         // The cheap checks first, so a wrong folder is reported before minutes of copying or model writing.
         boolean imagesOk = true;
+        boolean onnxOk = true;
+        if (r.onnxFile() != null) {
+            try {
+                OnnxExport.checkTarget(r.onnxFile());
+            } catch (RuntimeException e) {
+                failed.add("ONNX: " + Faults.describe(e));
+                onnxOk = false;
+            }
+        }
         if (r.imageFolder() != null) {
             try {
                 ProjectExport.checkImageFolderTarget(r.imageFolder());
             } catch (RuntimeException e) {
-                failed.add(e.getMessage());
+                failed.add(Faults.describe(e));
                 imagesOk = false;
             }
         }
@@ -54,7 +66,7 @@ public final class ExportJob {
                 int n = ProjectExport.exportLabels(store, r.labelsFile());
                 written.add(n + " labels to " + r.labelsFile());
             } catch (RuntimeException e) {
-                failed.add("Labels: " + e.getMessage());
+                failed.add("Labels: " + Faults.describe(e));
             }
         }
         if (r.modelFile() != null && !cancel.getAsBoolean()) {
@@ -63,7 +75,16 @@ public final class ExportJob {
                 written.add("Model v" + m.modelVersion() + " (" + m.labelCount() + " labels, " + m.columns().size()
                         + " classes) to " + m.file());
             } catch (RuntimeException e) {
-                failed.add("Model: " + e.getMessage());
+                failed.add("Model: " + Faults.describe(e));
+            }
+        }
+        if (r.onnxFile() != null && onnxOk && !cancel.getAsBoolean()) {
+            try {
+                OnnxExport.Result x = ProjectExport.exportOnnx(store, r.modelVersion(), r.onnxFile());
+                written.add("ONNX model v" + x.modelVersion() + " (" + x.labelCount() + " labels, " + x.columns().size()
+                        + " classes) to " + x.file() + ", model card " + x.card().getFileName());
+            } catch (RuntimeException e) {
+                failed.add("ONNX: " + Faults.describe(e));
             }
         }
         if (r.imageFolder() != null && imagesOk && !cancel.getAsBoolean()) {
@@ -74,7 +95,7 @@ public final class ExportJob {
                         + x.notCopied().get(0).path() + ": " + x.notCopied().get(0).reason()
                         + (x.notCopied().size() > 1 ? ", …" : "") + ")"));
             } catch (RuntimeException e) {
-                failed.add("Images: " + e.getMessage());
+                failed.add("Images: " + Faults.describe(e));
             }
         }
         if (cancel.getAsBoolean()) {

@@ -1,5 +1,6 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.importing.DecodeAhead;
 import dev.loupe.importing.DecodedImage;
@@ -72,7 +73,7 @@ public final class FolderPredictor {
         } catch (NoSuchFileException | NotDirectoryException e) {
             throw new LoupeException("Cannot predict " + folder + ": it is not a folder.", e);
         } catch (IOException e) {
-            throw new LoupeException("Cannot read the folder " + folder + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot read the folder " + folder + ": " + Faults.describe(e), e);
         }
         List<Path> files = new ArrayList<>(scan.candidates());
         files.sort(Comparator.comparing(Path::toString));
@@ -80,7 +81,7 @@ public final class FolderPredictor {
         List<Item> items = new ArrayList<>(files.size());
         Preprocessing p = model.backbone().preprocessing();
         // Twice the input size, as for embedding in a project, so both see the same pixels.
-        int side = 2 * Math.max(p.width(), p.height());
+        int side = p.decodeSide();
         int total = files.size();
         int done = 0;
         try (DecodeAhead<Path, Decoded> batches = new DecodeAhead<>(files, batchSize, threads, "loupe-predict-decode",

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
+import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.BackboneMetadata;
 import dev.loupe.backbone.Dl4jBackbone;
 import dev.loupe.backbone.Preprocessing;
+import dev.loupe.backbone.onnx.OnnxBackbone;
+import dev.loupe.backbone.onnx.OnnxBackboneFiles;
+import dev.loupe.backbone.onnx.OnnxBackboneMetadata;
 import dev.loupe.training.Head;
 import dev.loupe.training.HeadState;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -47,7 +53,9 @@ import java.util.zip.ZipOutputStream;
  * <ul>
  *   <li>{@value #MANIFEST}: format version, creation time, Loupe version, class columns with their active flag,
  *       backbone id/name/dim/preprocessing, head shape, provenance (project, model version, label count);</li>
- *   <li>{@value #BACKBONE_ENTRY}: the backbone as a Loupe backbone zip ({@link BackboneFiles}), byte for byte;</li>
+ *   <li>{@value #BACKBONE_ENTRY}: the backbone as a Loupe backbone zip ({@link BackboneFiles}), byte for byte; or,
+ *       for an ONNX base model (format version 2), {@value #ONNX_ENTRY} (the model's bytes as published) and
+ *       {@value #ONNX_METADATA_ENTRY} (its {@link OnnxBackboneMetadata});</li>
  *   <li>{@value #HEAD_ENTRY}: the exact {@link HeadState}.</li>
  * </ul>
  *
@@ -59,7 +67,14 @@ public final class LoupeModel implements AutoCloseable {
     public static final String MANIFEST = "loupe-model.json";
     public static final String BACKBONE_ENTRY = "backbone.zip";
     public static final String HEAD_ENTRY = "head.bin";
-    public static final int FORMAT_VERSION = 1;
+    /** The ONNX base model of a model on an ONNX backbone. */
+    public static final String ONNX_ENTRY = "backbone.onnx";
+    /** Its settings: how it is fed and which tensor gives the embedding. */
+    public static final String ONNX_METADATA_ENTRY = ONNX_ENTRY + OnnxBackboneFiles.SUFFIX;
+    /** The newest format this Loupe writes and reads: 2 for ONNX backbones; DL4J backbones are still written as 1. */
+    public static final int FORMAT_VERSION = 2;
+    static final int DL4J_FORMAT_VERSION = 1;
+    static final String ENGINE_ONNX = "onnx";
     static final String FORMAT_NAME = "loupe-model";
 
     /** Provenance keys written by Loupe's own export. */
@@ -72,9 +87,11 @@ public final class LoupeModel implements AutoCloseable {
 
     private final Path file;
     private final Info info;
-    private final Dl4jBackbone backbone;
+    private final Backbone backbone;
     private final Head head;
     private final HeadState state;
+    // An ONNX backbone's files, unpacked for the life of the model.
+    private final Path unpacked;
     private boolean closed;
 
     /**
@@ -103,12 +120,13 @@ public final class LoupeModel implements AutoCloseable {
         }
     }
 
-    private LoupeModel(Path file, Info info, Dl4jBackbone backbone, Head head, HeadState state) {
+    private LoupeModel(Path file, Info info, Backbone backbone, Head head, HeadState state, Path unpacked) {
         this.file = file;
         this.info = info;
         this.backbone = backbone;
         this.head = head;
         this.state = state;
+        this.unpacked = unpacked;
     }
 
     // ---- writing -----------------------------------------------------------------------------------------
@@ -140,15 +158,43 @@ public final class LoupeModel implements AutoCloseable {
             BackboneFiles.write(tmp, backbone.network(), backbone.metadata());
             write(out, tmp, backbone.id(), head, columns, provenance);
         } catch (IOException e) {
-            throw new LoupeException("Cannot write the model file " + out + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot write the model file " + out + ": " + Faults.describe(e), e);
         } finally {
             deleteQuietly(tmp);
         }
     }
 
+    /**
+     * Writes a model file on an ONNX backbone (format version 2): the model file's bytes as they are, so the nested
+     * backbone keeps the project's id, and its settings. Companion files (a CLIP pair's text model) are not needed to
+     * predict and are left out.
+     */
+    public static void write(Path out, OnnxBackbone backbone, HeadState head, List<ClassColumn> columns,
+                             Map<String, Object> provenance) {
+        OnnxBackboneMetadata metadata = backbone.metadata().withModelFile(ONNX_ENTRY).withCompanions(Map.of());
+        ObjectNode b = JSON.createObjectNode();
+        b.put("engine", ENGINE_ONNX);
+        b.put("entry", ONNX_ENTRY);
+        b.put("metadata_entry", ONNX_METADATA_ENTRY);
+        b.put("id", backbone.id());
+        b.put("name", metadata.name());
+        b.put("embedding_dim", metadata.dim());
+        b.put("embedding_tensor", metadata.embeddingTensor());
+        b.put("sha256", metadata.sha256());
+        b.set("preprocessing", JSON.valueToTree(metadata.preprocessing()));
+        Path model = backbone.modelFile();
+        writeZip(out, FORMAT_VERSION, b, metadata.dim(), head, columns, provenance, zip -> {
+            zip.putNextEntry(new ZipEntry(ONNX_ENTRY));
+            Files.copy(model, zip);
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry(ONNX_METADATA_ENTRY));
+            zip.write(OnnxBackboneFiles.toJson(metadata));
+            zip.closeEntry();
+        });
+    }
+
     private static void write(Path out, Path backboneZip, String sourceBackboneId, HeadState head,
                               List<ClassColumn> columns, Map<String, Object> provenance) {
-        Objects.requireNonNull(head, "head");
         BackboneMetadata metadata;
         String backboneId;
         try {
@@ -157,25 +203,7 @@ public final class LoupeModel implements AutoCloseable {
         } catch (BackboneException e) {
             throw new LoupeException("Cannot export the model: its backbone cannot be read: " + e.getMessage(), e);
         }
-        if (head.config().inputDim() != metadata.dim()) {
-            throw new LoupeException("Cannot export the model: the head expects " + head.config().inputDim()
-                    + "-value embeddings but the backbone " + backboneId + " gives " + metadata.dim());
-        }
-        if (columns.size() != head.classCount()) {
-            throw new IllegalArgumentException(columns.size() + " class columns for a head of " + head.classCount());
-        }
-        ObjectNode manifest = JSON.createObjectNode();
-        manifest.put("format", FORMAT_NAME);
-        manifest.put("format_version", FORMAT_VERSION);
-        manifest.put("created", Instant.now().toString());
-        manifest.put("loupe_version", loupeVersion());
-        ArrayNode classes = manifest.putArray("classes");
-        for (int k = 0; k < columns.size(); k++) {
-            ClassColumn c = columns.get(k);
-            classes.addObject().put("name", c.name()).put("active", c.active() && head.isActive(k))
-                    .put("deleted", c.deleted());
-        }
-        ObjectNode b = manifest.putObject("backbone");
+        ObjectNode b = JSON.createObjectNode();
         b.put("entry", BACKBONE_ENTRY);
         b.put("id", backboneId);
         if (sourceBackboneId != null && !sourceBackboneId.equals(backboneId)) {
@@ -184,6 +212,39 @@ public final class LoupeModel implements AutoCloseable {
         b.put("name", metadata.name());
         b.put("embedding_dim", metadata.dim());
         b.set("preprocessing", JSON.valueToTree(metadata.preprocessing()));
+        writeZip(out, DL4J_FORMAT_VERSION, b, metadata.dim(), head, columns, provenance, zip -> {
+            zip.putNextEntry(new ZipEntry(BACKBONE_ENTRY));
+            Files.copy(backboneZip, zip);
+            zip.closeEntry();
+        });
+    }
+
+    private interface BackboneEntries {
+        void write(ZipOutputStream zip) throws IOException;
+    }
+
+    private static void writeZip(Path out, int formatVersion, ObjectNode backbone, int backboneDim, HeadState head,
+                                 List<ClassColumn> columns, Map<String, Object> provenance, BackboneEntries entries) {
+        Objects.requireNonNull(head, "head");
+        if (head.config().inputDim() != backboneDim) {
+            throw new LoupeException("Cannot export the model: the head expects " + head.config().inputDim()
+                    + "-value embeddings but the backbone " + backbone.path("id").asText() + " gives " + backboneDim);
+        }
+        if (columns.size() != head.classCount()) {
+            throw new IllegalArgumentException(columns.size() + " class columns for a head of " + head.classCount());
+        }
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("format", FORMAT_NAME);
+        manifest.put("format_version", formatVersion);
+        manifest.put("created", Instant.now().toString());
+        manifest.put("loupe_version", loupeVersion());
+        ArrayNode classes = manifest.putArray("classes");
+        for (int k = 0; k < columns.size(); k++) {
+            ClassColumn c = columns.get(k);
+            classes.addObject().put("name", c.name()).put("active", c.active() && head.isActive(k))
+                    .put("deleted", c.deleted());
+        }
+        manifest.set("backbone", backbone);
         ObjectNode h = manifest.putObject("head");
         h.put("entry", HEAD_ENTRY);
         h.put("input_dim", head.config().inputDim());
@@ -201,9 +262,7 @@ public final class LoupeModel implements AutoCloseable {
                 zip.putNextEntry(new ZipEntry(MANIFEST));
                 zip.write(JSON.writeValueAsBytes(manifest));
                 zip.closeEntry();
-                zip.putNextEntry(new ZipEntry(BACKBONE_ENTRY));
-                Files.copy(backboneZip, zip);
-                zip.closeEntry();
+                entries.write(zip);
                 zip.putNextEntry(new ZipEntry(HEAD_ENTRY));
                 head.withoutCalibrationRecords().writeTo(zip); // same probabilities; the project's labels stay home
                 zip.closeEntry();
@@ -242,11 +301,11 @@ public final class LoupeModel implements AutoCloseable {
         } catch (ZipException e) {
             if (startsWithZipMagic(file)) {
                 throw new LoupeException("The model file " + name + " is damaged or truncated: it starts like a zip"
-                        + " archive but cannot be read (" + e.getMessage() + "). Export the model again.", e);
+                        + " archive but cannot be read (" + Faults.describe(e) + "). Export the model again.", e);
             }
             throw new LoupeException("not a Loupe model file: " + name + " is not a zip archive", e);
         } catch (IOException e) {
-            throw new LoupeException("Cannot read the model file " + name + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot read the model file " + name + ": " + Faults.describe(e), e);
         }
         try (zip) {
             ZipEntry manifestEntry = zip.getEntry(MANIFEST);
@@ -272,7 +331,8 @@ public final class LoupeModel implements AutoCloseable {
             }
             List<ClassColumn> declared = columns(manifest.path("classes"), name);
             ZipEntry headEntry = requireEntry(zip, HEAD_ENTRY, name);
-            ZipEntry backboneEntry = requireEntry(zip, BACKBONE_ENTRY, name);
+            boolean onnx = ENGINE_ONNX.equals(manifest.path("backbone").path("engine").asText());
+            ZipEntry backboneEntry = requireEntry(zip, onnx ? ONNX_ENTRY : BACKBONE_ENTRY, name);
             HeadState headState;
             try (InputStream in = zip.getInputStream(headEntry)) {
                 headState = HeadState.readFrom(in);
@@ -282,7 +342,15 @@ public final class LoupeModel implements AutoCloseable {
                         + " classes are listed but the head has " + headState.classCount() + " output columns."
                         + " Export the model again.");
             }
-            Dl4jBackbone backbone = loadBackbone(zip, backboneEntry, file);
+            Path unpacked = onnx ? Files.createTempDirectory("loupe-model-onnx") : null;
+            Backbone backbone;
+            try {
+                backbone = onnx ? loadOnnxBackbone(zip, backboneEntry, requireEntry(zip, ONNX_METADATA_ENTRY, name),
+                        unpacked, file) : loadBackbone(zip, backboneEntry, file);
+            } catch (IOException | RuntimeException e) {
+                deleteTree(unpacked);
+                throw e;
+            }
             try {
                 if (backbone.dim() != headState.config().inputDim()) {
                     throw new LoupeException("The model file " + name + " is inconsistent: the backbone gives "
@@ -304,15 +372,16 @@ public final class LoupeModel implements AutoCloseable {
                         manifest.path("loupe_version").asText(""), columns, backbone.id(),
                         b.path("source_id").asText(backbone.id()), backbone.name(), backbone.dim(),
                         backbone.preprocessing(), provenance(manifest.path("provenance")));
-                return new LoupeModel(file, info, backbone, head, head.state());
+                return new LoupeModel(file, info, backbone, head, head.state(), unpacked);
             } catch (RuntimeException e) {
                 backbone.close();
+                deleteTree(unpacked);
                 throw e;
             }
         } catch (LoupeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new LoupeException("The model file " + name + " is damaged (" + e.getMessage()
+            throw new LoupeException("The model file " + name + " is damaged (" + Faults.describe(e)
                     + "). Export the model again.", e);
         }
     }
@@ -363,9 +432,41 @@ public final class LoupeModel implements AutoCloseable {
             }
             return Dl4jBackbone.load(tmp);
         } catch (BackboneException e) {
-            throw new LoupeException("The model file " + file + " has an unusable backbone: " + e.getMessage(), e);
+            // the temporary copy's name means nothing to the user: name the entry in their file instead
+            throw new LoupeException("The model file " + file + " has an unusable backbone: "
+                    + e.getMessage().replace(tmp.getFileName().toString(), BACKBONE_ENTRY) + ". Export the model again.", e);
         } finally {
             deleteQuietly(tmp);
+        }
+    }
+
+    /** Unpacks the ONNX model and its settings into {@code dir} (kept while the model is open) and opens it. */
+    private static OnnxBackbone loadOnnxBackbone(ZipFile zip, ZipEntry model, ZipEntry settings, Path dir, Path file)
+            throws IOException {
+        try (InputStream in = zip.getInputStream(model)) {
+            Files.copy(in, dir.resolve(ONNX_ENTRY));
+        }
+        byte[] json;
+        try (InputStream in = zip.getInputStream(settings)) {
+            json = in.readAllBytes();
+        }
+        try {
+            OnnxBackboneMetadata metadata = OnnxBackboneFiles.fromJson(json, ONNX_METADATA_ENTRY);
+            Files.write(dir.resolve(ONNX_METADATA_ENTRY), json);
+            return OnnxBackbone.open(dir.resolve(ONNX_ENTRY), metadata);
+        } catch (BackboneException e) {
+            throw new LoupeException("The model file " + file + " has an unusable backbone: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(LoupeModel::deleteQuietly);
+        } catch (IOException ignored) {
+            // a leftover temporary folder is harmless
         }
     }
 
@@ -387,8 +488,8 @@ public final class LoupeModel implements AutoCloseable {
         return info;
     }
 
-    /** The nested backbone; owned by this model and closed with it. */
-    public Dl4jBackbone backbone() {
+    /** The nested backbone (a {@link Dl4jBackbone} or an {@link OnnxBackbone}); owned by this model and closed with it. */
+    public Backbone backbone() {
         return backbone;
     }
 
@@ -406,18 +507,33 @@ public final class LoupeModel implements AutoCloseable {
         return state;
     }
 
-    /** Copies the nested backbone zip, byte for byte, to {@code target} (written to a temp name, then moved). */
-    public void copyBackboneTo(Path target) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + "." + System.nanoTime() + ".tmp");
+    /**
+     * Installs the nested backbone, byte for byte, in a project folder: {@value #BACKBONE_ENTRY}, or
+     * {@value #ONNX_ENTRY} with its settings file; returns the file name to record as the project's backbone.
+     * Each file is written to a temp name, then moved.
+     */
+    public String installBackbone(Path projectDir) {
+        boolean onnx = backbone instanceof OnnxBackbone;
+        String main = onnx ? ONNX_ENTRY : BACKBONE_ENTRY;
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            Files.createDirectories(dir);
-            try (InputStream in = zip.getInputStream(requireEntry(zip, BACKBONE_ENTRY, file.toString()))) {
+            Files.createDirectories(projectDir);
+            extract(zip, requireEntry(zip, main, file.toString()), projectDir.resolve(main));
+            if (onnx) {
+                extract(zip, requireEntry(zip, ONNX_METADATA_ENTRY, file.toString()), projectDir.resolve(ONNX_METADATA_ENTRY));
+            }
+            return main;
+        } catch (IOException e) {
+            throw new LoupeException("Cannot copy the backbone of " + file + " to " + projectDir + ": " + Faults.describe(e), e);
+        }
+    }
+
+    private static void extract(ZipFile zip, ZipEntry entry, Path target) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + System.nanoTime() + ".tmp");
+        try {
+            try (InputStream in = zip.getInputStream(entry)) {
                 Files.copy(in, tmp);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new LoupeException("Cannot copy the backbone of " + file + " to " + target + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(tmp);
         }
@@ -469,10 +585,12 @@ public final class LoupeModel implements AutoCloseable {
         if (!closed) {
             closed = true;
             backbone.close();
+            deleteTree(unpacked);
         }
     }
 
-    static String loupeVersion() {
+    /** The running Loupe's version, or "development build" outside a packaged jar. */
+    public static String loupeVersion() {
         String v = LoupeModel.class.getPackage().getImplementationVersion();
         return v == null ? "development build" : v;
     }

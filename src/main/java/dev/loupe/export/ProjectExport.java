@@ -2,21 +2,27 @@ package dev.loupe.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
+import dev.loupe.FileWrites;
 import dev.loupe.LoupeException;
+import dev.loupe.export.onnx.OnnxExport;
 import dev.loupe.importing.SkippedFile;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.BackboneLoader;
 import dev.loupe.backbone.Dl4jBackbone;
+import dev.loupe.backbone.onnx.OnnxBackbone;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
+import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
-import dev.loupe.training.HeadState;
 import dev.loupe.training.ModelVersionFile;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -33,7 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiFunction;
 
 /**
  * What a project gives away: its model as a {@link LoupeModel} file, its labels as CSV or JSON, and its
@@ -91,6 +97,64 @@ public final class ProjectExport {
      * Refuses when the version was trained on another backbone than the project's current one.
      */
     public static ModelExport exportModel(ProjectStore store, Long versionId, Path out) {
+        return withModel(store, versionId, (backbone, m) -> {
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put(LoupeModel.PROJECT, store.dir().getFileName().toString());
+            provenance.put(LoupeModel.MODEL_VERSION, m.version().id());
+            provenance.put(LoupeModel.LABEL_COUNT, m.version().labelCount());
+            provenance.put("journal_seq", m.file().journalSeq());
+            provenance.put("model_version_created_ms", m.version().createdMs());
+            provenance.put("backbone_spec", m.spec());
+            Path file = backboneFile(store, m.spec());
+            if (file == null && !(backbone instanceof OnnxBackbone) && !(backbone instanceof Dl4jBackbone)) {
+                throw new LoupeException("Cannot export a model on the backbone " + backbone.id() + " ("
+                        + backbone.getClass().getSimpleName() + "): only DL4J and ONNX backbones can be saved in a model file.");
+            }
+            try {
+                FileWrites.check(out);
+                if (file != null) {
+                    LoupeModel.write(out, file, m.file().state(), m.columns(), provenance);
+                } else if (backbone instanceof OnnxBackbone onnx) {
+                    LoupeModel.write(out, onnx, m.file().state(), m.columns(), provenance);
+                } else {
+                    LoupeModel.write(out, (Dl4jBackbone) backbone, m.file().state(), m.columns(), provenance);
+                }
+            } catch (IOException | LoupeException e) {
+                if (Faults.isDiskFull(e)) {
+                    long needed = (file != null ? sizeOf(file) : backbone instanceof OnnxBackbone onnx ? sizeOf(onnx.modelFile()) : 0)
+                            + sizeOf(store.dir().resolve(m.version().file()));
+                    throw DiskFullException.of(out, "the model file was not written (nothing was left in its place)",
+                            needed, "export it again", e);
+                }
+                throw e instanceof LoupeException le ? le
+                        : new LoupeException("Cannot write the model file " + out + ": " + Faults.describe(e) + ".", e);
+            }
+            return new ModelExport(out, m.version().id(), m.version().labelCount(), m.columns(), backbone.id());
+        });
+    }
+
+    /**
+     * Writes model version {@code versionId} (latest when null) as one ONNX file with a model card beside it
+     * ({@link OnnxExport}); the same refusals as {@link #exportModel}.
+     */
+    public static OnnxExport.Result exportOnnx(ProjectStore store, Long versionId, Path out) {
+        OnnxExport.checkTarget(out);
+        return withModel(store, versionId, (backbone, m) -> {
+            Map<String, Integer> perClass = new LinkedHashMap<>();
+            for (LabelRow row : labels(store)) {
+                perClass.merge(row.label(), 1, Integer::sum);
+            }
+            return OnnxExport.write(out, backbone, m.file().state(), m.columns(), new OnnxExport.Provenance(
+                    store.dir().getFileName().toString(), m.version().id(), m.version().labelCount(), perClass));
+        });
+    }
+
+    /** A saved model version with what an export needs to know about it. */
+    private record SavedModel(ModelVersion version, ModelVersionFile file, String spec, List<ClassColumn> columns) {
+    }
+
+    /** Loads the version and the project's backbone, checks they belong together, and hands both to {@code export}. */
+    private static <R> R withModel(ProjectStore store, Long versionId, BiFunction<Backbone, SavedModel, R> export) {
         ModelVersion mv = modelVersion(store, versionId);
         ModelVersionFile mvf = ModelVersionFile.read(store.dir().resolve(mv.file()));
         String spec = ProjectBackbone.spec(store);
@@ -100,25 +164,7 @@ public final class ProjectExport {
                         + " but the project's base model is now " + backbone.id() + " ('" + spec + "'), so it cannot"
                         + " be exported with it. Train the model again on the current base model and export that.");
             }
-            HeadState state = mvf.state();
-            List<ClassColumn> columns = columns(store, mvf);
-            Map<String, Object> provenance = new LinkedHashMap<>();
-            provenance.put(LoupeModel.PROJECT, store.dir().getFileName().toString());
-            provenance.put(LoupeModel.MODEL_VERSION, mv.id());
-            provenance.put(LoupeModel.LABEL_COUNT, mv.labelCount());
-            provenance.put("journal_seq", mvf.journalSeq());
-            provenance.put("model_version_created_ms", mv.createdMs());
-            provenance.put("backbone_spec", spec);
-            Path file = backboneFile(store, spec);
-            if (file != null) {
-                LoupeModel.write(out, file, state, columns, provenance);
-            } else if (backbone instanceof Dl4jBackbone dl4j) {
-                LoupeModel.write(out, dl4j, state, columns, provenance);
-            } else {
-                throw new LoupeException("Cannot export a model on the backbone " + backbone.id() + " ("
-                        + backbone.getClass().getSimpleName() + "): only DL4J backbones can be saved in a model file.");
-            }
-            return new ModelExport(out, mv.id(), mv.labelCount(), columns, backbone.id());
+            return export.apply(backbone, new SavedModel(mv, mvf, spec, columns(store, mvf)));
         }
     }
 
@@ -197,25 +243,26 @@ public final class ProjectExport {
     public static int exportLabels(ProjectStore store, Path out) {
         LabelFormat format = labelFormat(out);
         List<LabelRow> rows = labels(store);
-        writeAtomically(out, w -> {
-            try {
-                if (format == LabelFormat.CSV) {
-                    writeCsv(w, rows);
-                } else {
-                    List<Map<String, String>> list = new ArrayList<>();
-                    for (LabelRow r : rows) {
-                        Map<String, String> m = new LinkedHashMap<>();
-                        m.put("path", r.path());
-                        m.put("label", r.label());
-                        list.add(m);
-                    }
-                    w.write(JSON.writeValueAsString(list));
-                    w.write("\n");
+        // rendered first, so a full disk can be told how much the file needs
+        StringWriter w = new StringWriter();
+        try {
+            if (format == LabelFormat.CSV) {
+                writeCsv(w, rows);
+            } else {
+                List<Map<String, String>> list = new ArrayList<>();
+                for (LabelRow r : rows) {
+                    Map<String, String> m = new LinkedHashMap<>();
+                    m.put("path", r.path());
+                    m.put("label", r.label());
+                    list.add(m);
                 }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                w.write(JSON.writeValueAsString(list));
+                w.write("\n");
             }
-        });
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to memory failed", e);
+        }
+        writeAtomically(out, w.toString().getBytes(StandardCharsets.UTF_8));
         return rows.size();
     }
 
@@ -237,21 +284,24 @@ public final class ProjectExport {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    private static void writeAtomically(Path out, Consumer<Writer> body) {
+    private static void writeAtomically(Path out, byte[] content) {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + out.getFileName() + "." + System.nanoTime() + ".tmp");
         try {
+            FileWrites.check(out);
             Files.createDirectories(dir);
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.accept(w);
-            }
+            Files.write(tmp, content);
             try {
                 Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new LoupeException("Cannot write " + out + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (Faults.isDiskFull(e)) {
+                throw DiskFullException.of(out, "the file was not written (nothing was left in its place)", content.length,
+                        "export it again", e);
+            }
+            throw new LoupeException("Cannot write " + out + ": " + Faults.describe(e) + ".", e);
         } finally {
             try {
                 Files.deleteIfExists(tmp);
@@ -277,7 +327,7 @@ public final class ProjectExport {
                         + " Choose a new or empty folder.");
             }
         } catch (IOException e) {
-            throw new LoupeException("Cannot export images to " + dir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot export images to " + dir + ": " + Faults.describe(e), e);
         }
     }
 
@@ -288,11 +338,33 @@ public final class ProjectExport {
      */
     public static ImageFolderExport exportImageFolder(ProjectStore store, Path dir) {
         checkImageFolderTarget(dir);
+        Path target = dir.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        // Copied into a hidden folder beside the target and renamed at the end: a full disk or a crash halfway never
+        // leaves a tree at DIR that looks like the complete export.
+        Path partial = parent.resolve("." + target.getFileName() + ".partial-" + System.nanoTime());
         try {
-            Files.createDirectories(dir);
+            Files.createDirectories(parent);
+            Files.createDirectory(partial);
         } catch (IOException e) {
-            throw new LoupeException("Cannot create " + dir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot create " + dir + ": " + Faults.describe(e) + ".", e);
         }
+        try {
+            ImageFolderExport x = copyLabelledImages(store, partial, dir);
+            if (Files.isDirectory(target)) {
+                Files.delete(target); // checked empty above; rename(2) needs it gone on some systems
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            return new ImageFolderExport(dir, x.copied(), x.perClass(), x.notCopied());
+        } catch (IOException e) {
+            throw new LoupeException("Cannot export images to " + dir + ": " + Faults.describe(e) + ".", e);
+        } finally {
+            ProjectFolders.removeQuietly(partial, false);
+        }
+    }
+
+    /** Copies into {@code dir}, the hidden partial folder; messages name {@code target}, where the user wants them. */
+    private static ImageFolderExport copyLabelledImages(ProjectStore store, Path dir, Path target) {
         // Folder names in class order, so the same project always gives the same tree.
         Map<String, String> folderOf = new HashMap<>();
         Set<String> usedFolders = new HashSet<>();
@@ -305,7 +377,9 @@ public final class ProjectExport {
         Map<String, Integer> perClass = new LinkedHashMap<>();
         List<SkippedFile> notCopied = new ArrayList<>();
         int copied = 0;
-        for (LabelRow row : labels(store)) {
+        List<LabelRow> rows = labels(store);
+        for (int i = 0; i < rows.size(); i++) {
+            LabelRow row = rows.get(i);
             Path src = Path.of(row.path());
             if (!Files.isRegularFile(src)) {
                 notCopied.add(new SkippedFile(src, "file not found (moved or deleted since import)"));
@@ -315,15 +389,42 @@ public final class ProjectExport {
             Path classDir = dir.resolve(folder);
             String fileName = unique(src.getFileName().toString(), usedFiles.computeIfAbsent(folder, f -> new HashSet<>()));
             try {
+                FileWrites.check(classDir.resolve(fileName));
                 Files.createDirectories(classDir);
                 Files.copy(src, classDir.resolve(fileName), StandardCopyOption.COPY_ATTRIBUTES);
                 copied++;
                 perClass.merge(folder, 1, Integer::sum);
             } catch (IOException e) {
-                notCopied.add(new SkippedFile(src, "could not copy: " + e));
+                String undone = "the images were not exported (the " + copied + " copied so far were removed again)";
+                if (Faults.isDiskFull(e)) {
+                    throw DiskFullException.of(target, undone, bytesOf(rows.subList(i, rows.size())),
+                            "export them again", e);
+                }
+                if (Faults.isReadOnly(e) && Files.isReadable(src)) { // the copy, not the image, is the problem
+                    throw new LoupeException("Cannot export images to " + target + ": it cannot be written ("
+                            + Faults.describe(e) + "), so " + undone + ". Choose a folder you can write to.", e);
+                }
+                notCopied.add(new SkippedFile(src, "could not copy: " + Faults.describe(e)));
             }
         }
         return new ImageFolderExport(dir, copied, perClass, notCopied);
+    }
+
+    /** The bytes of the files behind {@code rows} that still exist. */
+    private static long bytesOf(List<LabelRow> rows) {
+        long n = 0;
+        for (LabelRow r : rows) {
+            n += sizeOf(Path.of(r.path()));
+        }
+        return n;
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.loupe.export;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.LabelClass;
@@ -23,8 +24,8 @@ import java.util.Set;
  */
 public final class ProjectFromModel {
 
-    /** The backbone's file name inside the new project folder. */
-    public static final String BACKBONE_FILE = "backbone.zip";
+    /** The backbone's file name inside the new project folder (an ONNX one: {@link LoupeModel#ONNX_ENTRY}). */
+    public static final String BACKBONE_FILE = LoupeModel.BACKBONE_ENTRY;
     /** The first model version's file, relative to the project folder. */
     public static final String FIRST_VERSION_FILE = ProjectStore.MODELS_DIR + "/v000001.loupe-head";
 
@@ -57,8 +58,7 @@ public final class ProjectFromModel {
 
     private static Created create(Path dir, LoupeModel model, Path modelFile) {
         try (ProjectStore store = ProjectStore.open(dir, true)) {
-            model.copyBackboneTo(dir.resolve(BACKBONE_FILE));
-            store.setSetting(ProjectBackbone.SETTING, BACKBONE_FILE);
+            store.setSetting(ProjectBackbone.SETTING, model.installBackbone(dir));
             // Column k must map to the k-th class made, so deleted columns are made too and deleted at once.
             List<Long> ids = new ArrayList<>();
             List<String> names = new ArrayList<>();
@@ -79,7 +79,7 @@ public final class ProjectFromModel {
                 new ModelVersionFile(model.backbone().id(), ids, seq, 0, model.headState())
                         .write(store.dir().resolve(FIRST_VERSION_FILE));
             } catch (IOException e) {
-                throw new LoupeException("Cannot write the first model version of " + dir + ": " + e.getMessage(), e);
+                throw new LoupeException("Cannot write the first model version of " + dir + ": " + Faults.describe(e), e);
             }
             ModelVersion mv = store.addModelVersion(FIRST_VERSION_FILE, 0, seq, "from " + modelFile.getFileName());
             return new Created(dir, ids, names, model.backbone().id(), mv);

@@ -100,7 +100,7 @@ public final class Embedder {
         int embedded = 0;
         int failed = 0;
         // Decode at twice the input size so the backbone's own resize has pixels to average.
-        int decodeSide = 2 * Math.max(backbone.preprocessing().width(), backbone.preprocessing().height());
+        int decodeSide = backbone.preprocessing().decodeSide();
         // One batch is decoded ahead while the current one goes through the network.
         try (DecodeAhead<Long, Decoded> batches = new DecodeAhead<>(todo, batchSize, threads, "loupe-embed-decode",
                 id -> decode(id, decodeSide))) {

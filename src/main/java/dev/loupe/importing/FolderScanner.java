@@ -1,5 +1,7 @@
 package dev.loupe.importing;
 
+import dev.loupe.Faults;
+
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -137,7 +139,7 @@ public final class FolderScanner {
         if (e instanceof NoSuchFileException) {
             return "no such file";
         }
-        String msg = e.getMessage();
+        String msg = Faults.describe(e);
         return msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg;
     }
 }

@@ -33,6 +33,7 @@ import com.drew.metadata.exif.ExifReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.loupe.Faults;
 import dev.loupe.importing.ImageDecodeException.Kind;
 
 /**
@@ -151,7 +152,7 @@ public class ImageDecoder {
                 return new ImageDecodeException(Kind.TOO_LARGE, "image too large" + dims + ": not enough memory to decode it");
             }
         }
-        String msg = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        String msg = Faults.describe(e) == null ? "" : Faults.describe(e).toLowerCase(Locale.ROOT);
         if (e instanceof AccessDeniedException) {
             return new ImageDecodeException(Kind.UNREADABLE, "unreadable: permission denied", e);
         }

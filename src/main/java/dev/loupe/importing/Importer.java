@@ -22,7 +22,11 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
+import dev.loupe.LoupeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +45,17 @@ public final class Importer {
     /** Folder names that mean "no label yet" under labels-from-subfolders (compared ignoring case). */
     public static final Set<String> UNLABELLED_FOLDERS = Set.of("unlabelled", "unlabeled", "pool", "unsorted");
 
-    static final String CANCELLED = "import cancelled";
+    /** The reason of every file a cancelled import did not reach. */
+    public static final String CANCELLED = "import cancelled";
+    /** The reason of every file an import stopped by a full or read-only disk did not save ({@link ImportReport#stopped()} says why). */
+    public static final String NOT_SAVED = "not imported: the import stopped";
+    /** About what one image adds to project.db: its row, a 480-float embedding, index entries. */
+    private static final long STORE_BYTES_PER_IMAGE = 3 * 1024;
+    /**
+     * What SQLite's write-ahead log adds until it is folded into project.db, and the embeddings after. Measured: finishing
+     * an import of 1,000 28 px images stopped at 832 by a full 6 MB disk took 3.4 MB at its peak; this estimate says 3.2.
+     */
+    private static final long WAL_BYTES = 2L << 20;
 
     private final FolderScanner scanner = new FolderScanner();
     private final ImageDecoder decoder;
@@ -81,8 +95,9 @@ public final class Importer {
     }
 
     /**
-     * Runs one import to the end (or until cancelled). Throws only when the root cannot be scanned
-     * at all, or when the sink throws; no image file can make it fail.
+     * Runs one import to the end, or until cancelled, or until the project's disk is full or read-only (the report's
+     * {@link ImportReport#stopped()} says so; what was saved before stays). Throws only when the root cannot be
+     * scanned at all, or when the sink fails for another reason; no image file can make it fail.
      */
     public ImportReport run(ImportOptions options, ImportSink sink) throws IOException {
         long t0 = System.nanoTime();
@@ -94,11 +109,12 @@ public final class Importer {
             run.execute();
             double seconds = (System.nanoTime() - t0) / 1e9;
             ImportReport report = new ImportReport(scan.found(), run.imported, run.duplicates, run.alreadyInProject,
-                    run.skipped, run.labelled, seconds, run.cancelled, scan.hiddenIgnored());
-            LOG.info("Imported {} of {} files from {} in {} s: {} duplicates ({} already in project), {} skipped{}",
-                    report.imported(), report.found(), root, String.format(Locale.ROOT, "%.1f", seconds),
+                    run.skipped, run.labelled, seconds, run.cancelled, scan.hiddenIgnored(), run.relinked,
+                    run.stopped == null ? null : run.stopped.getMessage(), run.stopped instanceof DiskFullException);
+            LOG.info("Imported {} of {} files from {} in {} s: {} found again, {} duplicates ({} already in project), {} skipped{}",
+                    report.imported(), report.found(), root, String.format(Locale.ROOT, "%.1f", seconds), report.relinked(),
                     report.duplicates(), report.alreadyInProject(), report.skipped().size(),
-                    report.cancelled() ? " (cancelled)" : "");
+                    report.cancelled() ? " (cancelled)" : report.stopped() != null ? " (stopped: " + report.stopped() + ")" : "");
             return report;
         } finally {
             pool.shutdownNow();
@@ -129,7 +145,11 @@ public final class Importer {
     private record Decoded(Candidate candidate, String sha256, DecodedImage image) implements Outcome {
     }
 
-    private record Failed(Candidate candidate, String sha256, String reason) implements Outcome {
+    /** {@code fatal}: the disk underneath the project failed (full, read-only), so the whole import stops. */
+    private record Failed(Candidate candidate, String sha256, String reason, RuntimeException fatal) implements Outcome {
+        Failed(Candidate candidate, String sha256, String reason) {
+            this(candidate, sha256, reason, null);
+        }
     }
 
     private enum ClaimState { PENDING, IMPORTED, FAILED }
@@ -165,7 +185,15 @@ public final class Importer {
         final List<SkippedFile> skipped = new ArrayList<>();
         final List<ImportedImage> batch = new ArrayList<>();
         final List<DecodedImage> batchPixels = new ArrayList<>();
+        /** Files whose content the project has under a path that is gone: they relink with the next batch. */
+        final List<FoundAgain> foundAgain = new ArrayList<>();
         int imported;
+        int relinked;
+        /** Why the import stopped early (a full or read-only disk under the project), or null. */
+        LoupeException stopped;
+        /** Sizes of the thumbnails written so far (by the pool threads), for the space a stopped import still needs. */
+        final AtomicLong thumbnailBytes = new AtomicLong();
+        final AtomicInteger thumbnails = new AtomicInteger();
         int duplicates;
         int alreadyInProject;
         int labelled;
@@ -206,17 +234,48 @@ public final class Importer {
                 handle(take());
             }
             for (int i = next; i < candidates.size(); i++) {
-                settleSkipped(candidates.get(i), CANCELLED);
+                settleSkipped(candidates.get(i), haltReason());
             }
             flush();
         }
 
         private boolean checkCancelled() {
-            if (!cancelled && options.cancel().getAsBoolean()) {
+            if (!cancelled && stopped == null && options.cancel().getAsBoolean()) {
                 cancelled = true;
                 LOG.info("Import of {} cancelled", root);
             }
-            return cancelled;
+            return cancelled || stopped != null;
+        }
+
+        /** The reason given to every file an import that was cancelled or stopped did not reach. */
+        private String haltReason() {
+            return stopped == null ? CANCELLED : NOT_SAVED;
+        }
+
+        /**
+         * Stops the import at the first full or read-only disk under the project (docs/adr/0025-faults.md): going on
+         * would only fail again for every file. The message is the user's: which disk, about how much more is needed.
+         */
+        private void stop(RuntimeException cause) {
+            if (stopped != null) {
+                return;
+            }
+            int left = total - done;
+            int n = thumbnails.get();
+            long thumb = n == 0 ? 8 * 1024 : thumbnailBytes.get() / n;
+            long perImage = (thumb + 4095) / 4096 * 4096 + STORE_BYTES_PER_IMAGE; // a file takes whole 4 KB blocks
+            int saved = imported - batch.size(); // the batch in hand is not saved now: nothing is, after a stop
+            DiskFullException full = DiskFullException.find(cause);
+            if (full != null || Faults.isDiskFull(cause)) {
+                Path where = full != null ? full.where() : sink.location() != null ? sink.location() : root;
+                stopped = DiskFullException.of(where, "the import stopped after " + saved + " new image"
+                        + (saved == 1 ? "" : "s"), (long) (left + batch.size()) * perImage + WAL_BYTES,
+                        "import the folder again (what was imported is kept, and is not imported twice)", cause);
+            } else {
+                stopped = cause instanceof LoupeException le ? le
+                        : new LoupeException("The import stopped: " + Faults.describe(cause) + ".", cause);
+            }
+            LOG.warn("Import of {} stopped: {}", root, stopped.getMessage());
         }
 
         private Outcome take() {
@@ -291,7 +350,13 @@ public final class Importer {
             }
             if (sink.hasContent(h.sha256())) {
                 claims.put(h.sha256(), new Claim(path, ClaimState.IMPORTED));
-                settleDuplicate(path);
+                if (stopped == null && sink.lostFile(h.sha256())) {
+                    Candidate c = h.candidate();
+                    foundAgain.add(new FoundAgain(path, root, h.sha256(), c.size(), c.mtimeMs()));
+                    progress(path); // counted once the relink is saved, with the next batch
+                } else {
+                    settleDuplicate(path);
+                }
                 return;
             }
             claims.put(h.sha256(), new Claim(path, ClaimState.PENDING));
@@ -300,7 +365,7 @@ public final class Importer {
 
         private void submitDecode(Hashed h) {
             if (checkCancelled()) {
-                onFailed(new Failed(h.candidate(), h.sha256(), CANCELLED));
+                onFailed(new Failed(h.candidate(), h.sha256(), haltReason()));
                 return;
             }
             inFlight++;
@@ -309,6 +374,10 @@ public final class Importer {
 
         private void onDecoded(Decoded d) {
             Candidate c = d.candidate();
+            if (stopped != null) {
+                onFailed(new Failed(c, d.sha256(), NOT_SAVED));
+                return;
+            }
             String label = options.labelsFromSubfolders() ? labelFor(root, c.path()) : null;
             DecodedImage img = d.image();
             ImportedImage ii = new ImportedImage(c.path(), root, relPath(root, c.path()), d.sha256(), c.size(),
@@ -334,7 +403,10 @@ public final class Importer {
         }
 
         private void onFailed(Failed f) {
-            settleSkipped(f.candidate().path(), f.reason());
+            if (f.fatal() != null) {
+                stop(f.fatal());
+            }
+            settleSkipped(f.candidate().path(), f.fatal() != null ? NOT_SAVED : f.reason());
             if (f.sha256() == null) {
                 return;
             }
@@ -351,18 +423,51 @@ public final class Importer {
         }
 
         private String sameContentReason(Claim claim) {
-            if (CANCELLED.equals(claim.reason)) {
-                return CANCELLED;
+            if (CANCELLED.equals(claim.reason) || NOT_SAVED.equals(claim.reason)) {
+                return claim.reason;
             }
             // Byte-identical to a file that failed: it would fail the same way.
             return claim.reason + " (same content as " + relPath(root, claim.first) + ")";
         }
 
         private void flush() {
+            if (batch.isEmpty() && foundAgain.isEmpty()) {
+                return;
+            }
+            if (stopped == null) {
+                try {
+                    sink.acceptBatch(List.copyOf(batch));
+                    int n = foundAgain.isEmpty() ? 0 : sink.relink(List.copyOf(foundAgain));
+                    relinked += n;
+                    duplicates += foundAgain.size() - n; // their old paths were taken meanwhile: plain duplicates
+                    foundAgain.clear();
+                } catch (RuntimeException e) {
+                    if (!(Faults.isDiskFull(e) || Faults.isReadOnly(e))) {
+                        throw e;
+                    }
+                    stop(e);
+                }
+            }
+            if (stopped != null) {
+                // the sink saved none of them: one transaction per batch
+                for (ImportedImage i : batch) {
+                    imported--;
+                    if (i.labelFromFolder() != null) {
+                        labelled--;
+                    }
+                    skipped.add(new SkippedFile(i.path(), NOT_SAVED));
+                }
+                for (FoundAgain f : foundAgain) {
+                    skipped.add(new SkippedFile(f.path(), NOT_SAVED));
+                }
+                batch.clear();
+                batchPixels.clear();
+                foundAgain.clear();
+                return;
+            }
             if (batch.isEmpty()) {
                 return;
             }
-            sink.acceptBatch(List.copyOf(batch));
             if (options.onDecoded() != null) {
                 for (int i = 0; i < batch.size(); i++) {
                     options.onDecoded().accept(new DecodedImport(batch.get(i), batchPixels.get(i)));
@@ -370,6 +475,11 @@ public final class Importer {
             }
             batch.clear();
             batchPixels.clear();
+        }
+
+        private void countThumbnail(long bytes) {
+            thumbnailBytes.addAndGet(bytes);
+            thumbnails.incrementAndGet();
         }
 
         private void settleDuplicate(Path path) {
@@ -408,7 +518,15 @@ public final class Importer {
             try {
                 DecodedImage img = decoder.decode(c.path(), options.decodeMaxSide());
                 if (thumbs != null) {
-                    thumbs.put(sha, img.image());
+                    try {
+                        countThumbnail(Files.size(thumbs.put(sha, img.image())));
+                    } catch (IOException e) {
+                        if (Faults.isDiskFull(e) || Faults.isReadOnly(e)) {
+                            return new Failed(c, sha, NOT_SAVED, new LoupeException("The thumbnail of " + c.path()
+                                    + " could not be saved: " + Faults.describe(e) + ".", e));
+                        }
+                        throw e;
+                    }
                 }
                 return new Decoded(c, sha, img);
             } catch (ImageDecodeException e) {
@@ -420,7 +538,7 @@ public final class Importer {
                 } else {
                     LOG.warn("Could not write the thumbnail of {}: {}", c.path(), e.toString());
                 }
-                return new Failed(c, sha, "could not write thumbnail: " + FolderScanner.describe(e));
+                return new Failed(c, sha, "could not write thumbnail: " + Faults.describe(e));
             } catch (OutOfMemoryError e) {
                 return new Failed(c, sha, "image too large: not enough memory");
             } catch (RuntimeException | Error e) {

@@ -1,5 +1,7 @@
 package dev.loupe.importing;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.LoupeException;
 import dev.loupe.project.ProjectStore;
 
 import java.io.IOException;
@@ -81,6 +83,13 @@ public final class SampleProject {
                                           BooleanSupplier cancel) throws IOException {
         ImportReport report = StoreImportSink.importInto(store, ImportOptions.of(images).withLabelsFromSubfolders(true)
                 .withListener(listener).withCancel(cancel));
+        if (report.diskFull()) { // not complete: the next start resumes it
+            throw DiskFullException.of(store.dir(), "the sample images could not all be imported", -1,
+                    "open the sample project again: the import goes on where it stopped", null);
+        }
+        if (report.stopped() != null) {
+            throw new LoupeException(report.stopped());
+        }
         if (!report.cancelled()) {
             store.setSetting(COMPLETE_SETTING, "true");
         }

@@ -1,14 +1,17 @@
 package dev.loupe.importing;
 
-import dev.loupe.project.LabelClass;
+import dev.loupe.project.ImageRecord;
+import dev.loupe.project.ImageRelink;
 import dev.loupe.project.NewImage;
 import dev.loupe.project.ProjectStore;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /** The project store as the destination of an import: images in batches, folder labels as journal events. */
 public final class StoreImportSink implements ImportSink {
@@ -23,6 +26,11 @@ public final class StoreImportSink implements ImportSink {
     public static ImportReport importInto(ProjectStore store, ImportOptions options) throws IOException {
         return new Importer(new ImageDecoder(), new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)))
                 .run(options, new StoreImportSink(store));
+    }
+
+    @Override
+    public Path location() {
+        return store.dir();
     }
 
     @Override
@@ -43,23 +51,30 @@ public final class StoreImportSink implements ImportSink {
     @Override
     public void acceptBatch(List<ImportedImage> images) {
         List<NewImage> rows = new ArrayList<>(images.size());
+        List<String> labels = new ArrayList<>(images.size());
         for (ImportedImage i : images) {
             rows.add(new NewImage(i.path(), i.root(), i.sha256(), i.sizeBytes(), i.mtimeMs(), i.width(), i.height()));
+            labels.add(i.labelFromFolder());
         }
-        List<Long> ids = store.addImages(rows);
-        List<Map.Entry<Long, Long>> labels = new ArrayList<>();
-        for (int k = 0; k < images.size(); k++) {
-            String label = images.get(k).labelFromFolder();
-            if (label != null) {
-                labels.add(Map.entry(ids.get(k), classNamed(label).id()));
-            }
-        }
-        if (!labels.isEmpty()) {
-            store.labelAll(labels); // one durable transaction per batch, not one per image
-        }
+        store.addLabelledImages(rows, labels); // one durable transaction per batch: all of it, or none
     }
 
-    private LabelClass classNamed(String name) {
-        return store.classByName(name).orElseGet(() -> store.addClass(name, null, null));
+    @Override
+    public boolean lostFile(String sha256) {
+        List<ImageRecord> known = store.findByHash(sha256);
+        return !known.isEmpty() && known.stream().noneMatch(r -> Files.exists(r.path()));
+    }
+
+    @Override
+    public int relink(List<FoundAgain> found) {
+        List<ImageRelink> moves = new ArrayList<>(found.size());
+        Set<Long> taken = new HashSet<>();
+        for (FoundAgain f : found) {
+            store.findByHash(f.sha256()).stream()
+                    .filter(r -> !Files.exists(r.path()) && taken.add(r.id()))
+                    .findFirst()
+                    .ifPresent(r -> moves.add(new ImageRelink(r.id(), f.path(), f.root(), f.sizeBytes(), f.mtimeMs())));
+        }
+        return store.relinkImages(moves);
     }
 }

@@ -1,5 +1,7 @@
 package dev.loupe.importing;
 
+import dev.loupe.FileWrites;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -78,6 +80,7 @@ public final class ThumbnailCache {
      */
     public Path put(String hash, BufferedImage image) throws IOException {
         Path target = pathFor(hash);
+        FileWrites.check(target);
         Files.createDirectories(target.getParent());
         BufferedImage thumb = Images.fitWithin(Images.toRgb(image), side);
         Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");

@@ -1,9 +1,12 @@
 package dev.loupe.labelling;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.importing.Embedder;
+import dev.loupe.project.ClassText;
 import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;
@@ -21,6 +24,7 @@ import dev.loupe.training.LabelUpdate;
 import dev.loupe.training.ModelVersionFile;
 import dev.loupe.training.RetrainResult;
 import dev.loupe.training.Snapshot;
+import dev.loupe.training.TextPrior;
 import dev.loupe.training.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -135,6 +139,7 @@ public final class LabellingSession implements AutoCloseable {
         return t;
     });
     private Trainer trainer;
+    private final ClassTexts texts;
     private final Object probeLock = new Object();
     private HeadState probeState;
     private Head probeHead;
@@ -151,6 +156,7 @@ public final class LabellingSession implements AutoCloseable {
         this.store = store;
         this.backbone = backbone;
         this.options = options;
+        this.texts = new ClassTexts(store);
         this.seed = Long.parseLong(store.setting(SEED_SETTING).orElseGet(() -> {
             store.setSetting(SEED_SETTING, "42");
             return "42";
@@ -182,7 +188,7 @@ public final class LabellingSession implements AutoCloseable {
                 max = Math.max(max, versionNumber(f.getFileName().toString()));
             }
         } catch (IOException e) {
-            LOG.warn("Could not list {}: {}", store.modelsDir(), e.getMessage());
+            LOG.warn("Could not list {}: {}", store.modelsDir(), Faults.describe(e));
         }
         return max + 1;
     }
@@ -202,7 +208,14 @@ public final class LabellingSession implements AutoCloseable {
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), Embedder.DEFAULT_BATCH);
             if (!embedder.upToDate()) {
-                embedder.run(options.embedProgress(), options.cancelEmbedding());
+                try {
+                    embedder.run(options.embedProgress(), options.cancelEmbedding());
+                } catch (DiskFullException e) {
+                    // the project still opens, on the images embedded so far: the rest follow once there is room
+                    DiskFullException told = DiskFullException.of(store.dir(), "some new images could not be embedded, so "
+                            + "they are left out for now", -1, "open the project again to embed them", e);
+                    options.publishOn().execute(() -> options.onError().accept(told));
+                }
             }
             EmbeddingSet set = store.embeddings(backbone.id());
             LabellingSession s = new LabellingSession(store, backbone, set, options);
@@ -232,8 +245,16 @@ public final class LabellingSession implements AutoCloseable {
         if (!gone.isEmpty()) {
             LOG.warn("{} image file(s) are missing (moved or deleted since import); their labels are kept", gone.size());
         }
-        store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
-        store.setStatuses(back, ImageStatus.OK, null);
+        try {
+            store.setStatuses(gone, ImageStatus.MISSING, MISSING_REASON);
+            store.setStatuses(back, ImageStatus.OK, null);
+        } catch (LoupeException e) {
+            if (!(Faults.isDiskFull(e) || Faults.isReadOnly(e))) {
+                throw e;
+            }
+            // the statuses only mirror what is on disk: a project whose disk is full still opens, and they are set next time
+            LOG.warn("Could not record which images are missing: {}", e.getMessage());
+        }
     }
 
     private void startTrainer() {
@@ -256,6 +277,7 @@ public final class LabellingSession implements AutoCloseable {
         }
         trainer = Trainer.builder(embeddings, head)
                 .seed(seed)
+                .textPriors(priors())
                 .publishOn(options.publishOn())
                 .onSnapshot(options.onSnapshot())
                 .onError(options.onError())
@@ -285,6 +307,22 @@ public final class LabellingSession implements AutoCloseable {
             out[k] = store.classById(columns.get(k)).map(LabelClass::deleted).orElse(true);
         }
         return out;
+    }
+
+    /** Each column's text prior: the stored text of a live class, when it was made for this base model. */
+    private List<TextPrior> priors() {
+        Map<Long, ClassText> stored = store.classTexts();
+        List<TextPrior> out = new ArrayList<>();
+        for (long id : columns) {
+            boolean live = store.classById(id).map(c -> !c.deleted()).orElse(false);
+            out.add(live ? prior(stored.get(id)) : null);
+        }
+        return out;
+    }
+
+    /** The prior a class text gives on this base model; null for none, or for a text made for another model. */
+    private TextPrior prior(ClassText text) {
+        return ClassTexts.prior(text, backbone.id(), backbone.dim()).orElse(null);
     }
 
     /** Epochs for a retrain: enough minibatches to converge on small sets, bounded on large ones. */
@@ -522,47 +560,61 @@ public final class LabellingSession implements AutoCloseable {
 
     // ---- classes --------------------------------------------------------------------------------------
 
-    /** Adds a class: a new output column that takes no prediction until it has an example. */
+    /**
+     * Adds a class: a new output column. When the base model has a text model the class starts from its name and
+     * predicts at once (docs/adr/0021-zero-shot-classes.md); otherwise it takes no prediction until it has an example.
+     */
     public LabelClass addClass(String name, String colour, Character hotkey) {
-        LabelClass c = store.addClass(name, colour, hotkey);
+        ClassText text = texts.forName(name).orElse(null);
+        LabelClass c = store.addClass(name, colour, hotkey, text);
         columns.add(c.id());
         if (trainer == null) {
             startTrainer();
         } else {
-            join(trainer.addClass());
+            join(trainer.addClass(prior(text)));
         }
         return c;
     }
 
+    /** Renames a class; with a text model its text follows the new name (a class without labels predicts anew). */
     public LabelClass renameClass(long classId, String newName) {
-        return store.renameClass(classId, newName);
+        ClassText text = texts.forName(newName).orElse(null);
+        LabelClass c = store.renameClass(classId, newName, text);
+        int col = columns.indexOf(classId);
+        if (trainer != null && text != null && col >= 0) {
+            join(trainer.setTextPrior(col, prior(text)));
+        }
+        return c;
     }
 
     /** Moves every label of {@code fromId} to {@code intoId}; the model learns the moved labels. */
     public void mergeClass(long fromId, long intoId) {
-        applyClassEvent(() -> store.mergeClass(fromId, intoId));
+        applyClassEvent(fromId, () -> store.mergeClass(fromId, intoId));
     }
 
     /** Deletes a class; its images become unlabelled and the model forgets the class. */
     public void deleteClass(long classId) {
-        applyClassEvent(() -> store.deleteClass(classId));
+        applyClassEvent(classId, () -> store.deleteClass(classId));
     }
 
-    private void applyClassEvent(java.util.function.Supplier<JournalEntry> change) {
+    /** A merge or delete: {@code gone} no longer exists, so it no longer starts from its text either. */
+    private void applyClassEvent(long gone, java.util.function.Supplier<JournalEntry> change) {
         Map<Long, Long> before = store.currentLabels();
         JournalEntry e = change.get();
         if (trainer == null) {
             return;
         }
+        int col = columns.indexOf(gone);
+        if (col >= 0) {
+            join(trainer.setTextPrior(col, null));
+        }
         List<LabelUpdate> updates = diff(before, store.currentLabels());
-        Snapshot last = null;
         if (!updates.isEmpty()) {
-            last = join(submitAll(updates));
+            join(submitAll(updates));
         }
         boolean[] deleted = deletedColumns();
-        int[] gone = java.util.stream.IntStream.range(0, deleted.length).filter(k -> deleted[k]).toArray();
-        last = join(trainer.retireClasses(gone));
-        persist(last, e.seq(), e.kind().name().toLowerCase());
+        int[] retired = java.util.stream.IntStream.range(0, deleted.length).filter(k -> deleted[k]).toArray();
+        persist(join(trainer.retireClasses(retired)), e.seq(), e.kind().name().toLowerCase());
     }
 
     // ---- batch retrain, queue ---------------------------------------------------------------------------
@@ -723,15 +775,25 @@ public final class LabellingSession implements AutoCloseable {
         ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
                 snap.labelCount(), state, snap.estimate());
         ModelVersion v;
+        Path file = store.dir().resolve(rel);
         try {
-            f.write(store.dir().resolve(rel));
+            f.write(file);
             v = store.addModelVersion(rel, snap.labelCount(), journalSeq, note);
         } catch (IOException | UncheckedIOException | LoupeException e) {
-            LoupeException failure = new LoupeException("The model could not be saved (" + rel + ": "
-                    + (e.getMessage() == null ? e : e.getMessage()) + "). Your labels are safe in the journal and "
-                    + "labelling goes on; free some disk space, and the model is rebuilt from the journal when the "
-                    + "project is next opened.", e);
-            LOG.error("Saving a model version failed", e);
+            deleteUnregistered(file); // a version file without its row would only look like a saved model
+            String safe = "your labels are safe in the journal, and the model is rebuilt from it when the project is "
+                    + "next opened";
+            LoupeException failure = Faults.isDiskFull(e)
+                    ? DiskFullException.of(file, "the model version " + rel + " was not saved; " + safe,
+                            12L * (state.config().inputDim() + 1) * state.classCount() + 64 * 1024, "go on labelling", e)
+                    : new LoupeException("The model could not be saved (" + rel + ": " + Faults.describe(e)
+                            + "). Your labels are safe in the journal and labelling goes on; the model is rebuilt from "
+                            + "the journal when the project is next opened.", e);
+            if (failure instanceof DiskFullException) {
+                LOG.warn("Saving a model version failed: {}", failure.getMessage()); // no bug: no stack trace
+            } else {
+                LOG.error("Saving a model version failed", e);
+            }
             options.publishOn().execute(() -> options.onError().accept(failure));
             return null;
         }
@@ -743,6 +805,14 @@ public final class LabellingSession implements AutoCloseable {
             prune(p);
         }
         return v;
+    }
+
+    private static void deleteUnregistered(Path file) {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}; it is swept at the next pruning: {}", file, Faults.describe(e));
+        }
     }
 
     /** Deletes the versions {@link Pruning} does not keep: rows first, then files (a crash leaves only orphans). */
@@ -774,7 +844,7 @@ public final class LabellingSession implements AutoCloseable {
             }
             LOG.debug("Pruned {} model versions, {} files", drop.size(), deleted);
         } catch (IOException | LoupeException e) {
-            LOG.warn("Pruning old model versions failed; they stay for now: {}", e.getMessage());
+            LOG.warn("Pruning old model versions failed; they stay for now: {}", Faults.describe(e));
         }
     }
 
@@ -814,6 +884,7 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer != null) {
             trainer.close();
         }
+        texts.close();
         backbone.close();
     }
 }

@@ -1,5 +1,7 @@
 package dev.loupe.project;
 
+import dev.loupe.Faults;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -42,10 +44,10 @@ final class ProjectLock implements AutoCloseable {
                         "Project " + dir + " cannot be opened: the folder is read-only.", e);
             }
             throw new ProjectException(ProjectException.Kind.IO,
-                    "Project " + dir + " cannot be opened: " + e.getMessage(), e);
+                    "Project " + dir + " cannot be opened: " + Faults.describe(e), e);
         } catch (IOException e) {
             throw new ProjectException(ProjectException.Kind.IO,
-                    "Project " + dir + " cannot be opened: " + e.getMessage(), e);
+                    "Project " + dir + " cannot be opened: " + Faults.describe(e), e);
         }
         try {
             FileLock lock;
@@ -66,7 +68,7 @@ final class ProjectLock implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(ch);
             throw new ProjectException(ProjectException.Kind.IO,
-                    "Project " + dir + " cannot be locked: " + e.getMessage(), e);
+                    "Project " + dir + " cannot be locked: " + Faults.describe(e), e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
             throw e;

@@ -1,5 +1,10 @@
 package dev.loupe.project;
 
+import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
+import dev.loupe.FileWrites;
+import dev.loupe.LoupeException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -30,6 +35,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.sqlite.SQLiteConfig;
+
 /**
  * An open Loupe project folder: images, classes, the append-only label journal, embeddings, model
  * versions and settings in {@code project.db}. Thread-safe; one instance per project per machine.
@@ -50,6 +57,12 @@ public final class ProjectStore implements AutoCloseable {
     private static final int SQLITE_NOTADB = 26;
     private static final int SQLITE_CORRUPT = 11;
     private static final int SQLITE_READONLY = 8;
+    private static final int SQLITE_IOERR = 10;
+    private static final int SQLITE_FULL = 13;
+    private static final int SQLITE_CANTOPEN = 14;
+    private static final int WAL_HEADER_BYTES = 32;
+    private static final String WRITE_PROBE_SETTING = "last-write-check";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectStore.class);
     private static final Pattern COLOUR = Pattern.compile("#[0-9a-fA-F]{6}");
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
     private static final String IMAGE_COLUMNS = "id, path, root, rel_path, sha256, size_bytes, mtime_ms, width,"
@@ -116,21 +129,13 @@ public final class ProjectStore implements AutoCloseable {
         ProjectLock lock = ProjectLock.acquire(d);
         Connection conn = null;
         try {
-            conn = DriverManager.getConnection("jdbc:sqlite:" + db);
-            int appId = pragmaInt(conn, "application_id");
-            int version = pragmaInt(conn, "user_version");
-            boolean fresh = appId == 0 && version == 0 && schemaObjectCount(conn) == 0;
-            if (!fresh && appId != Schema.APPLICATION_ID) {
-                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT, d
-                        + " is not a Loupe project: its " + DB_FILE + " belongs to another program.");
-            }
-            int latest = Schema.latest(migrations);
-            if (version > latest) {
-                throw new ProjectException(ProjectException.Kind.NEWER_SCHEMA, "Project " + d
-                        + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
-                        + latest + "). Upgrade Loupe to open it.");
+            if (dbExists) {
+                inspect(d, db, Schema.latest(migrations));
             }
             // nothing has been written to the file before this point
+            conn = DriverManager.getConnection("jdbc:sqlite:" + db);
+            int version = pragmaInt(conn, "user_version");
+            boolean fresh = pragmaInt(conn, "application_id") == 0 && version == 0 && schemaObjectCount(conn) == 0;
             configure(conn);
             migrate(conn, d, db, version, fresh, migrations);
             createDirectories(d, d.resolve(MODELS_DIR));
@@ -139,18 +144,14 @@ public final class ProjectStore implements AutoCloseable {
         } catch (SQLException e) {
             closeQuietly(conn);
             lock.close();
-            if (e.getErrorCode() == SQLITE_NOTADB) {
+            if (primary(e) == SQLITE_NOTADB) {
                 throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
                         d + " is not a Loupe project: " + DB_FILE + " is not a database.", e);
             }
-            if (e.getErrorCode() == SQLITE_CORRUPT) {
-                throw damaged(d, e.getMessage(), e);
-            }
-            if (e.getErrorCode() == SQLITE_READONLY) {
+            if (primary(e) == SQLITE_CANTOPEN && !Files.isWritable(d)) {
                 throw readOnly(d, e);
             }
-            throw new ProjectException(ProjectException.Kind.IO,
-                    "Project " + d + " could not be opened: " + e.getMessage(), e);
+            throw classify(d, e, "the project could not be opened", "open it again");
         } catch (RuntimeException e) {
             closeQuietly(conn);
             lock.close();
@@ -158,48 +159,105 @@ public final class ProjectStore implements AutoCloseable {
         }
     }
 
+    /** Refuses a file that is not SQLite at all (its first 16 bytes say so); whether it is damaged is SQLite's to say. */
     private static void checkSqliteHeader(Path d, Path db) {
         byte[] head;
-        long size;
         try (InputStream in = Files.newInputStream(db)) {
-            head = in.readNBytes(100);
-            size = Files.size(db);
+            head = in.readNBytes(SQLITE_MAGIC.length);
         } catch (IOException e) {
             throw new ProjectException(ProjectException.Kind.IO,
-                    "Project " + d + " cannot be read: " + e.getMessage(), e);
+                    "Project " + d + " cannot be read: " + Faults.describe(e) + ".", e);
         }
         // an empty file is what an interrupted creation leaves: nothing in it to lose
-        if (head.length > 0 && (head.length < SQLITE_MAGIC.length
-                || !Arrays.equals(Arrays.copyOf(head, SQLITE_MAGIC.length), SQLITE_MAGIC))) {
+        if (head.length > 0 && !Arrays.equals(head, SQLITE_MAGIC)) {
             throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT,
-                    d + " is not a Loupe project: " + DB_FILE + " is not a database. If it was one, it is damaged: "
-                            + RECOVER_HINT);
-        }
-        if (head.length > 0 && head.length < 100) {
-            throw damaged(d, "the file is " + head.length + " bytes long, shorter than its own header", null);
-        }
-        if (head.length == 100) {
-            // the header's page count is valid when the change counter matches version-valid-for (sqlite file format
-            // §1.3); the main file is only ever longer than that (the WAL holds newer pages), so shorter is truncation
-            ByteBuffer h = ByteBuffer.wrap(head);
-            int pageSize = Short.toUnsignedInt(h.getShort(16));
-            long pages = Integer.toUnsignedLong(h.getInt(28));
-            if (pageSize == 1) {
-                pageSize = 65536;
-            }
-            if (pages > 0 && h.getInt(24) == h.getInt(92) && size < pages * pageSize) {
-                throw damaged(d, "the file is truncated (" + size + " of " + pages * pageSize + " bytes)", null);
-            }
+                    d + " is not a Loupe project: " + DB_FILE + " is not a database. If it was one, it is damaged. "
+                            + recoveryAdvice(d));
         }
     }
 
-    private static final String RECOVER_HINT = "Loupe changed nothing. Replace " + DB_FILE + " with a copy: "
-            + DB_FILE + ".bak-v<N> next to it (kept from the last upgrade) or your own backup; `sqlite3 " + DB_FILE
-            + " .recover` can sometimes rescue a damaged file.";
+    /**
+     * Refuses a database that belongs to another program, a newer Loupe, or that SQLite itself finds damaged, on a
+     * read-only connection: SQLite replays the WAL for it but, unlike a writer, never checkpoints on close, so a refused
+     * project.db and its project.db-wal stay exactly as they were.
+     */
+    private static void inspect(Path d, Path db, int latest) throws SQLException {
+        SQLiteConfig readOnly = new SQLiteConfig();
+        readOnly.setReadOnly(true);
+        try (Connection c = readOnly.createConnection("jdbc:sqlite:" + db)) {
+            int appId = pragmaInt(c, "application_id");
+            int version = pragmaInt(c, "user_version");
+            boolean fresh = appId == 0 && version == 0 && schemaObjectCount(c) == 0;
+            if (!fresh && appId != Schema.APPLICATION_ID) {
+                throw new ProjectException(ProjectException.Kind.NOT_A_PROJECT, d
+                        + " is not a Loupe project: its " + DB_FILE + " belongs to another program.");
+            }
+            if (version > latest) {
+                throw new ProjectException(ProjectException.Kind.NEWER_SCHEMA, "Project " + d
+                        + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
+                        + latest + "). Upgrade Loupe to open it.");
+            }
+            checkIntegrity(c, d);
+        }
+    }
+
+    /**
+     * Lets SQLite judge the file (docs/adr/0025-faults.md): by now it has replayed the WAL, so the pages a crash or a
+     * full disk left only in {@code project.db-wal} count. {@code quick_check} first (one pass over the file); only when
+     * that finds a problem does {@code integrity_check} look closer, and only then is the project "damaged".
+     */
+    private static void checkIntegrity(Connection c, Path d) throws SQLException {
+        List<String> quick = pragmaLines(c, "quick_check");
+        if (quick.equals(List.of("ok"))) {
+            return;
+        }
+        List<String> full = pragmaLines(c, "integrity_check(100)");
+        if (full.equals(List.of("ok"))) {
+            LOG.warn("quick_check of {} reported {} but integrity_check found nothing", d, quick);
+            return;
+        }
+        LOG.error("SQLite's integrity check of {} found: {}", d.resolve(DB_FILE), full);
+        throw damaged(d, "SQLite's integrity check found " + (full.size() >= 100 ? "100 or more problems" : full.size()
+                + (full.size() == 1 ? " problem" : " problems")) + " in it", null);
+    }
+
+    private static List<String> pragmaLines(Connection c, String pragma) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + pragma)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How to get a damaged project back without losing anything: copy first, always; never advise replacing or deleting
+     * a project.db whose WAL still holds changes (they are the newest labels).
+     */
+    static String recoveryAdvice(Path d) {
+        Path wal = d.resolve(DB_FILE + "-wal");
+        boolean walHoldsData;
+        try {
+            walHoldsData = Files.isRegularFile(wal) && Files.size(wal) > WAL_HEADER_BYTES;
+        } catch (IOException e) {
+            walHoldsData = true; // cannot tell: assume the worst
+        }
+        String copy = "Loupe changed nothing. First copy the whole project folder (every file in it) somewhere safe, and "
+                + "work on the copy: ";
+        String recover = "`sqlite3 " + DB_FILE + " \".recover\" | sqlite3 recovered.db` rescues what SQLite can read, "
+                + "and recovered.db can then take " + DB_FILE + "'s place in the copy.";
+        if (walHoldsData) {
+            return copy + DB_FILE + "-wal holds changes that are not in " + DB_FILE + " yet, so keep the two together and "
+                    + "delete neither. " + recover;
+        }
+        return copy + recover + " Or use a backup of the folder: your own, or " + DB_FILE + ".bak-v<N> beside it "
+                + "(kept from the last upgrade; it lacks the changes made since).";
+    }
 
     private static ProjectException damaged(Path d, String what, Throwable cause) {
         return new ProjectException(ProjectException.Kind.DAMAGED, "Project " + d + ": " + DB_FILE + " is damaged ("
-                + what + "). " + RECOVER_HINT, cause);
+                + what + "). " + recoveryAdvice(d), cause);
     }
 
     private static ProjectException readOnly(Path d, Throwable cause) {
@@ -215,8 +273,10 @@ public final class ProjectStore implements AutoCloseable {
             throw new ProjectException(ProjectException.Kind.READ_ONLY,
                     "Project " + project + " cannot be written: " + d + " is read-only.", e);
         } catch (IOException e) {
-            throw new ProjectException(ProjectException.Kind.IO,
-                    "Could not create " + d + ": " + e.getMessage(), e);
+            if (Faults.isDiskFull(e)) {
+                throw DiskFullException.of(d, "the project folder could not be created", -1, "try again", e);
+            }
+            throw new ProjectException(ProjectException.Kind.IO, "Could not create " + d + ": " + Faults.describe(e) + ".", e);
         }
     }
 
@@ -262,12 +322,20 @@ public final class ProjectStore implements AutoCloseable {
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw new ProjectException(ProjectException.Kind.IO, "Project " + d + " could not be "
-                    + (fresh ? "created" : "upgraded from schema v" + from + " to v" + to) + ": " + e.getMessage()
-                    + (backup == null ? "" : ". It is unchanged; a copy is at " + backup + "."), e);
+            try {
+                c.rollback();
+            } catch (SQLException alreadyRolledBack) {
+                e.addSuppressed(alreadyRolledBack);
+            }
+            String what = "the project could not be " + (fresh ? "created" : "upgraded from schema v" + from + " to v" + to)
+                    + (backup == null ? "" : "; it is unchanged, and a copy is at " + backup);
+            if (Faults.isDiskFull(e)) {
+                throw DiskFullException.of(d, what, -1, "open it again", e);
+            }
+            throw new ProjectException(ProjectException.Kind.IO, "Project " + d + ": " + what + " ("
+                    + Faults.describe(e) + ").", e);
         } finally {
-            c.setAutoCommit(true);
+            setAutoCommitQuietly(c);
         }
     }
 
@@ -313,8 +381,9 @@ public final class ProjectStore implements AutoCloseable {
             try {
                 conn.close(); // the last connection to close checkpoints the WAL into project.db
             } catch (SQLException e) {
-                throw new ProjectException(ProjectException.Kind.IO,
-                        "Project " + dir + " did not close cleanly: " + e.getMessage(), e);
+                // the WAL keeps whatever a checkpoint could not copy: nothing is lost, the next open replays it
+                throw new ProjectException(ProjectException.Kind.IO, "Project " + dir + " did not close cleanly ("
+                        + Faults.describe(e) + "); its changes are kept and the next open picks them up.", e);
             } finally {
                 lock.close();
             }
@@ -352,6 +421,60 @@ public final class ProjectStore implements AutoCloseable {
      * keeps its id and first import time; its other columns are replaced (a re-import of a changed file).
      */
     public List<Long> addImages(List<NewImage> images) {
+        List<Object[]> rows = imageRows(images);
+        long now = System.currentTimeMillis();
+        return write(c -> insertImages(c, rows, now));
+    }
+
+    /**
+     * Registers images and labels them with the classes their folders name, all in ONE transaction (an import's batch):
+     * a full disk leaves either all of it or none, never images without the labels their folders gave them. A class
+     * name no live class has (ignoring case) is added first.
+     *
+     * @param folderLabels one per image: a class name, or null for none
+     * @return the images' ids in input order
+     */
+    public List<Long> addLabelledImages(List<NewImage> images, List<String> folderLabels) {
+        if (folderLabels.size() != images.size()) {
+            throw new IllegalArgumentException(folderLabels.size() + " labels for " + images.size() + " images");
+        }
+        List<Object[]> rows = imageRows(images);
+        List<String> names = new ArrayList<>(folderLabels.size());
+        for (String l : folderLabels) {
+            names.add(l == null ? null : checkName(l));
+        }
+        long now = System.currentTimeMillis();
+        synchronized (mutex) {
+            ensureOpen();
+            record Batch(List<Long> ids, List<JournalEntry> events) {
+            }
+            Batch b = write(c -> {
+                List<Long> ids = insertImages(c, rows, now);
+                Map<String, Long> classIds = new java.util.HashMap<>();
+                List<Map.Entry<Long, Long>> labelling = new ArrayList<>();
+                for (int k = 0; k < ids.size(); k++) {
+                    String name = names.get(k);
+                    if (name != null) {
+                        Long id = classIds.get(name.toLowerCase(Locale.ROOT));
+                        if (id == null) {
+                            id = first(queryClasses(c, "WHERE deleted = 0 AND name = ? COLLATE NOCASE", name))
+                                    .map(LabelClass::id).orElse(null);
+                            if (id == null) {
+                                id = insertClass(c, name, null, null, null).id();
+                            }
+                            classIds.put(name.toLowerCase(Locale.ROOT), id);
+                        }
+                        labelling.add(Map.entry(ids.get(k), id));
+                    }
+                }
+                return new Batch(ids, appendLabels(c, labelling));
+            });
+            b.events().forEach(labels::apply);
+            return b.ids();
+        }
+    }
+
+    private static List<Object[]> imageRows(List<NewImage> images) {
         List<Object[]> rows = new ArrayList<>(images.size());
         for (NewImage im : images) {
             Path path = normalise(im.path());
@@ -363,27 +486,28 @@ public final class ProjectStore implements AutoCloseable {
             rows.add(new Object[] {path.toString(), root.toString(), relPath(root, path), sha,
                 im.sizeBytes(), im.mtimeMs(), im.width(), im.height(), im.status().dbValue(), im.statusReason()});
         }
-        long now = System.currentTimeMillis();
-        return write(c -> {
-            List<Long> ids = new ArrayList<>(rows.size());
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO images (path, root, rel_path, sha256,"
-                    + " size_bytes, mtime_ms, width, height, status, status_reason, imported_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (path) DO UPDATE SET root = excluded.root, rel_path = excluded.rel_path,"
-                    + " sha256 = excluded.sha256, size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms,"
-                    + " width = excluded.width, height = excluded.height, status = excluded.status,"
-                    + " status_reason = excluded.status_reason RETURNING id")) {
-                for (Object[] row : rows) {
-                    bind(ps, row);
-                    ps.setLong(row.length + 1, now);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        ids.add(rs.getLong(1));
-                    }
+        return rows;
+    }
+
+    private static List<Long> insertImages(Connection c, List<Object[]> rows, long now) throws SQLException {
+        List<Long> ids = new ArrayList<>(rows.size());
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO images (path, root, rel_path, sha256,"
+                + " size_bytes, mtime_ms, width, height, status, status_reason, imported_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (path) DO UPDATE SET root = excluded.root, rel_path = excluded.rel_path,"
+                + " sha256 = excluded.sha256, size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms,"
+                + " width = excluded.width, height = excluded.height, status = excluded.status,"
+                + " status_reason = excluded.status_reason RETURNING id")) {
+            for (Object[] row : rows) {
+                bind(ps, row);
+                ps.setLong(row.length + 1, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    ids.add(rs.getLong(1));
                 }
             }
-            return Collections.unmodifiableList(ids);
-        });
+        }
+        return Collections.unmodifiableList(ids);
     }
 
     public Optional<ImageRecord> image(long id) {
@@ -413,6 +537,40 @@ public final class ProjectStore implements AutoCloseable {
     /** Every image with this content hash (duplicates share one). */
     public List<ImageRecord> findByHash(String sha256) {
         return read(c -> queryImages(c, "WHERE sha256 = ? ORDER BY id", sha256.toLowerCase(Locale.ROOT)));
+    }
+
+    /**
+     * Points images at new files: each {@code ImageRelink} moves one image (its id, labels, embeddings and thumbnail
+     * stay) to a file found with its content, and makes it usable again. One transaction. An image whose new path is
+     * already another image's is left as it was.
+     *
+     * @return how many images now point at their new files
+     */
+    public int relinkImages(List<ImageRelink> moves) {
+        if (moves.isEmpty()) {
+            return 0;
+        }
+        List<Object[]> rows = new ArrayList<>(moves.size());
+        for (ImageRelink m : moves) {
+            Path path = normalise(m.path());
+            Path root = normalise(m.root());
+            if (!path.startsWith(root) || path.equals(root)) {
+                throw invalid("Image " + path + " is not inside its import folder " + root + ".");
+            }
+            rows.add(new Object[] {path.toString(), root.toString(), relPath(root, path), m.sizeBytes(), m.mtimeMs(),
+                m.imageId()});
+        }
+        return write(c -> {
+            int n = 0;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE OR IGNORE images SET path = ?, root = ?, rel_path = ?,"
+                    + " size_bytes = ?, mtime_ms = ?, status = 'ok', status_reason = NULL WHERE id = ?")) {
+                for (Object[] row : rows) {
+                    bind(ps, row);
+                    n += ps.executeUpdate();
+                }
+            }
+            return n;
+        });
     }
 
     /** The image at {@code path} if its recorded size and mtime still match: re-import can skip it. */
@@ -499,45 +657,66 @@ public final class ProjectStore implements AutoCloseable {
      * class uses; a null hotkey the first free of 1..9 then a..z (none if all are taken).
      */
     public LabelClass addClass(String name, String colour, Character hotkey) {
+        return addClass(name, colour, hotkey, null);
+    }
+
+    /**
+     * Adds a live class as {@link #addClass(String, String, Character)} does, with the text embedding it starts
+     * from (null: none), in the same transaction.
+     */
+    public LabelClass addClass(String name, String colour, Character hotkey, ClassText text) {
         String n = checkName(name);
         String col = colour == null ? null : checkColour(colour);
         if (hotkey != null) {
             checkHotkey(hotkey);
         }
-        return write(c -> {
-            List<LabelClass> live = queryClasses(c, "WHERE deleted = 0");
-            requireNameFree(live, n, -1);
-            Character key = hotkey;
-            if (key == null) {
-                key = autoHotkey(live);
-            } else {
-                for (LabelClass k : live) {
-                    if (k.hotkey() != null && Character.toLowerCase(k.hotkey()) == Character.toLowerCase(key)) {
-                        throw invalid("Hotkey '" + key + "' is already used by class '" + k.name() + "'.");
-                    }
+        return write(c -> insertClass(c, n, col, hotkey, text));
+    }
+
+    private LabelClass insertClass(Connection c, String n, String col, Character hotkey, ClassText text) throws SQLException {
+        List<LabelClass> live = queryClasses(c, "WHERE deleted = 0");
+        requireNameFree(live, n, -1);
+        Character key = hotkey;
+        if (key == null) {
+            key = autoHotkey(live);
+        } else {
+            for (LabelClass k : live) {
+                if (k.hotkey() != null && Character.toLowerCase(k.hotkey()) == Character.toLowerCase(key)) {
+                    throw invalid("Hotkey '" + key + "' is already used by class '" + k.name() + "'.");
                 }
             }
-            String finalColour = col != null ? col : autoColour(live);
-            int ord = (int) queryLong(c, "SELECT coalesce(max(ord), 0) + 1 FROM classes");
-            long id;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO classes (name, colour, hotkey, ord) VALUES (?, ?, ?, ?) RETURNING id")) {
-                bind(ps, n, finalColour, key == null ? null : key.toString(), ord);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    id = rs.getLong(1);
-                }
+        }
+        String finalColour = col != null ? col : autoColour(live);
+        int ord = (int) queryLong(c, "SELECT coalesce(max(ord), 0) + 1 FROM classes");
+        long id;
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO classes (name, colour, hotkey, ord) VALUES (?, ?, ?, ?) RETURNING id")) {
+            bind(ps, n, finalColour, key == null ? null : key.toString(), ord);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                id = rs.getLong(1);
             }
-            appendEvent(c, EventKind.CLASS_ADD, null, id, null, n, null, null, null);
-            return new LabelClass(id, n, finalColour, key, ord, false);
-        });
+        }
+        appendEvent(c, EventKind.CLASS_ADD, null, id, null, n, null, null, null);
+        if (text != null) {
+            putClassText(c, id, text);
+        }
+        return new LabelClass(id, n, finalColour, key, ord, false);
     }
 
     /** Renames a live class (writes CLASS_RENAME); labels are untouched. */
     public LabelClass renameClass(long classId, String newName) {
+        return renameClass(classId, newName, null);
+    }
+
+    /** Renames a live class and, when {@code text} is given, replaces its text embedding in the same transaction. */
+    public LabelClass renameClass(long classId, String newName, ClassText text) {
         String n = checkName(newName);
         return write(c -> {
             LabelClass k = liveClass(c, classId);
+            if (text != null) {
+                putClassText(c, classId, text);
+            }
             if (k.name().equals(n)) {
                 return k;
             }
@@ -658,6 +837,39 @@ public final class ProjectStore implements AutoCloseable {
         return k.get();
     }
 
+    /** The text embedding class {@code classId} starts from, if it has one. */
+    public Optional<ClassText> classText(long classId) {
+        return Optional.ofNullable(classTexts().get(classId));
+    }
+
+    /** Every class's text embedding (deleted classes' included), by class id. */
+    public Map<Long, ClassText> classTexts() {
+        return read(c -> {
+            Map<Long, ClassText> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT class_id, model, text, logit_scale, dim, vector FROM class_texts ORDER BY class_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    float[] v = new float[rs.getInt(5)];
+                    ByteBuffer.wrap(rs.getBytes(6)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                    out.put(rs.getLong(1), new ClassText(rs.getString(2), rs.getString(3), v, rs.getFloat(4)));
+                }
+            }
+            return out;
+        });
+    }
+
+    private static void putClassText(Connection c, long classId, ClassText t) throws SQLException {
+        float[] v = t.vector();
+        ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO class_texts"
+                + " (class_id, model, text, logit_scale, dim, vector) VALUES (?, ?, ?, ?, ?, ?)")) {
+            bind(ps, classId, t.model(), t.text(), (double) t.logitScale(), v.length, buf.array());
+            ps.executeUpdate();
+        }
+    }
+
     private static List<LabelClass> queryClasses(Connection c, String where, Object... args) throws SQLException {
         List<LabelClass> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + CLASS_COLUMNS + " FROM classes " + where)) {
@@ -744,32 +956,35 @@ public final class ProjectStore implements AutoCloseable {
     public List<JournalEntry> labelAll(List<Map.Entry<Long, Long>> imageToClass) {
         synchronized (mutex) {
             ensureOpen();
-            List<JournalEntry> written = write(c -> {
-                Map<Long, Long> now = new java.util.HashMap<>();
-                List<JournalEntry> out = new ArrayList<>();
-                Set<Long> checkedClasses = new HashSet<>();
-                for (Map.Entry<Long, Long> e : imageToClass) {
-                    long imageId = e.getKey();
-                    long classId = e.getValue();
-                    Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
-                    if (java.util.Objects.equals(previous, classId)) {
-                        continue;
-                    }
-                    if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
-                        throw invalid("There is no image " + imageId + ".");
-                    }
-                    if (checkedClasses.add(classId)) {
-                        liveClass(c, classId);
-                    }
-                    EventKind kind = previous == null ? EventKind.LABEL : EventKind.RELABEL;
-                    out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null));
-                    now.put(imageId, classId);
-                }
-                return out;
-            });
+            List<JournalEntry> written = write(c -> appendLabels(c, imageToClass));
             written.forEach(labels::apply);
             return written;
         }
+    }
+
+    /** LABEL/RELABEL events for {@link #labelAll}; the caller holds the mutex and applies them after the commit. */
+    private List<JournalEntry> appendLabels(Connection c, List<Map.Entry<Long, Long>> imageToClass) throws SQLException {
+        Map<Long, Long> now = new java.util.HashMap<>();
+        List<JournalEntry> out = new ArrayList<>();
+        Set<Long> checkedClasses = new HashSet<>();
+        for (Map.Entry<Long, Long> e : imageToClass) {
+            long imageId = e.getKey();
+            long classId = e.getValue();
+            Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
+            if (java.util.Objects.equals(previous, classId)) {
+                continue;
+            }
+            if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
+                throw invalid("There is no image " + imageId + ".");
+            }
+            if (checkedClasses.add(classId)) {
+                liveClass(c, classId);
+            }
+            EventKind kind = previous == null ? EventKind.LABEL : EventKind.RELABEL;
+            out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null));
+            now.put(imageId, classId);
+        }
+        return out;
     }
 
     /** Image id → class id, derived from the journal. An immutable snapshot. */
@@ -1026,6 +1241,18 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Tries one small real write (a setting, committed and fsynced) and fails the way any write would: the app asks this
+     * while a full or read-only disk keeps the project read-only, to know when it can carry on.
+     */
+    public void probeWrite() {
+        write(c -> {
+            update(c, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    WRITE_PROBE_SETTING, Long.toString(System.currentTimeMillis()));
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------------ stats
 
     /**
@@ -1092,7 +1319,11 @@ public final class ProjectStore implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in one transaction; committed (and fsynced) when this returns. */
+    /**
+     * Runs {@code work} in one transaction; committed (and fsynced) when this returns. When a statement or the commit
+     * fails, SQLite may already have rolled the transaction back itself (it does on a full disk); the failure reported
+     * is the first one, never the "no transaction is active" that the clean-up then gets.
+     */
     private <T> T write(SqlWork<T> work) {
         synchronized (mutex) {
             ensureOpen();
@@ -1100,6 +1331,7 @@ public final class ProjectStore implements AutoCloseable {
                 conn.setAutoCommit(false);
                 try {
                     T result = work.run(conn);
+                    checkWrite();
                     conn.commit();
                     return result;
                 } catch (SQLException | RuntimeException | Error e) {
@@ -1110,11 +1342,28 @@ public final class ProjectStore implements AutoCloseable {
                     }
                     throw e;
                 } finally {
-                    conn.setAutoCommit(true);
+                    setAutoCommitQuietly(conn);
                 }
             } catch (SQLException e) {
                 throw dbError(e);
             }
+        }
+    }
+
+    /** The fault harness's seam ({@link FileWrites}): a commit is a write to project.db. */
+    private void checkWrite() throws SQLException {
+        try {
+            FileWrites.check(dir.resolve(DB_FILE));
+        } catch (IOException e) {
+            throw new SQLException("write refused: " + Faults.describe(e), e);
+        }
+    }
+
+    private static void setAutoCommitQuietly(Connection c) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException afterRollback) {
+            // sqlite-jdbc switches its flag before it sends COMMIT; with SQLite's own rollback done, there is nothing to commit
         }
     }
 
@@ -1133,19 +1382,48 @@ public final class ProjectStore implements AutoCloseable {
         }
     }
 
-    private ProjectException dbError(SQLException e) {
-        if (e.getErrorCode() == SQLITE_CORRUPT) {
-            return damaged(dir, e.getMessage(), e);
+    private RuntimeException dbError(SQLException e) {
+        if (primary(e) == SQLITE_CONSTRAINT) {
+            LOG.error("Project {} refused a change", dir, e);
+            return new ProjectException(ProjectException.Kind.INVALID, "Project " + dir + " refused the change: it "
+                    + "breaks a rule of the project database. Nothing was changed. This is a Loupe bug; please report it.", e);
         }
-        if (e.getErrorCode() == SQLITE_READONLY) {
-            return readOnly(dir, e);
+        return classify(dir, e, "the last change to the project was not saved", "do it again");
+    }
+
+    /**
+     * A database failure as the user should hear it (docs/adr/0025-faults.md): a full disk, a read-only folder, a file
+     * SQLite calls corrupt, or a plain sentence; never SQLite's own text. A failure the database reports without a
+     * clear cause ("disk I/O error", or SQLite's own rollback) on a disk with almost no room left is a full disk.
+     */
+    static LoupeException classify(Path d, Throwable e, String what, String then) {
+        int code = e instanceof SQLException s ? primary(s) : -1;
+        boolean unclear = code == SQLITE_IOERR || code == SQLITE_FULL || e.getCause() instanceof IOException
+                || code == 1 && Faults.mentions(e, "no transaction is active");
+        if (Faults.isDiskFull(e) || unclear && almostFull(d)) {
+            return DiskFullException.of(d, what, -1, then, e);
         }
-        if (e.getErrorCode() == SQLITE_CONSTRAINT) {
-            return new ProjectException(ProjectException.Kind.INVALID,
-                    "Project " + dir + " refused the change: " + e.getMessage(), e);
+        if (code == SQLITE_READONLY || Faults.isReadOnly(e)) {
+            return readOnly(d, e);
         }
-        return new ProjectException(ProjectException.Kind.IO,
-                "Project " + dir + ": database error: " + e.getMessage(), e);
+        if (code == SQLITE_CORRUPT) {
+            return damaged(d, "SQLite reports it as malformed", e);
+        }
+        LOG.error("Project {}: {}", d, what, e);
+        return new ProjectException(ProjectException.Kind.IO, "Project " + d + ": " + what + " ("
+                + (code == SQLITE_IOERR ? "the disk reported an error while writing; it may be failing or unplugged"
+                : Faults.describe(e)) + "). Check the disk, then " + then + ".", e);
+    }
+
+    /** Less than 1 MiB left: SQLite needs a few pages for the WAL, the journal and the shared-memory index. */
+    private static boolean almostFull(Path d) {
+        long free = Faults.usableSpace(d);
+        return free >= 0 && free < 1 << 20;
+    }
+
+    /** SQLite's primary result code (the low byte of an extended one). */
+    private static int primary(SQLException e) {
+        return e.getErrorCode() & 0xff;
     }
 
     private static ProjectException invalid(String message) {

@@ -86,8 +86,20 @@ final class Schema {
               value TEXT NOT NULL
             )""");
 
+    /** The text embedding each class starts from when the base model has a text model (ADR 0021). */
+    static final Migration V2 = Migration.sql(2, "class text embeddings",
+            """
+            CREATE TABLE class_texts (
+              class_id    INTEGER PRIMARY KEY REFERENCES classes(id),
+              model       TEXT    NOT NULL,          -- the text model's id
+              text        TEXT    NOT NULL,          -- the class name the vector was computed from
+              logit_scale REAL    NOT NULL CHECK (logit_scale > 0),
+              dim         INTEGER NOT NULL CHECK (dim > 0),
+              vector      BLOB    NOT NULL CHECK (length(vector) = 4 * dim)  -- float32 little-endian, unit length
+            )""");
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1);
+    static final List<Migration> ALL = List.of(V1, V2);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();

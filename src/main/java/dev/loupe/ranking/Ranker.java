@@ -51,10 +51,16 @@ public final class Ranker {
 
     /** Rows in queue order: unlabelled rows only ({@code labelled[row]} false). Returns a new array. */
     public int[] queue(float[] score, boolean[] labelled, int labelCount, int classCount, INDArray embeddings) {
+        return queue(score, labelled, labelCount, classCount, embeddings, inColdStart(labelCount, classCount));
+    }
+
+    /** The same, the caller deciding whether the cold-start order applies (e.g. not while classes start from text). */
+    public int[] queue(float[] score, boolean[] labelled, int labelCount, int classCount, INDArray embeddings,
+                       boolean coldStart) {
         int n = score.length;
         int m = n - labelCount;
         int[] out = new int[m];
-        if (inColdStart(labelCount, classCount)) {
+        if (coldStart) {
             ColdStart cs = coldStart(embeddings, classCount);
             int o = 0;
             for (int i = 0; i < cs.size() && o < m; i++) {

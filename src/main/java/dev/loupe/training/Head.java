@@ -85,6 +85,9 @@ public final class Head {
         }
         lb.layer(new OutputLayer.Builder().lossFunction(new LossMCXENT())
                 .nIn(in).nOut(classCount).activation(Activation.SOFTMAX).build());
+        // A project's first class is a one-column softmax (probability 1 once active) until the second arrives;
+        // DL4J refuses that shape by default.
+        lb.validateOutputLayerConfig(false);
         MultiLayerConfiguration conf = lb.build();
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();
@@ -228,6 +231,11 @@ public final class Head {
         if (l2 > 0) Nd4j.getBlasWrapper().level1().axpy(w.length(), l2, w, stepGradW);
         z.sum(stepGradB, true, 0);
         stepGradB.divi(b);
+        if (anchorW != null) {
+            // Text columns are also pulled towards where their text put them (L2-SP, Li et al. 2018); not the bias.
+            anchorScratch.assign(w).subi(anchorW).muliRowVector(anchorMask);
+            Nd4j.getBlasWrapper().level1().axpy(w.length(), anchorStrength, anchorScratch, stepGradW);
+        }
         int iteration = net.getIterationCount();
         stepAdam.applyUpdater(stepGrad, iteration, net.getEpochCount());
         net.params().subi(stepGrad);
@@ -235,6 +243,10 @@ public final class Head {
     }
 
     private double l2 = Double.NaN; // the linear step's L2 coefficient; NaN: the configuration's
+    private double anchorStrength; // the pull of text columns towards their text (see setTextAnchors)
+    private INDArray anchorW;       // F×C ('f'), the text columns' start; 0 elsewhere; null: no pull
+    private INDArray anchorMask;    // C: 1 for a text column
+    private INDArray anchorScratch;
     private double learningRateScale = 1.0; // the linear step's Adam rate, relative to the configuration's
     private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
     private double temperatureLogSd; // how well the fit pinned log T down (for the accuracy estimate's band)
@@ -488,6 +500,19 @@ public final class Head {
     public void activateClass(int c, INDArray examples, INDArray reference) {
         checkWriter();
         if (active[c]) return;
+        exampleColumn(c, examples, reference, false);
+    }
+
+    /**
+     * Adds to class {@code c}'s column the column {@link #activateClass} would give it, so that its logit becomes its
+     * text logit plus its examples' (a class that started from its text and just got its first examples).
+     */
+    public void addExampleColumn(int c, INDArray examples, INDArray reference) {
+        checkWriter();
+        exampleColumn(c, examples, reference, true);
+    }
+
+    private void exampleColumn(int c, INDArray examples, INDArray reference, boolean add) {
         float[] fc = penultimate(normalizedCopy(examples)).mean(0).toFloatVector();
         float[] fg = penultimate(normalizedCopy(reference.reshape(1, reference.length()))).toFloatVector();
         int f = featureDim();
@@ -524,13 +549,81 @@ public final class Head {
         double dotRef = 0;
         for (int i = 0; i < f; i++) {
             float w = (float) (d[i] / dn * scale);
-            p[wOff + c * f + i] = w;
+            p[wOff + c * f + i] = add ? p[wOff + c * f + i] + w : w;
             dotRef += (double) w * fg[i];
         }
-        p[bOff + c] = (float) ((others > 0 ? logitSum / others : 0.0) - dotRef);
+        float b = (float) ((others > 0 ? logitSum / others : 0.0) - dotRef);
+        p[bOff + c] = add ? p[bOff + c] + (float) -dotRef : b;
         setParamsArray(p);
         resetMoments(c);
         active[c] = true;
+    }
+
+    /**
+     * Unmasks class {@code c} with the column its text prior gives (zero-shot): for a raw embedding x its logit is
+     * {@code logitScale · x·t}, which is {@code logitScale · cos(x, t)} for the unit-length embeddings of a CLIP image
+     * model. Through the input standardisation x' = (x − mean)·scale that is W = logitScale·t/scale per dimension and
+     * b = logitScale·mean·t, exactly. Its Adam moments restart. A linear head only (a hidden layer has no such column).
+     */
+    public void setTextColumn(int c, TextPrior prior) {
+        checkWriter();
+        if (config.hiddenUnits() > 0) {
+            throw new IllegalStateException("a head with a hidden layer cannot start a class from its text embedding");
+        }
+        float[] p = paramsArray();
+        textColumn(prior, p, (int) outWOffset() + c * featureDim(), p, (int) outBOffset() + c);
+        setParamsArray(p);
+        resetMoments(c);
+        active[c] = true;
+    }
+
+    /** Writes the column a text prior gives (see {@link #setTextColumn}) into {@code w} at {@code wAt}, its bias into {@code b}. */
+    private void textColumn(TextPrior prior, float[] w, int wAt, float[] b, int bAt) {
+        if (prior.dim() != config.inputDim()) {
+            throw new IllegalArgumentException("text embedding of " + prior.dim() + " values, head takes " + config.inputDim());
+        }
+        float[] t = prior.embedding();
+        float[] mean = normalization == null ? null : normalization.mean();
+        float[] scale = normalization == null ? null : normalization.scale();
+        double bias = 0;
+        for (int i = 0; i < t.length; i++) {
+            double v = (double) prior.logitScale() * t[i];
+            if (normalization != null) {
+                bias += v * mean[i];
+                v /= scale[i];
+            }
+            w[wAt + i] = (float) v;
+        }
+        b[bAt] = (float) bias;
+    }
+
+    /**
+     * Adds to the weight penalty of the following linear steps a pull of the given classes' weights towards the
+     * columns their text priors give (null entries: none), with L2 coefficient {@code strength} (0 or no prior: off).
+     * The trainer sets it before its steps; it is not part of the head's state.
+     */
+    public void setTextAnchors(TextPrior[] priors, double strength) {
+        checkWriter();
+        if (!(strength >= 0) || Double.isInfinite(strength)) throw new IllegalArgumentException("strength must be >= 0: " + strength);
+        boolean any = false;
+        for (int c = 0; c < Math.min(priors.length, classCount); c++) any |= priors[c] != null;
+        if (!any || strength == 0 || config.hiddenUnits() > 0) {
+            anchorW = null;
+            return;
+        }
+        int f = featureDim();
+        float[] w = new float[f * classCount];
+        float[] b = new float[classCount];
+        float[] mask = new float[classCount];
+        for (int c = 0; c < Math.min(priors.length, classCount); c++) {
+            if (priors[c] == null) continue;
+            textColumn(priors[c], w, c * f, b, c);
+            mask[c] = 1f;
+        }
+        anchorW = Nd4j.create(w, new long[] {f, classCount}, 'f');
+        anchorMask = Nd4j.createFromArray(mask);
+        anchorScratch = Nd4j.create(DataType.FLOAT, new long[] {f, classCount}, 'f');
+        anchorStrength = strength;
     }
 
     /** Masks class {@code c} again (it lost its last example). */

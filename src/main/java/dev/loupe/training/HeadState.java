@@ -1,5 +1,7 @@
 package dev.loupe.training;
 
+import dev.loupe.Faults;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -16,6 +18,7 @@ public final class HeadState {
     private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
     private static final int MAGIC_V3 = 0x4C53_5433; // "LST3": LST2 + the temperature of the shown probabilities
     private static final int MAGIC = 0x4C53_5434;    // "LST4": LST3 + unseen-class share, kept predictions, estimate curve
+    private static final int MAX_LENGTH = 1 << 26;
 
     private final HeadConfig config;
     private final int classCount;
@@ -78,6 +81,52 @@ public final class HeadState {
                 temperature, temperatureLogSd, unseenShare, Calibration.Records.EMPTY, EstimateHistory.EMPTY);
     }
 
+    /**
+     * One fully connected layer of the head: {@code y = x · Wᵀ + b}, for readers outside Loupe (the ONNX export).
+     *
+     * @param weights {@code out × in} values, row-major: row j holds output j's weights
+     * @param bias    {@code out} values
+     */
+    public record Dense(int in, int out, float[] weights, float[] bias) {
+        public Dense {
+            weights = weights.clone();
+            bias = bias.clone();
+        }
+
+        @Override
+        public float[] weights() { return weights.clone(); }
+
+        @Override
+        public float[] bias() { return bias.clone(); }
+    }
+
+    /**
+     * The layers the head applies after the input standardisation, input first: the hidden ReLU layer when the
+     * configuration has one, then the output layer (logits, before the temperature and the softmax). Masked
+     * columns are as stored: W = 0 and a very negative bias.
+     */
+    public java.util.List<Dense> layers() {
+        int in = config.inputDim();
+        int hidden = config.hiddenUnits();
+        java.util.List<Dense> out = new java.util.ArrayList<>();
+        int offset = 0;
+        if (hidden > 0) {
+            out.add(dense(offset, in, hidden));
+            offset += in * hidden + hidden;
+            in = hidden;
+        }
+        out.add(dense(offset, in, classCount));
+        return out;
+    }
+
+    // DL4J keeps a layer's W (in × out) in 'f' order, then b: column j of W, output j's weights, is contiguous,
+    // which is exactly the out × in row-major layout.
+    private Dense dense(int offset, int in, int out) {
+        float[] w = Arrays.copyOfRange(params, offset, offset + in * out);
+        float[] b = Arrays.copyOfRange(params, offset + in * out, offset + in * out + out);
+        return new Dense(in, out, w, b);
+    }
+
     boolean[] activeCopy() { return active.clone(); }
     float[] paramsView() { return params; }
     float[] updaterView() { return updater; }
@@ -119,6 +168,7 @@ public final class HeadState {
         }
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
+        if (c < 0 || c > MAX_LENGTH) throw new IOException("an impossible class count (" + c + ")");
         boolean[] act = new boolean[c];
         for (int i = 0; i < c; i++) act[i] = d.readBoolean();
         int it = d.readInt();
@@ -133,7 +183,7 @@ public final class HeadState {
             try {
                 norm = new InputNormalization(mean, scale);
             } catch (IllegalArgumentException e) {
-                throw new IOException("bad input normalisation: " + e.getMessage(), e);
+                throw new IOException("bad input normalisation: " + Faults.describe(e), e);
             }
         }
         double temperature = magic == MAGIC || magic == MAGIC_V3 ? d.readDouble() : 1.0;
@@ -157,7 +207,10 @@ public final class HeadState {
     }
 
     private static float[] readFloats(DataInputStream d) throws IOException {
-        float[] a = new float[d.readInt()];
+        int n = d.readInt();
+        // a garbled length must not become an OutOfMemoryError: no head comes near 2^26 floats (256 MB)
+        if (n < 0 || n > MAX_LENGTH) throw new IOException("an impossible array length (" + n + ")");
+        float[] a = new float[n];
         for (int i = 0; i < a.length; i++) a[i] = d.readFloat();
         return a;
     }

@@ -1,6 +1,8 @@
 package dev.loupe.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.Faults;
+import dev.loupe.FileWrites;
 import dev.loupe.LoupeException;
 import dev.loupe.evaluation.AccuracyEstimate;
 
@@ -51,7 +53,21 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
 
     /** Writes to a temporary name and moves it into place, so a crash never leaves half a file under {@code file}. */
     public void write(Path file) throws IOException {
+        FileWrites.check(file);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeTo(tmp);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp); // a full disk leaves no half file behind
+        }
+    }
+
+    private void writeTo(Path tmp) throws IOException {
         try (OutputStream raw = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw))) {
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("format", 1);
@@ -73,11 +89,6 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
                 fos.getFD().sync();
             }
         }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 
     /** Reads a file written by {@link #write}; a damaged file is a {@link LoupeException} naming it. */
@@ -95,7 +106,7 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
                 }
             }
         } catch (IOException | RuntimeException e) {
-            throw new LoupeException("The model version file " + file + " is damaged (" + e.getMessage()
+            throw new LoupeException("The model version file " + file + " is damaged (" + Faults.describe(e)
                     + "). Loupe can rebuild the model from the label journal: remove the file and open the project again.", e);
         }
         if (meta == null || state == null) {

@@ -32,6 +32,12 @@ public final class Trainer implements AutoCloseable {
     public static final String THREAD_NAME = "loupe-trainer";
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final int RETRAIN_BATCH = 32;
+    /**
+     * How firmly text columns are held near their text while labels are few: an extra L2 pull towards it of
+     * {@value} / (labels), which the labels outgrow (docs/adr/0021-zero-shot-classes.md: without it the first labels'
+     * steps undid the text, and zero-shot accuracy 0.76 fell to 0.38 after 16 labels on CLIP-like data).
+     */
+    static final double TEXT_PULL = 1.0;
 
     private sealed interface Command permits LabelCmd, Task {}
     private record LabelCmd(LabelUpdate update, CompletableFuture<Snapshot> done) implements Command {}
@@ -83,6 +89,10 @@ public final class Trainer implements AutoCloseable {
     private final boolean normalize;
     private InputNormalization normalization; // what a head trained from scratch here gets; taken when first needed
     private final boolean singleThreadedNative;
+    /** Each column's text prior (zero-shot start), null for none; and whether a class just lost its last example. */
+    private TextPrior[] priors;
+    private boolean[] lostExamples;
+    private boolean[] firstExamples;
 
     private Trainer(Builder b) {
         INDArray e = b.embeddings;
@@ -121,6 +131,14 @@ public final class Trainer implements AutoCloseable {
         this.rowsByClass = new int[c][8];
         this.classSize = new int[c];
         this.retired = Arrays.copyOf(b.retired, Math.max(b.retired.length, c));
+        this.priors = Arrays.copyOf(b.priors, c);
+        for (TextPrior p : priors) {
+            if (p != null && p.dim() != head.inputDim()) {
+                throw new IllegalArgumentException("text prior of " + p.dim() + " values, head takes " + head.inputDim());
+            }
+        }
+        this.lostExamples = new boolean[c];
+        this.firstExamples = new boolean[c];
         int[] initial = b.initialLabels;
         this.thread = new Thread(() -> run(initial), THREAD_NAME);
         thread.setDaemon(true);
@@ -143,10 +161,21 @@ public final class Trainer implements AutoCloseable {
 
     /** Adds one masked class (no prediction changes); completes with the new snapshot. */
     public CompletableFuture<Snapshot> addClass() {
+        return addClass(null);
+    }
+
+    /**
+     * Adds one class. Without a prior it is masked (no prediction changes); with one its column starts from the text
+     * embedding (zero-shot) and predicts at once. Completes with the new snapshot.
+     */
+    public CompletableFuture<Snapshot> addClass(TextPrior prior) {
+        checkPrior(prior);
         return task(() -> {
             int c = head.classCount() + 1;
             head.widen(c);
             growClasses(c);
+            priors[c - 1] = prior;
+            syncActivation();
             return publish(0, 0, 0);
         });
     }
@@ -167,6 +196,32 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Gives class {@code column} a text prior, or takes it away (null: e.g. the class was deleted). A class without
+     * examples changes at once: it starts from the new prior, or is masked; one with examples keeps what it learned
+     * and starts from the prior at the next retrain or when it loses its examples.
+     */
+    public CompletableFuture<Snapshot> setTextPrior(int column, TextPrior prior) {
+        checkPrior(prior);
+        return task(() -> {
+            if (column < 0 || column >= head.classCount()) {
+                throw new IllegalArgumentException("class " + column + " out of range (" + head.classCount() + " classes)");
+            }
+            priors[column] = prior;
+            if (classSize[column] == 0) {
+                lostExamples[column] = true; // not what the column learned from its prior: start again from it
+            }
+            syncActivation();
+            return publish(0, 0, 0);
+        });
+    }
+
+    private void checkPrior(TextPrior prior) {
+        if (prior != null && prior.dim() != embeddings.columns()) {
+            throw new IllegalArgumentException("text prior of " + prior.dim() + " values, embeddings have " + embeddings.columns());
+        }
+    }
+
+    /**
      * Undo: applies {@code labelChanges} without training and puts the head back exactly into {@code state}
      * (typically an earlier snapshot's {@link Snapshot#headState()}).
      */
@@ -177,6 +232,8 @@ public final class Trainer implements AutoCloseable {
             for (LabelUpdate u : changes) applyLabel(u.row(), u.classIndex());
             if (state.classCount() > head.classCount()) growClasses(state.classCount());
             head.restore(state);
+            Arrays.fill(lostExamples, false); // the state says what each column is
+            Arrays.fill(firstExamples, false);
             normaliseIfUntrained(); // e.g. undo back to before the first label
             if (head.classCount() != classSize.length) {
                 throw new IllegalStateException("restored state has " + head.classCount() + " classes, labels use " + classSize.length);
@@ -392,11 +449,17 @@ public final class Trainer implements AutoCloseable {
         if (old == cls) return;
         if (old >= 0) {
             labelCount--;
-            if (!quarantined[row]) removeFromClass(row, old);
+            if (!quarantined[row]) {
+                removeFromClass(row, old);
+                if (classSize[old] == 0) lostExamples[old] = true;
+            }
         }
         if (cls >= 0) {
             labelCount++;
-            if (!quarantined[row]) addToClass(row, cls);
+            if (!quarantined[row]) {
+                addToClass(row, cls);
+                if (classSize[cls] == 1) firstExamples[cls] = true;
+            }
         }
         labelOf[row] = cls;
         labelled[row] = cls >= 0;
@@ -422,17 +485,42 @@ public final class Trainer implements AutoCloseable {
         rowsByClass = Arrays.copyOf(rowsByClass, c);
         for (int i = old; i < c; i++) rowsByClass[i] = new int[8];
         classSize = Arrays.copyOf(classSize, c);
+        priors = Arrays.copyOf(priors, c);
+        lostExamples = Arrays.copyOf(lostExamples, c);
+        firstExamples = Arrays.copyOf(firstExamples, c);
     }
 
-    /** Unmasks classes that have trainable examples and masks those that lost them. */
+    /**
+     * Unmasks classes that have trainable examples and masks those that lost them. A class with a text prior starts
+     * from it instead of from its first examples, is active before it has any, and goes back to it when it loses
+     * its last example; until then its column learns like any other (also from other classes' labels).
+     */
     private void syncActivation() {
         for (int c = 0; c < classSize.length; c++) {
-            if (classSize[c] > 0 && !head.isActive(c)) {
-                head.activateClass(c, Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rowsByClass[c], classSize[c])), globalMean);
-            } else if (classSize[c] == 0 && head.isActive(c)) {
+            TextPrior prior = priors[c];
+            if (prior != null && (!head.isActive(c) || (classSize[c] == 0 && lostExamples[c]))) {
+                head.setTextColumn(c, prior);
+                if (classSize[c] > 0) head.addExampleColumn(c, examplesOf(c), globalMean);
+            } else if (prior != null && classSize[c] > 0 && firstExamples[c]) {
+                head.addExampleColumn(c, examplesOf(c), globalMean); // text and first examples together
+            } else if (prior == null && classSize[c] > 0 && !head.isActive(c)) {
+                head.activateClass(c, examplesOf(c), globalMean);
+            } else if (prior == null && classSize[c] == 0 && head.isActive(c)) {
                 head.deactivateClass(c);
             }
+            lostExamples[c] = false;
+            firstExamples[c] = false;
         }
+    }
+
+    private INDArray examplesOf(int c) {
+        return Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rowsByClass[c], classSize[c]));
+    }
+
+    /** Whether any class starts from its text: then the queue follows the predictions from the first label on. */
+    private boolean zeroShot() {
+        for (TextPrior p : priors) if (p != null) return true;
+        return false;
     }
 
     private int trainableCount() {
@@ -479,6 +567,7 @@ public final class Trainer implements AutoCloseable {
         try {
             syncActivation();
             head.setL2(policy.l2(head.config().l2(), trainableCount()));
+            head.setTextAnchors(priors, TEXT_PULL / Math.max(1, trainableCount()));
             head.setLearningRateScale(policy.learningRateScale(trainableCount()));
             for (int s = 0; s < steps; s++) {
                 int[] rows = batchRows(newRows);
@@ -670,8 +759,9 @@ public final class Trainer implements AutoCloseable {
     /** Ranks the current per-row results and publishes them as a new snapshot. */
     private Snapshot emit(int steps, int updates, double stepMs, long t1) {
         int c = head.classCount();
-        boolean cold = ranker.inColdStart(labelCount, c);
-        int[] queue = ranker.queue(scoreNow, labelled, labelCount, c, embeddings);
+        // With text priors the predictions mean something before the first label: no k-means sample first.
+        boolean cold = !zeroShot() && ranker.inColdStart(labelCount, c);
+        int[] queue = ranker.queue(scoreNow, labelled, labelCount, c, embeddings, cold);
         lastQueue = queue;
         int sorted = cold ? queue.length : Math.min(queue.length, ranker.topK());
         int stale = 0;
@@ -876,6 +966,8 @@ public final class Trainer implements AutoCloseable {
         }
         head = fresh;
         fittedAt = trainCount;
+        Arrays.fill(lostExamples, false);
+        Arrays.fill(firstExamples, false);
         syncActivation(); // held-out-only classes: activate from their examples
         Snapshot snap = publish(epochs * Math.max(1, (trainCount + RETRAIN_BATCH - 1) / RETRAIN_BATCH), 0,
                 (System.nanoTime() - t0) / 1e6);
@@ -891,8 +983,14 @@ public final class Trainer implements AutoCloseable {
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
+        fresh.setTextAnchors(priors, TEXT_PULL / Math.max(1, trainCount));
         for (int c = 0; c < cc; c++) {
-            if (train[c].length > 0) fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
+            if (priors[c] != null) {
+                fresh.setTextColumn(c, priors[c]); // a retrain starts from the text too, as the label steps do
+                if (train[c].length > 0) fresh.addExampleColumn(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
+            } else if (train[c].length > 0) {
+                fresh.activateClass(c, Nd4j.pullRows(embeddings, 1, train[c]), globalMean);
+            }
         }
         int[] classes = java.util.stream.IntStream.range(0, cc).filter(c -> train[c].length > 0).toArray();
         int batches = Math.max(1, (trainCount + RETRAIN_BATCH - 1) / RETRAIN_BATCH);
@@ -984,6 +1082,7 @@ public final class Trainer implements AutoCloseable {
         private int[] initialLabels;
         private boolean[] retired = new boolean[0];
         private InputNormalization normalization;
+        private TextPrior[] priors = new TextPrior[0];
         private boolean normalize = true;
         private boolean singleThreadedNative = !"false".equals(System.getProperty("loupe.trainer.singleThreaded"));
 
@@ -1001,6 +1100,11 @@ public final class Trainer implements AutoCloseable {
         public Builder publishOn(Executor e) { this.publisher = Objects.requireNonNull(e); return this; }
         public Builder onSnapshot(Consumer<Snapshot> l) { this.onSnapshot = Objects.requireNonNull(l); return this; }
         public Builder onError(Consumer<Throwable> l) { this.onError = Objects.requireNonNull(l); return this; }
+        /**
+         * Text priors by column (null entries: none), e.g. the stored text embeddings of a CLIP project's classes:
+         * those classes start from their text and predict before their first example.
+         */
+        public Builder textPriors(List<TextPrior> byColumn) { this.priors = byColumn.toArray(new TextPrior[0]); return this; }
         /** Labels known at start (row → class, −1 none), e.g. from the journal; applied without training. */
         public Builder initialLabels(int[] labelOfRow) { this.initialLabels = labelOfRow.clone(); return this; }
         /** Columns whose classes were deleted (see {@link Trainer#retireClasses}). */

@@ -1,5 +1,7 @@
 package dev.loupe.ui;
 
+import dev.loupe.Faults;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -26,9 +28,9 @@ public interface DialogService {
             e = e.getCause();
         }
         if (e instanceof dev.loupe.LoupeException || e instanceof dev.loupe.backbone.BackboneException) {
-            return e.getMessage();
+            return Faults.describe(e);
         }
-        return "Something went wrong: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+        return "Something went wrong: " + (Faults.describe(e) == null ? e.getClass().getSimpleName() : Faults.describe(e))
                 + ". The details below say where; please report them.";
     }
 }

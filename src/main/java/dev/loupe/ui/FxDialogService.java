@@ -47,7 +47,19 @@ public final class FxDialogService implements DialogService {
         Alert alert = new Alert(Alert.AlertType.ERROR, null, ButtonType.OK);
         alert.initOwner(owner.get());
         alert.setTitle("Loupe");
-        alert.setHeaderText(message);
+        if (message.length() > 200 || message.contains("\n")) {
+            // Long messages (a download's URLs and commands) wrap in a text the user can select and copy.
+            alert.setHeaderText(message.lines().findFirst().orElse(""));
+            TextArea text = new TextArea(message);
+            text.setId("errorText");
+            text.setEditable(false);
+            text.setWrapText(true);
+            text.setPrefColumnCount(90);
+            text.setPrefRowCount((int) Math.min(16, message.lines().count() + message.length() / 90 + 1));
+            alert.getDialogPane().setContent(text);
+        } else {
+            alert.setHeaderText(message);
+        }
         if (details != null) {
             StringWriter trace = new StringWriter();
             details.printStackTrace(new PrintWriter(trace));

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The one background thread ({@value #THREAD_NAME}) that talks to the project store and the labelling session,
@@ -24,12 +25,27 @@ public final class SessionExecutor implements AutoCloseable {
     private final Executor fx;
     private final DialogService dialogs;
     private volatile Thread worker;
+    private volatile Predicate<Throwable> handled = t -> false;
 
     /** @param fx where results are delivered: {@code Platform::runLater} */
     public SessionExecutor(Executor fx, DialogService dialogs) {
         this.fx = fx;
         this.dialogs = dialogs;
         thread.execute(() -> worker = Thread.currentThread());
+    }
+
+    /**
+     * Failures {@code handler} takes (it returns true, on the FX thread) are not shown as a dialog: the project model
+     * shows a full or read-only disk in its banner instead of one dialog per attempt.
+     */
+    public void setFailureHandler(Predicate<Throwable> handler) {
+        handled = handler == null ? t -> false : handler;
+    }
+
+    private void fail(Throwable e) {
+        if (!handled.test(e)) {
+            dialogs.showError(DialogService.userMessage(e), e);
+        }
     }
 
     /** Runs {@code work} on the session thread, then {@code onFx} with its result on the FX thread; failures go to the dialog. */
@@ -44,12 +60,12 @@ public final class SessionExecutor implements AutoCloseable {
                         f.complete(result);
                     } catch (RuntimeException e) {
                         f.completeExceptionally(e);
-                        dialogs.showError(DialogService.userMessage(e), e);
+                        fail(e);
                     }
                 });
             } catch (Exception | Error e) {
                 f.completeExceptionally(e);
-                fx.execute(() -> dialogs.showError(DialogService.userMessage(e), e));
+                fx.execute(() -> fail(e));
             }
         });
         return f;

@@ -2,6 +2,7 @@ package dev.loupe.app;
 
 import dev.loupe.evaluation.ui.EvaluationPanel;
 import dev.loupe.export.ExportJob;
+import dev.loupe.export.onnx.OnnxClassifier;
 import dev.loupe.export.LoupeModel;
 import dev.loupe.export.Prediction;
 import dev.loupe.export.ui.ExportDialog;
@@ -9,6 +10,7 @@ import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.ui.ProjectModel;
@@ -17,6 +19,7 @@ import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.FaultyDisk;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -299,11 +302,12 @@ class MainWindowTest {
         Path out = projectDir.getParent().resolve("out");
         Path modelFile = out.resolve("birds-model.zip");
         Path labelsFile = out.resolve("labels.csv");
+        Path onnxFile = out.resolve("birds.onnx");
         List<ModelVersion> versions = model.withProject((st, session) -> st.modelVersions(), v -> { })
                 .get(30, TimeUnit.SECONDS);
         ExportJob.Request request = fx(() -> {
             ExportDialog d = new ExportDialog(window.sidePanel().getScene().getWindow(), versions, out, "birds");
-            d.choose(null, modelFile, labelsFile, projectDir); // the project folder is not empty: that output fails
+            d.choose(null, modelFile, onnxFile, labelsFile, projectDir); // the project folder is not empty: that output fails
             return d.request();
         });
         assertThat(request.modelVersion()).isEqualTo(versions.get(versions.size() - 1).id());
@@ -311,7 +315,7 @@ class MainWindowTest {
         ExportJob.Result result = WaitForAsyncUtils.asyncFx(() -> window.export(request)).get(10, TimeUnit.SECONDS)
                 .get(120, TimeUnit.SECONDS);
 
-        assertThat(result.written()).hasSize(2);
+        assertThat(result.written()).hasSize(3);
         assertThat(result.failed()).singleElement().asString().contains("not empty");
         assertThat(Files.readAllLines(labelsFile)).hasSize(LABELLED + 1);
         WaitForAsyncUtils.waitForFxEvents();
@@ -328,6 +332,18 @@ class MainWindowTest {
                 expected.add(s.predicted(id).orElseThrow().name());
             }
             assertThat(exported.predict(images).stream().map(Prediction::label).toList()).isEqualTo(expected);
+            // The ONNX file written beside it predicts the same classes.
+            try (OnnxClassifier onnx = OnnxClassifier.open(onnxFile)) {
+                float[][] p = onnx.probabilities(exported.info().preprocessing().fittedRgb(images), images.size());
+                List<String> names = exported.classNames();
+                List<String> onnxLabels = new ArrayList<>();
+                for (float[] row : p) {
+                    int best = 0;
+                    for (int k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
+                    onnxLabels.add(names.get(best));
+                }
+                assertThat(onnxLabels).isEqualTo(expected);
+            }
         }
     }
 
@@ -385,6 +401,153 @@ class MainWindowTest {
         try (ProjectStore store = ProjectStore.open(mine, false)) { // released: the app now holds the other project
             assertThat(store.setting(dev.loupe.labelling.ProjectBackbone.SETTING)).contains("backbone.zip");
         }
+    }
+
+    @Test
+    void aCatalogModelIsOfferedDownloadedWithProgressAndCancelAndItsProjectOpens() throws Exception {
+        awaitOpen();
+        Path cache = projectDir.getParent().resolve("cache");
+        System.setProperty(dev.loupe.backbone.catalog.ModelCache.PROPERTY, cache.toString());
+        try (dev.loupe.testing.LoopbackMirror mirror = new dev.loupe.testing.LoopbackMirror()) {
+            Path onnx = dev.loupe.backbone.onnx.OnnxTestModels.model("cnn-nchw.onnx");
+            String url = mirror.serve("/tiny.onnx", Files.readAllBytes(onnx));
+            mirror.slow("/tiny.onnx", 150); // 7 kB in about a second: long enough to see and to cancel
+            dev.loupe.backbone.catalog.CatalogEntry entry = new dev.loupe.backbone.catalog.CatalogEntry("tiny", "Tiny CNN",
+                    "tests", "MIT", "tests", List.of(new dev.loupe.backbone.catalog.CatalogFile("image_model", "tiny.onnx",
+                    List.of(url), dev.loupe.backbone.onnx.OnnxTestModels.sha256("cnn-nchw.onnx"), Files.size(onnx))),
+                    "imagenet", 0, "pooled", false, 16, java.util.Map.of());
+
+            // The dialog offers Model Zero, the catalog and a file.
+            int offered = fx(() -> {
+                var dialog = new dev.loupe.backbone.ui.BaseModelDialog(null, List.of(entry), e -> false);
+                return ((javafx.scene.control.ListView<?>) dialog.getDialogPane().getContent()).getItems().size();
+            });
+            assertThat(offered).isEqualTo(3);
+
+            // Cancelled while downloading: the reason is shown, no project is made, the partial file is kept, and the
+            // project that was open stays open.
+            List<String> messages = new CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            fx(() -> {
+                model.job().messageProperty().addListener((o, was, now) -> {
+                    messages.add(now);
+                    if (now.matches("Downloading tiny\\.onnx: [1-9] kB of 7 kB") && once.compareAndSet(false, true)) {
+                        model.job().cancel();
+                    }
+                });
+                return null;
+            });
+            Path cancelled = projectDir.getParent().resolve("cancelled.loupe");
+            try {
+                WaitForAsyncUtils.asyncFx(() -> window.createProjectFromCatalog(cancelled, entry)).get(10, TimeUnit.SECONDS)
+                        .get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException expected) {
+                // the future fails as well as the dialog showing why
+            }
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> !errors.isEmpty());
+            assertThat(messages).anyMatch(m -> m.matches("Downloading tiny\\.onnx: [1-9] kB of 7 kB.*"));
+            assertThat(errors).singleElement().asString().contains("cancelled");
+            assertThat(cancelled).doesNotExist();
+            assertThat(cache.resolve("tiny/tiny.onnx.part")).exists();
+            Stage window0 = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+            assertThat(fx(window0::getTitle)).as("the open project stays open").isEqualTo("Loupe — birds");
+            errors.clear();
+
+            // Again: the download resumes and the new project opens on the ONNX model.
+            Path p = projectDir.getParent().resolve("tiny.loupe");
+            messages.clear();
+            WaitForAsyncUtils.asyncFx(() -> window.createProjectFromCatalog(p, entry)).get(10, TimeUnit.SECONDS)
+                    .get(120, TimeUnit.SECONDS);
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(errors).isEmpty();
+            Stage stage = (Stage) fx(() -> window.sidePanel().getScene().getWindow());
+            assertThat(fx(stage::getTitle)).isEqualTo("Loupe — tiny");
+            assertThat(Files.mismatch(onnx, p.resolve("backbone.onnx"))).isEqualTo(-1L);
+            assertThat(mirror.requests().get(mirror.requests().size() - 1).range()).startsWith("bytes=");
+        } finally {
+            System.clearProperty(dev.loupe.backbone.catalog.ModelCache.PROPERTY);
+        }
+    }
+
+    /**
+     * Issue 17: a full disk while labelling shows a banner (no dialog per attempt), keeps the project open read-only, and
+     * labelling carries on by itself once a write goes through again, without reopening anything.
+     */
+    @Test
+    void aFullDiskShowsABannerKeepsTheProjectReadOnlyAndLabellingCarriesOnWhenSpaceReturns(FxRobot robot) throws Exception {
+        awaitOpen();
+        long first = fx(() -> window.gallery().selected());
+        try (FaultyDisk disk = FaultyDisk.install()) {
+            disk.failNow(FaultyDisk.Fault.FULL);
+            robot.clickOn(tileOf(robot, first));
+            robot.type(KeyCode.DIGIT1);
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !fx(() -> model.readOnlyProperty().get()).isEmpty());
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#readOnlyBanner")).startsWith("The disk holding " + projectDir + " is full (")
+                    .contains("the last change to the project was not saved", "stays open read-only")
+                    .doesNotContain("SQLITE", "null");
+            assertThat(fx(() -> robot.lookup("#readOnlyBanner").query().getParent().isVisible())).isTrue();
+            assertThat(fx(model::state).labels()).as("the label was not saved, and is not shown as saved").hasSize(LABELLED);
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> window.gallery().items().contains(first)));
+
+            robot.clickOn(tileOf(robot, first));
+            robot.type(KeyCode.DIGIT1); // not even tried while read-only
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#notice")).contains("read-only");
+            assertThat(fx(() -> window.gallery().items().contains(first))).isTrue();
+
+            disk.spaceReturns();
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> model.readOnlyProperty().get()).isEmpty());
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(() -> robot.lookup("#readOnlyBanner").query().getParent().isVisible())).isFalse();
+        assertThat(label(robot, "#notice")).contains("can be written again");
+        robot.clickOn(tileOf(robot, first));
+        robot.type(KeyCode.DIGIT1);
+        ProjectState after = awaitState(st -> st.labels().size() == LABELLED + 1);
+        assertThat(after.labels()).containsKey(first);
+        awaitIdle();
+    }
+
+    /** Issue 17: images moved since import are found again by File → Locate missing images…, labels and all. */
+    @Test
+    void locateMissingImagesFindsAMovedFolderAgain(FxRobot robot) throws Exception {
+        awaitOpen();
+        Path images = fx(model::state).images().path(fx(model::state).images().ids()[0]).getParent().getParent();
+        Path moved = projectDir.getParent().resolve("moved-data");
+        copyTree(images, moved);
+        deleteTree(images);
+        try {
+            WaitForAsyncUtils.asyncFx(() -> window.openProject(projectDir)).get(10, TimeUnit.SECONDS).get(120, TimeUnit.SECONDS);
+            ProjectState missing = awaitState(st -> ProjectModel.missing(st) == IMAGES);
+            assertThat(label(robot, "#notice")).contains(IMAGES + " images are missing", "Locate missing images");
+            assertThat(fx(() -> menuItem(robot, "locateMissing").isDisable())).isFalse();
+
+            MissingImages.Result r = WaitForAsyncUtils.asyncFx(() -> window.locateMissing(moved)).get(10, TimeUnit.SECONDS)
+                    .get(120, TimeUnit.SECONDS);
+            assertThat(r.relinked()).isEqualTo(IMAGES);
+            ProjectState found = awaitState(st -> ProjectModel.missing(st) == 0);
+            assertThat(found.labels()).isEqualTo(missing.labels());
+            assertThat(found.images().path(found.images().ids()[0])).startsWith(moved);
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(label(robot, "#notice")).isEqualTo("Found again: " + IMAGES + " images; 0 still missing.");
+            assertThat(fx(() -> menuItem(robot, "locateMissing").isDisable())).isTrue();
+        } finally {
+            if (!Files.exists(images)) {
+                copyTree(moved, images); // the other tests' base project points here
+            }
+        }
+    }
+
+    private static javafx.scene.control.MenuItem menuItem(FxRobot robot, String id) {
+        for (javafx.scene.control.Menu m : robot.lookup("#menuBar").queryAs(javafx.scene.control.MenuBar.class).getMenus()) {
+            for (javafx.scene.control.MenuItem i : m.getItems()) {
+                if (id.equals(i.getId())) {
+                    return i;
+                }
+            }
+        }
+        throw new AssertionError("no menu item " + id);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------

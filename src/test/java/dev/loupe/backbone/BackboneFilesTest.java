@@ -211,4 +211,20 @@ class BackboneFilesTest {
         b.close();
         assertThatThrownBy(() -> b.embed(pictures(1))).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aBackboneZipWrittenBeforeTheShortSideResizeReadsAsBeforeAndWritesTheSameJson() throws IOException {
+        // Model Zero's zip was written before Preprocessing had resizeShortSide: its JSON has no such field.
+        Path modelZero = BackboneLoader.locateModelZero();
+        String stored;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(modelZero.toFile())) {
+            stored = new String(zip.getInputStream(zip.getEntry(BackboneFiles.METADATA_ENTRY)).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(stored).doesNotContain("resizeShortSide");
+        BackboneMetadata read = BackboneFiles.readMetadata(modelZero);
+        assertThat(read.preprocessing().resizeShortSide()).isZero();
+        assertThat(BackboneFiles.toJson(read)).doesNotContain("resizeShortSide");
+        assertThat(BackboneFiles.toJson(read).replaceAll("\\s", "")).isEqualTo(stored.replaceAll("\\s", ""));
+    }
 }

@@ -159,4 +159,85 @@ class PreprocessingTest {
         assertThat(Preprocessing.unitScale(4, 4, ColorMode.RGB, ResizeMode.SQUASH))
                 .isEqualTo(Preprocessing.unitScale(4, 4, ColorMode.RGB, ResizeMode.SQUASH));
     }
+
+    @Test
+    void aShortSideResizeCutsTheCentreOfTheScaledImage() {
+        // 16x8, every pixel its own colour. Short side 8 -> 8 (scale 1), crop 4x4: exactly source pixels x 6..9, y 2..5.
+        BufferedImage img = new BufferedImage(16, 8, BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < 16; x++) {
+            for (int y = 0; y < 8; y++) {
+                img.setRGB(x, y, (x * 15) << 16 | (y * 30) << 8 | 7);
+            }
+        }
+        Preprocessing p = new Preprocessing(4, 4, ColorMode.RGB, ResizeMode.CENTER_CROP, Layout.NCHW,
+                new float[3], new float[] {1, 1, 1}, 8);
+        float[] out = new float[p.inputLength()];
+        p.convert(img, out, 0);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 4; x++) {
+                assertThat(out[y * 4 + x]).as("R at %d,%d", x, y).isCloseTo((x + 6) * 15 / 255f, within(EPS));
+                assertThat(out[16 + y * 4 + x]).as("G at %d,%d", x, y).isCloseTo((y + 2) * 30 / 255f, within(EPS));
+            }
+        }
+        // Without the short-side resize the same image gives the largest centred square (x 4..11), scaled down.
+        Preprocessing largest = new Preprocessing(4, 4, ColorMode.RGB, ResizeMode.CENTER_CROP, Layout.NCHW,
+                new float[3], new float[] {1, 1, 1});
+        float[] whole = new float[largest.inputLength()];
+        largest.convert(img, whole, 0);
+        assertThat(whole[0]).isLessThan(out[0]);
+        assertThat(whole[3]).isGreaterThan(out[3]);
+    }
+
+    @Test
+    void imagenetIsShortSide256CentreCrop224AndScalesWithTheSize() {
+        Preprocessing p = Preprocessing.imagenet(224, 224, Layout.NCHW);
+        assertThat(p.resizeShortSide()).isEqualTo(256);
+        assertThat(p.resize()).isEqualTo(ResizeMode.CENTER_CROP);
+        assertThat(p.mean()).containsExactly(0.485f, 0.456f, 0.406f);
+        assertThat(p.std()).containsExactly(0.229f, 0.224f, 0.225f);
+        assertThat(p.decodeSide()).isEqualTo(512);
+        assertThat(p.toString()).contains("short side 256");
+        assertThat(Preprocessing.unitScale(64, 64, ColorMode.RGB, ResizeMode.SQUASH).decodeSide()).isEqualTo(128);
+        assertThatThrownBy(() -> new Preprocessing(4, 4, ColorMode.RGB, ResizeMode.SQUASH, Layout.NCHW,
+                new float[3], new float[] {1, 1, 1}, 8)).hasMessageContaining("CENTER_CROP");
+        assertThatThrownBy(() -> new Preprocessing(8, 8, ColorMode.RGB, ResizeMode.CENTER_CROP, Layout.NCHW,
+                new float[3], new float[] {1, 1, 1}, 4)).hasMessageContaining("smaller than the crop");
+        assertThat(p).isNotEqualTo(new Preprocessing(224, 224, p.color(), p.resize(), p.layout(), p.mean(), p.std()));
+    }
+
+    @Test
+    void bgrSwapsTheFirstAndLastChannelInBothLayouts() {
+        Preprocessing rgb = new Preprocessing(2, 2, ColorMode.RGB, ResizeMode.SQUASH, Layout.NCHW,
+                new float[] {0.1f, 0.2f, 0.3f}, new float[] {1, 2, 4});
+        Preprocessing bgr = new Preprocessing(2, 2, ColorMode.BGR, ResizeMode.SQUASH, Layout.NCHW,
+                new float[] {0.3f, 0.2f, 0.1f}, new float[] {4, 2, 1});
+        float[] a = new float[12];
+        float[] b = new float[12];
+        rgb.convert(quad(BufferedImage.TYPE_INT_RGB), a, 0);
+        bgr.convert(quad(BufferedImage.TYPE_INT_RGB), b, 0);
+        for (int i = 0; i < 4; i++) {
+            assertThat(b[i]).isEqualTo(a[8 + i]);     // B plane first
+            assertThat(b[4 + i]).isEqualTo(a[4 + i]);
+            assertThat(b[8 + i]).isEqualTo(a[i]);
+        }
+        float[] c = new float[12];
+        bgr.withLayout(Layout.NHWC).convert(quad(BufferedImage.TYPE_INT_RGB), c, 0);
+        assertThat(new float[] {c[0], c[1], c[2]}).containsExactly(b[0], b[4], b[8]);
+    }
+
+    @Test
+    void jsonWithoutTheShortSideReadsAsBeforeAndZeroIsNotWritten() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String old = "{\"width\":64,\"height\":64,\"color\":\"RGB\",\"resize\":\"SQUASH\",\"layout\":\"NHWC\","
+                + "\"mean\":[0.0,0.0,0.0],\"std\":[1.0,1.0,1.0]}";
+        Preprocessing read = json.readValue(old, Preprocessing.class);
+        assertThat(read).isEqualTo(new Preprocessing(64, 64, ColorMode.RGB, ResizeMode.SQUASH, Layout.NHWC,
+                new float[3], new float[] {1, 1, 1}));
+        assertThat(read.resizeShortSide()).isZero();
+        assertThat(json.writeValueAsString(read)).isEqualTo(old);
+        Preprocessing imagenet = Preprocessing.imagenet(224, 224, Layout.NCHW);
+        String written = json.writeValueAsString(imagenet);
+        assertThat(written).contains("\"resizeShortSide\":256");
+        assertThat(json.readValue(written, Preprocessing.class)).isEqualTo(imagenet);
+    }
 }

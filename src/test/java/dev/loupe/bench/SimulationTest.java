@@ -39,10 +39,10 @@ class SimulationTest {
             double[] est = (double[]) c.estimate().get("mean");
             double[] low = (double[]) c.estimate().get("low_mean");
             double[] high = (double[]) c.estimate().get("high_mean");
-            double[] test = (double[]) c.estimate().get("test_accuracy_mean");
+            double[] truth = (double[]) c.estimate().get("test_accuracy_mean");
             for (int j = 0; j < 4; j++) {
                 assertThat(est[j]).isBetween(low[j], high[j]);
-                assertThat(test[j]).isEqualTo(Stats.round(c.mean()[j], 5));
+                assertThat(truth[j]).isEqualTo(Stats.round(c.mean()[j], 5));
             }
             assertThat(c.reliability()).hasNumberOfRows(4);
             assertThat(c.reliability()[3]).hasNumberOfRows(HeadEval.BINS);

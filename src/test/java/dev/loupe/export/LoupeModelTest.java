@@ -95,7 +95,7 @@ class LoupeModelTest {
             assertThat(info.provenance()).containsEntry(LoupeModel.PROJECT, "shapes")
                     .containsEntry(LoupeModel.MODEL_VERSION, 4).containsEntry(LoupeModel.LABEL_COUNT, 9);
             assertThat(info.created()).isNotNull();
-            assertThat(info.formatVersion()).isEqualTo(LoupeModel.FORMAT_VERSION);
+            assertThat(info.formatVersion()).as("DL4J backbones keep the first format").isEqualTo(1);
         }
     }
 
@@ -132,9 +132,10 @@ class LoupeModelTest {
 
     @Test
     void theNestedBackboneIsTheOriginalFileByteForByte() throws Exception {
-        Path copy = shared.resolve("copied-backbone.zip");
+        Path project = shared.resolve("installed");
+        Path copy = project.resolve(LoupeModel.BACKBONE_ENTRY);
         try (LoupeModel model = LoupeModel.load(modelFile)) {
-            model.copyBackboneTo(copy);
+            assertThat(model.installBackbone(project)).isEqualTo(LoupeModel.BACKBONE_ENTRY);
         }
         assertThat(copy).hasSameBinaryContentAs(ExportFixtures.modelZeroFile());
     }
@@ -236,6 +237,29 @@ class LoupeModelTest {
         Path file = Files.write(shared.resolve("truncated.zip"), Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> LoupeModel.load(file)).isInstanceOf(LoupeException.class)
                 .hasMessageContaining("damaged or truncated").hasMessageContaining("truncated.zip");
+    }
+
+    /** Issue 17: a head cut short ended the message in ": null"; a garbled length ran out of memory. */
+    @Test
+    void aCutOrGarbledHeadIsNamedAsSuchNeverAsNull() throws Exception {
+        byte[] head;
+        try (ZipFile in = new ZipFile(modelFile.toFile())) {
+            head = in.getInputStream(in.getEntry(LoupeModel.HEAD_ENTRY)).readAllBytes();
+        }
+        Path cut = rewrite("cut-head.zip", LoupeModel.HEAD_ENTRY, Arrays.copyOf(head, head.length / 2));
+        assertThatThrownBy(() -> LoupeModel.load(cut)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("cut-head.zip is damaged (the file ends too early: it is truncated)")
+                .message().doesNotContain("null");
+        byte[] garbled = head.clone();
+        // HeadState's layout: magic, config (32 bytes), class count c, c flags, two counters, then the parameters' length
+        int classes = java.nio.ByteBuffer.wrap(head).getInt(36);
+        java.nio.ByteBuffer.wrap(garbled).putInt(36 + 4 + classes + 8, 0x7f7f7f7f); // ~2 billion floats
+        Path bad = rewrite("garbled-head.zip", LoupeModel.HEAD_ENTRY, garbled);
+        assertThatThrownBy(() -> LoupeModel.load(bad)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("garbled-head.zip is damaged (an impossible array length (2139062143))")
+                .message().doesNotContain("null");
+        Path empty = rewrite("empty-head.zip", LoupeModel.HEAD_ENTRY, new byte[0]);
+        assertThatThrownBy(() -> LoupeModel.load(empty)).message().contains("truncated").doesNotContain("null");
     }
 
     @Test

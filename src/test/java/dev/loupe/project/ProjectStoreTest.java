@@ -45,6 +45,27 @@ class ProjectStoreTest {
     }
 
     @Test
+    void aClassKeepsTheTextEmbeddingItStartsFromAcrossRenamesDeletesAndReopening() {
+        ClassText cat = new ClassText("clip-text@abc", "cat", new float[] {0.6f, 0.8f}, 100f);
+        LabelClass c = store.addClass("cat", null, null, cat);
+        LabelClass d = store.addClass("dog", null, null);
+        assertThat(store.classText(c.id())).contains(cat);
+        assertThat(store.classText(d.id())).isEmpty();
+
+        store.renameClass(c.id(), "kitten"); // no new text given: the old one stays
+        assertThat(reopen().classText(c.id())).contains(cat);
+        ClassText kitten = new ClassText("clip-text@abc", "kitten", new float[] {0.8f, -0.6f}, 100f);
+        store.renameClass(c.id(), "kitten cat", kitten);
+        assertThat(reopen().classTexts()).containsExactly(Map.entry(c.id(), kitten));
+        assertThat(store.classById(c.id()).orElseThrow().name()).isEqualTo("kitten cat");
+
+        store.deleteClass(c.id());
+        assertThat(store.classTexts()).containsKey(c.id()); // a deleted class keeps its row, as in classes
+        assertThatThrownBy(() -> store.addClass("bad", null, null, new ClassText("m", "bad", new float[0], 100f)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void createMakesTheFolderLayoutAndDurableSettings() {
         assertThat(dir.resolve("project.db")).isRegularFile();
         assertThat(dir.resolve("models")).isDirectory();

@@ -46,6 +46,32 @@ class HeadTest {
     }
 
     @Test
+    void theStatesLayersComputeTheHeadsLogits() {
+        // HeadState.layers() is what the ONNX export writes: applied by hand, it must give the head's own logits.
+        for (int hidden : new int[] {0, 8}) {
+            Head h = trainedHead(hidden);
+            float[][] x = BLOBS.embeddings().toFloatMatrix();
+            float[][] want = h.logits(BLOBS.embeddings());
+            java.util.List<HeadState.Dense> layers = h.state().layers();
+            assertThat(layers).hasSize(hidden > 0 ? 2 : 1);
+            for (int i = 0; i < x.length; i++) {
+                float[] v = x[i];
+                for (int l = 0; l < layers.size(); l++) {
+                    HeadState.Dense layer = layers.get(l);
+                    float[] w = layer.weights();
+                    float[] out = layer.bias();
+                    for (int j = 0; j < layer.out(); j++) {
+                        for (int k = 0; k < layer.in(); k++) out[j] += w[j * layer.in() + k] * v[k];
+                        if (l < layers.size() - 1) out[j] = Math.max(0, out[j]);
+                    }
+                    v = out;
+                }
+                for (int c = 0; c < 3; c++) assertThat((double) Math.abs(v[c] - want[i][c])).isLessThan(1e-4);
+            }
+        }
+    }
+
+    @Test
     void theHandWrittenAdamStepComputesWhatDl4jFitComputes() {
         Head fast = trainedHead(0);
         fast.widen(4); // one masked class, as in the app

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.pretrain;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.BackboneFiles;
 import dev.loupe.backbone.BackboneMetadata;
 import dev.loupe.backbone.Preprocessing;
@@ -168,7 +169,7 @@ public final class BackboneTrainer {
         try {
             BackboneFiles.write(out, result.backbone(), result.metadata());
         } catch (IOException e) {
-            throw new LoupeException("Cannot write --out " + out + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot write --out " + out + ": " + Faults.describe(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.backbone.pretrain;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.Preprocessing;
 
 import dev.loupe.LoupeException;
@@ -138,7 +139,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                 input.resize(), Preprocessing.Layout.NCHW, new float[3],
                 new float[] {1 / 255f, 1 / 255f, 1 / 255f});
         ImageDecoder decoder = new ImageDecoder();
-        int side = 2 * Math.max(input.width(), input.height()); // as the Embedder decodes
+        int side = input.decodeSide(); // as the Embedder decodes
         byte[][] out = new byte[files.size()][];
         String[] why = new String[files.size()];
         ThreadLocal<Preprocessing.Converter> converters = ThreadLocal.withInitial(raw::newConverter);
@@ -201,7 +202,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
             return s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
                     .filter(n -> !n.startsWith(".")).sorted().toList();
         } catch (IOException e) {
-            throw new LoupeException("Cannot list " + root + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot list " + root + ": " + Faults.describe(e), e);
         }
     }
 
@@ -212,7 +213,7 @@ record TrainingImages(Path root, List<String> classes, int[] labels, List<byte[]
                     .filter(p -> FolderScanner.isImageName(p.getFileName().toString()))
                     .sorted().toList();
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new LoupeException("Cannot list " + classDir + ": " + e.getMessage(), e);
+            throw new LoupeException("Cannot list " + classDir + ": " + Faults.describe(e), e);
         }
     }
 

@@ -32,8 +32,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * File → Export…: one dialog with three optional outputs (model file of any version, labels CSV/JSON, an
- * ImageFolder copy). It only builds an {@link ExportJob.Request}; the window runs it in the background.
+ * File → Export…: one dialog with four optional outputs (model file and/or ONNX file of any version, labels CSV/JSON,
+ * an ImageFolder copy). It only builds an {@link ExportJob.Request}; the window runs it in the background.
  */
 public final class ExportDialog extends Dialog<ExportJob.Request> {
 
@@ -43,6 +43,8 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
     private final CheckBox model = new CheckBox("Model file (.zip) of");
     private final ComboBox<ModelVersion> version = new ComboBox<>();
     private final TextField modelPath = new TextField();
+    private final CheckBox onnx = new CheckBox("ONNX file (.onnx), with its model card beside it");
+    private final TextField onnxPath = new TextField();
     private final CheckBox labels = new CheckBox("Labels (.csv or .json)");
     private final TextField labelsPath = new TextField();
     private final CheckBox images = new CheckBox("Labelled images as an ImageFolder copy");
@@ -60,6 +62,8 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
         model.setId("exportModel");
         version.setId("exportVersion");
         modelPath.setId("exportModelPath");
+        onnx.setId("exportOnnx");
+        onnxPath.setId("exportOnnxPath");
         labels.setId("exportLabels");
         labelsPath.setId("exportLabelsPath");
         images.setId("exportImages");
@@ -85,11 +89,14 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
         }
         model.setSelected(!versions.isEmpty());
         model.setDisable(versions.isEmpty());
+        onnx.setDisable(versions.isEmpty());
         modelPath.setText(baseDir.resolve(name + "-model.zip").toString());
+        onnxPath.setText(baseDir.resolve(name + "-model.onnx").toString());
         labelsPath.setText(baseDir.resolve(name + "-labels.csv").toString());
         imagesPath.setText(baseDir.resolve(name + "-images").toString());
-        version.disableProperty().bind(model.selectedProperty().not());
+        version.disableProperty().bind(model.selectedProperty().or(onnx.selectedProperty()).not());
         modelPath.disableProperty().bind(model.selectedProperty().not());
+        onnxPath.disableProperty().bind(onnx.selectedProperty().not());
         labelsPath.disableProperty().bind(labels.selectedProperty().not());
         imagesPath.disableProperty().bind(images.selectedProperty().not());
 
@@ -100,17 +107,21 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
         grid.addRow(0, model, version);
         grid.add(modelPath, 0, 1, 2, 1);
         grid.add(browse(modelPath, false, "Model file", "*.zip"), 2, 1);
-        grid.add(labels, 0, 2, 2, 1);
-        grid.add(labelsPath, 0, 3, 2, 1);
-        grid.add(browse(labelsPath, false, "Label file", "*.csv", "*.json"), 2, 3);
-        grid.add(images, 0, 4, 2, 1);
-        grid.add(imagesPath, 0, 5, 2, 1);
-        grid.add(browse(imagesPath, true, "New or empty folder"), 2, 5);
+        grid.add(onnx, 0, 2, 2, 1);
+        grid.add(onnxPath, 0, 3, 2, 1);
+        grid.add(browse(onnxPath, false, "ONNX model", "*.onnx"), 2, 3);
+        grid.add(labels, 0, 4, 2, 1);
+        grid.add(labelsPath, 0, 5, 2, 1);
+        grid.add(browse(labelsPath, false, "Label file", "*.csv", "*.json"), 2, 5);
+        grid.add(images, 0, 6, 2, 1);
+        grid.add(imagesPath, 0, 7, 2, 1);
+        grid.add(browse(imagesPath, true, "New or empty folder"), 2, 7);
         Label hint = new Label(versions.isEmpty() ? "No model yet: label some images first to export one."
-                : "A model file predicts with `loupe predict` or LoupeModel.load(file).predict(images).");
+                : "A model file (.zip) predicts with `loupe predict` and can start a new project. An ONNX file runs in"
+                + " ONNX Runtime (Python, JavaScript, Java, …); its model card, written beside it, says how to feed it.");
         hint.getStyleClass().add("hint");
         hint.setWrapText(true);
-        grid.add(hint, 0, 6, 3, 1);
+        grid.add(hint, 0, 8, 3, 1);
         GridPane.setHgrow(modelPath, Priority.ALWAYS);
         grid.setPrefWidth(560);
         getDialogPane().setContent(grid);
@@ -118,7 +129,8 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
         ButtonType export = new ButtonType("Export", ButtonBar.ButtonData.OK_DONE);
         getDialogPane().getButtonTypes().addAll(export, ButtonType.CANCEL);
         getDialogPane().lookupButton(export).disableProperty().bind(
-                model.selectedProperty().or(labels.selectedProperty()).or(images.selectedProperty()).not());
+                model.selectedProperty().or(onnx.selectedProperty()).or(labels.selectedProperty())
+                        .or(images.selectedProperty()).not());
         setResultConverter(b -> b == export ? request() : null);
     }
 
@@ -151,8 +163,10 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
     /** What the dialog asks for as it stands. */
     public ExportJob.Request request() {
         ModelVersion v = version.getValue();
+        boolean anyModel = model.isSelected() || onnx.isSelected();
         return new ExportJob.Request(
-                model.isSelected() ? path(modelPath) : null, model.isSelected() && v != null ? v.id() : null,
+                model.isSelected() ? path(modelPath) : null, onnx.isSelected() ? path(onnxPath) : null,
+                anyModel && v != null ? v.id() : null,
                 labels.isSelected() ? path(labelsPath) : null,
                 images.isSelected() ? path(imagesPath) : null);
     }
@@ -163,10 +177,16 @@ public final class ExportDialog extends Dialog<ExportJob.Request> {
     }
 
     /** Fills the dialog as a user would (tests; the dialog needs not be shown). */
-    public void choose(Long versionId, Path modelFile, Path labelsFile, Path imageFolder) {
+    public void choose(Long versionId, Path modelFile, Path onnxFile, Path labelsFile, Path imageFolder) {
         model.setSelected(modelFile != null);
         if (modelFile != null) {
             modelPath.setText(modelFile.toString());
+        }
+        onnx.setSelected(onnxFile != null);
+        if (onnxFile != null) {
+            onnxPath.setText(onnxFile.toString());
+        }
+        if (modelFile != null || onnxFile != null) {
             version.getItems().stream().filter(v -> versionId == null || v.id() == versionId).findFirst()
                     .ifPresent(version::setValue);
         }

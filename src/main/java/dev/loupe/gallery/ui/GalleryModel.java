@@ -180,8 +180,7 @@ public final class GalleryModel {
     public void label(long imageId, long classId) {
         int i = items.indexOf(imageId);
         boolean wasSelected = selected.get() != null && selected.get() == imageId;
-        project.label(imageId, classId);
-        if (i < 0) {
+        if (!project.label(imageId, classId) || i < 0) { // not tried while the project is read-only: it stays put
             return;
         }
         if (!filter.get().admitsLabelled()) {

@@ -55,11 +55,10 @@ public final class ImportDialogs {
         d.initOwner(owner);
         d.initModality(Modality.NONE);
         d.setTitle("Import finished");
-        d.setHeaderText((r.cancelled() ? "Import cancelled: " : "Imported ") + r.imported() + " new image"
-                + (r.imported() == 1 ? "" : "s") + " from " + folder.getFileName());
-        Label counts = new Label(String.format("Found %d files: %d imported, %d duplicates (%d already in the project), "
-                        + "%d skipped.%s", r.found(), r.imported(), r.duplicates(), r.alreadyInProject(), r.skipped().size(),
-                r.labelled() > 0 ? "\n" + r.labelled() + " images labelled from their folder names." : ""));
+        d.setHeaderText((r.stopped() != null ? "Import stopped: " : r.cancelled() ? "Import cancelled: " : "Imported ")
+                + r.imported() + " new image" + (r.imported() == 1 ? "" : "s") + " from " + folder.getFileName());
+        Label counts = new Label(r.summary()
+                + (r.labelled() > 0 ? "\n" + r.labelled() + " images labelled from their folder names." : ""));
         counts.setId("importCounts");
         counts.setWrapText(true);
         ListView<String> skipped = new ListView<>();
@@ -71,6 +70,13 @@ public final class ImportDialogs {
         skipped.setPrefHeight(Math.min(260, 40 + 24 * r.skipped().size()));
         VBox.setVgrow(skipped, Priority.ALWAYS);
         VBox box = new VBox(8, counts, new Label("Skipped files:"), skipped);
+        if (r.stopped() != null) {
+            Label stopped = new Label(r.stopped());
+            stopped.setId("importStopped");
+            stopped.setWrapText(true);
+            stopped.getStyleClass().add("import-stopped");
+            box.getChildren().add(0, stopped);
+        }
         box.setId("importReport");
         box.setPadding(new Insets(4));
         box.setPrefWidth(520);

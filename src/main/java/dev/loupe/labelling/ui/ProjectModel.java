@@ -1,14 +1,21 @@
 package dev.loupe.labelling.ui;
 
+import dev.loupe.Faults;
 import dev.loupe.LoupeException;
+import dev.loupe.backbone.catalog.CatalogEntry;
+import dev.loupe.backbone.catalog.Downloader;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.catalog.CatalogModels;
 import dev.loupe.export.ProjectFromModel;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.ImportReport;
+import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.SampleProject;
 import dev.loupe.importing.StoreImportSink;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.labelling.LabellingSession.LabelResult;
+import dev.loupe.project.ImageStatus;
 import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.project.RecentProjects;
@@ -27,8 +34,12 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -46,6 +57,10 @@ public final class ProjectModel {
     private final ReadOnlyObjectWrapper<ProjectState> state = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyIntegerWrapper labelsInFlight = new ReadOnlyIntegerWrapper();
     private final ReadOnlyStringWrapper notice = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper readOnly = new ReadOnlyStringWrapper("");
+    /** Asks every {@link #SPACE_CHECK_SECONDS} s, while the project is read-only, whether it can be written again. */
+    private ScheduledExecutorService spaceCheck;
+    private boolean checkPending;
     private final ProgressJob job;
     private final List<LongConsumer> restoreListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger fxStoreCalls = new AtomicInteger();
@@ -71,7 +86,100 @@ public final class ProjectModel {
         this.worker = worker;
         this.dialogs = dialogs;
         this.job = new ProgressJob(worker.fx());
+        worker.setFailureHandler(this::onWriteFailure);
         loadRecent();
+    }
+
+    // ---- a full or read-only disk (docs/adr/0025-faults.md) ----------------------------------------------------
+
+    static final int SPACE_CHECK_SECONDS = 2;
+    /** Less than this free, the project stays read-only even when a tiny write goes through. */
+    private static final long ROOM_NEEDED = 1 << 20;
+
+    /**
+     * Why the project is read-only for now (its disk is full, or it cannot be written), "" while it can be written. The
+     * main window shows it in a banner; nothing that writes is attempted meanwhile, and once a write goes through
+     * again the banner goes and labelling carries on, without reopening anything.
+     */
+    public ReadOnlyStringProperty readOnlyProperty() {
+        return readOnly.getReadOnlyProperty();
+    }
+
+    /** Takes a full or read-only disk off the dialogs (one per attempt) and into the banner. FX thread. */
+    private boolean onWriteFailure(Throwable t) {
+        if (!(Faults.isDiskFull(t) || Faults.isReadOnly(t))) {
+            return false;
+        }
+        enterReadOnly(DialogService.userMessage(t));
+        return true;
+    }
+
+    private void enterReadOnly(String why) {
+        readOnly.set(why + " Until then the project stays open read-only; Loupe carries on by itself once it can write "
+                + "again.");
+        if (spaceCheck == null) {
+            spaceCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread th = new Thread(r, "loupe-space-check");
+                th.setDaemon(true);
+                return th;
+            });
+            spaceCheck.scheduleWithFixedDelay(() -> worker.fx().execute(this::checkWritable), SPACE_CHECK_SECONDS,
+                    SPACE_CHECK_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One real write on the session thread: when it goes through (and there is room), the banner goes. FX thread. */
+    private void checkWritable() {
+        if (checkPending || readOnly.get().isEmpty()) {
+            return;
+        }
+        checkPending = true;
+        worker.submit(() -> {
+            if (store == null) {
+                return true; // nothing open any more: nothing to be read-only about
+            }
+            long free = Faults.usableSpace(store.dir());
+            if (free >= 0 && free < ROOM_NEEDED) {
+                return false;
+            }
+            try {
+                store.probeWrite();
+                return true;
+            } catch (LoupeException e) {
+                return false;
+            }
+        }, writable -> {
+            checkPending = false;
+            if (writable) {
+                writableAgain();
+            }
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                worker.fx().execute(() -> checkPending = false);
+            }
+        });
+    }
+
+    private void writableAgain() {
+        stopSpaceCheck();
+        notice.set("The project can be written again: carry on.");
+    }
+
+    private void stopSpaceCheck() {
+        readOnly.set("");
+        if (spaceCheck != null) {
+            spaceCheck.shutdownNow();
+            spaceCheck = null;
+        }
+    }
+
+    /** Whether a write must wait for the disk (the banner says why); says so in the status bar. FX thread. */
+    private boolean refusedWhileReadOnly() {
+        if (readOnly.get().isEmpty()) {
+            return false;
+        }
+        notice.set("Not saved: the project is read-only until its disk can be written again (see the banner).");
+        return true;
     }
 
     // ---- properties ---------------------------------------------------------------------------------------
@@ -153,6 +261,51 @@ public final class ProjectModel {
         return open(dir, null, () -> ProjectBackbone.createProject(dir, backboneFile.toString()));
     }
 
+    /**
+     * Creates an empty project on a catalog model and opens it. Its files are downloaded into the user's cache first
+     * when missing, on a thread of their own with progress and Cancel in the status bar, while the current project
+     * stays open; a failure (offline, a refused file, a cancel) is shown with what to do, and no project is made.
+     */
+    public CompletableFuture<ProjectState> createFromCatalog(Path dir, CatalogEntry entry) {
+        CompletableFuture<ProjectState> result = new CompletableFuture<>();
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            result.complete(null);
+            return result;
+        }
+        job.start("Downloading " + entry.title() + "…");
+        Thread download = new Thread(() -> {
+            try {
+                ProjectFolders.requireNew(dir);
+                CatalogModels.Fetched fetched = CatalogModels.standard().fetch(entry,
+                        (file, done, total) -> job.update(Downloader.progressText(file, done, total), (int) (done >> 10),
+                                (int) (total >> 10)),
+                        job::isCancelled);
+                worker.fx().execute(() -> {
+                    job.finish();
+                    open(dir, null, () -> ProjectBackbone.createOnnxProject(dir, fetched.imageModel(), fetched.options(), true))
+                            .whenComplete((state, e) -> {
+                                if (e != null) {
+                                    result.completeExceptionally(e);
+                                } else {
+                                    result.complete(state);
+                                }
+                            });
+                });
+            } catch (BackboneException | RuntimeException e) {
+                worker.fx().execute(() -> {
+                    job.finish();
+                    // A download's failure is the user's to act on (the message says how), not a bug: no stack trace.
+                    dialogs.showError(DialogService.userMessage(e), e instanceof BackboneException ? null : e);
+                    result.completeExceptionally(e);
+                });
+            }
+        }, "loupe-download");
+        download.setDaemon(true);
+        download.start();
+        return result;
+    }
+
     /** Work done on the session thread after the current project is closed and before the next one opens. */
     @FunctionalInterface
     private interface Prepare {
@@ -167,6 +320,7 @@ public final class ProjectModel {
         int gen = ++generation;
         job.start("Opening " + dir.getFileName() + "…");
         notice.set("");
+        stopSpaceCheck(); // a read-only state belonged to the project being closed
         state.set(null); // the old project is closed first: nothing of it may be acted on meanwhile
         CompletableFuture<ProjectState> f = worker.submit(() -> {
             closeCurrent(); // releases the previous project's lock before anything else happens
@@ -193,6 +347,11 @@ public final class ProjectModel {
         }, fresh -> {
             job.finish();
             show(gen, fresh);
+            long missing = missing(fresh);
+            if (missing > 0) {
+                notice.set(missing + " image" + (missing == 1 ? " is" : "s are") + " missing (moved or deleted since "
+                        + "import): File → Locate missing images… finds them again.");
+            }
         });
         f.whenComplete((r, e) -> {
             if (e != null) {
@@ -226,40 +385,59 @@ public final class ProjectModel {
      * thread with the import's report once the new state is shown.
      */
     public CompletableFuture<ImportReport> importFolder(Path folder, boolean labelsFromSubfolders) {
+        return imagesJob("Importing " + folder.getFileName() + "…", () -> {
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
+            }
+            return StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
+                    .withLabelsFromSubfolders(labelsFromSubfolders)
+                    .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
+                    .withCancel(job::isCancelled));
+        }, report -> {
+            if (report.stopped() != null) {
+                enterReadOnly(report.stopped());
+            }
+        });
+    }
+
+    /**
+     * A background job that changes the project's images (import, locate): progress and cancel in the status bar, then
+     * the session reopened on the session thread so the loop sees the change. Completes on the FX thread with the job's
+     * result once the new state is shown (null when it was not started).
+     */
+    private <R> CompletableFuture<R> imagesJob(String title, Callable<R> work, Consumer<R> shown) {
         if (job.runningProperty().get()) {
             dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
             return CompletableFuture.completedFuture(null);
         }
-        int gen = ++generation; // the old session's late snapshots must not land on the new state
-        job.start("Importing " + folder.getFileName() + "…");
-        notice.set("");
-        record Imported(ImportReport report, ProjectState state) {
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<ImportReport> done = new CompletableFuture<>();
+        int gen = ++generation; // the old session's late snapshots must not land on the new state
+        job.start(title);
+        notice.set("");
+        record Done<T>(T result, ProjectState state) {
+        }
+        CompletableFuture<R> done = new CompletableFuture<>();
         worker.submit(() -> {
             if (store == null) {
-                throw new LoupeException("No project is open: open or create one before importing.");
+                throw new LoupeException("No project is open: open or create one first.");
             }
-            if (!java.nio.file.Files.isDirectory(folder)) {
-                throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
-            }
-            ImportReport report = StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
-                    .withLabelsFromSubfolders(labelsFromSubfolders)
-                    .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
-                    .withCancel(job::isCancelled));
-            // The session holds every embedding in memory: the simplest correct way to add images is to reopen it,
-            // which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
+            R result = work.call();
+            // The session holds every embedding in memory: the simplest correct way to see changed images is to reopen
+            // it, which embeds what is new (and stops early, keeping what it did, when the job is cancelled).
             if (session != null) {
                 session.close();
                 session = null;
             }
             session = LabellingSession.open(store, sessionOptions(gen));
             index = ImageIndex.of(store, session);
-            return new Imported(report, read());
-        }, r -> {
+            return new Done<>(result, read());
+        }, d -> {
             job.finish();
-            show(gen, r.state());
-            done.complete(r.report());
+            show(gen, d.state());
+            shown.accept(d.result());
+            done.complete(d.result());
         }).whenComplete((r, e) -> {
             if (e != null) {
                 worker.fx().execute(job::finish);
@@ -267,6 +445,23 @@ public final class ProjectModel {
             }
         });
         return done;
+    }
+
+    /** Images of the shown state whose files are gone (moved or deleted since import). */
+    public static long missing(ProjectState s) {
+        return s == null ? 0 : s.stats().imagesByStatus().getOrDefault(ImageStatus.MISSING, 0L);
+    }
+
+    /**
+     * Searches {@code folder} for the images whose files are gone, by content, and points the project at the files
+     * found (labels, embeddings and thumbnails stay); the session is reopened so the views show the new paths. The
+     * status bar says how many were found. Completes on the FX thread with the search's result.
+     */
+    public CompletableFuture<MissingImages.Result> locateMissing(Path folder) {
+        return imagesJob("Looking for missing images in " + folder.getFileName() + "…", () -> MissingImages.locate(store,
+                folder, (n, total, current) -> job.update("Looking at " + n + " / " + total, n, total), job::isCancelled),
+                r -> notice.set("Found again: " + r.relinked() + " image" + (r.relinked() == 1 ? "" : "s") + "; "
+                        + r.stillMissing() + " still missing."));
     }
 
     // ---- the project as a whole, for evaluation and export ---------------------------------------------------
@@ -336,7 +531,9 @@ public final class ProjectModel {
 
     private void onTrainingError(Throwable t) {
         if (Platform.isFxApplicationThread()) {
-            dialogs.showError("Training failed: " + DialogService.userMessage(t), t);
+            if (!onWriteFailure(t)) {
+                dialogs.showError("Training failed: " + DialogService.userMessage(t), t);
+            }
         } else {
             worker.fx().execute(() -> onTrainingError(t));
         }
@@ -356,6 +553,7 @@ public final class ProjectModel {
     /** Saves and closes the project; completes on the session thread. */
     public CompletableFuture<Void> close() {
         generation++;
+        stopSpaceCheck();
         if (job.runningProperty().get()) {
             job.cancel(); // an import or embedding stops at its next batch; what it did so far is kept
         }
@@ -379,16 +577,19 @@ public final class ProjectModel {
 
     // ---- labelling ----------------------------------------------------------------------------------------
 
-    /** Labels an image; the label is durable once the state shows it, the model step follows ("updating…"). */
-    public void label(long imageId, long classId) {
-        learn(() -> session.label(imageId, classId));
+    /**
+     * Labels an image; the label is durable once the state shows it, the model step follows ("updating…"). Returns
+     * false, trying nothing, while the project is read-only.
+     */
+    public boolean label(long imageId, long classId) {
+        return !refusedWhileReadOnly() && learn(() -> session.label(imageId, classId));
     }
 
-    public void unlabel(long imageId) {
-        learn(() -> session.unlabel(imageId));
+    public boolean unlabel(long imageId) {
+        return !refusedWhileReadOnly() && learn(() -> session.unlabel(imageId));
     }
 
-    private void learn(java.util.function.Supplier<CompletableFuture<LabelResult>> change) {
+    private boolean learn(java.util.function.Supplier<CompletableFuture<LabelResult>> change) {
         labelsInFlight.set(labelsInFlight.get() + 1);
         notice.set("");
         AtomicInteger owed = new AtomicInteger(1); // decremented exactly once: by the step, or by a failure before it
@@ -401,7 +602,7 @@ public final class ProjectModel {
             change.get().whenComplete((r, e) -> {
                 settle.run();
                 if (e != null) {
-                    worker.fx().execute(() -> dialogs.showError("Training failed: " + DialogService.userMessage(e), e));
+                    worker.fx().execute(() -> onTrainingError(e));
                 }
             });
             return read();
@@ -410,6 +611,7 @@ public final class ProjectModel {
                 settle.run();
             }
         });
+        return true;
     }
 
     public void undo() {
@@ -421,6 +623,9 @@ public final class ProjectModel {
     }
 
     private void restore(boolean undo) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         notice.set("");
         record Restored(ProjectState state, Long imageId) {
         }
@@ -447,6 +652,9 @@ public final class ProjectModel {
 
     /** Adds a class; null colour or hotkey are chosen automatically. */
     public CompletableFuture<ProjectState> addClass(String name, String colour, Character hotkey) {
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(state.get());
+        }
         return worker.submit(() -> {
             session.addClass(name, colour, hotkey);
             return read();
@@ -454,6 +662,9 @@ public final class ProjectModel {
     }
 
     public void renameClass(long classId, String newName) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.renameClass(classId, newName);
             return read();
@@ -461,6 +672,9 @@ public final class ProjectModel {
     }
 
     public void mergeClass(long fromId, long intoId) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.mergeClass(fromId, intoId);
             return read();
@@ -468,6 +682,9 @@ public final class ProjectModel {
     }
 
     public void deleteClass(long classId) {
+        if (refusedWhileReadOnly()) {
+            return;
+        }
         worker.submit(() -> {
             session.deleteClass(classId);
             return read();
