@@ -100,6 +100,10 @@ final class BenchCommand {
         @Option(names = "--budget", description = "Last budget B (default: ${DEFAULT-VALUE}).")
         int budget = 500;
 
+        @Option(names = "--budgets", split = ",", paramLabel = "N",
+                description = "The budgets themselves, increasing (instead of --start, --step and --budget).")
+        int[] budgets;
+
         @Option(names = "--no-retrain", description = "Skip the from-scratch retrain reference (retrain_mean).")
         boolean noRetrain;
 
@@ -115,13 +119,15 @@ final class BenchCommand {
             BenchData d = dataOptions.load(err);
             Simulation.Config cfg;
             try {
-                cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1);
+                cfg = new Simulation.Config(strategies, seeds, start, step, budget, !noRetrain, 1, budgets);
             } catch (IllegalArgumentException e) {
                 throw new LoupeException(Faults.describe(e));
             }
-            if (budget > d.pool().n()) throw new LoupeException("--budget " + budget + " exceeds the pool (" + d.pool().n() + " images)");
+            if (cfg.budget() > d.pool().n()) {
+                throw new LoupeException("The last budget, " + cfg.budget() + ", exceeds the pool (" + d.pool().n() + " images)");
+            }
             Progress progress = new Progress(err, "simulating");
-            int total = strategies.size() * seeds * budget;
+            int total = strategies.size() * seeds * cfg.budget();
             int[] done = {0};
             String[] lastKey = {""};
             int[] lastLabels = {0};
@@ -149,6 +155,12 @@ final class BenchCommand {
                 });
                 chart.write(plot);
                 out.put("plot", plot.toAbsolutePath().toString());
+                Path reliability = sibling(plot, "-reliability");
+                reliabilityChart(curves, seeds, d.backboneId()).write(reliability);
+                out.put("plot_reliability", reliability.toAbsolutePath().toString());
+                Path estimate = sibling(plot, "-estimate");
+                estimateChart(curves, seeds).write(estimate);
+                out.put("plot_estimate", estimate.toAbsolutePath().toString());
             }
             PrintWriter o = spec.commandLine().getOut();
             if (json) {
@@ -161,10 +173,80 @@ final class BenchCommand {
                     o.printf("%-18s %8.4f %8s %s%n", name, c.aulc(),
                             c.retrainMean() == null ? "-" : String.format("%.4f", dev.loupe.bench.Stats.mean(c.retrainMean())), sb);
                 });
+                curves.forEach((name, c) -> {
+                    o.printf("%-18s ECE (all seeds pooled) %s%n", name, numbers((double[]) c.calibration().get("ece_pooled")));
+                    o.printf("%-18s estimate - test accuracy %s%n", name, numbers((double[]) c.estimate().get("error")));
+                });
                 o.flush();
             }
             return 0;
         }
+    }
+
+    private static String numbers(double[] a) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : a) sb.append(String.format(" %+.3f", v));
+        return sb.toString();
+    }
+
+    /** {@code dir/name-suffix.png} for {@code dir/name.png}. */
+    private static Path sibling(Path png, String suffix) {
+        String n = png.getFileName().toString();
+        int dot = n.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? n.length() - 4 : n.length();
+        return png.resolveSibling(n.substring(0, dot) + suffix + ".png");
+    }
+
+    /**
+     * Reliability diagrams: accuracy against shown confidence (10 bins, every seed's test predictions pooled) of the
+     * first strategy at a few budgets; the diagonal is a perfectly calibrated head.
+     */
+    private static LineChart reliabilityChart(Map<String, Simulation.Curve> curves, int seeds, String backbone) {
+        String first = curves.keySet().iterator().next();
+        Simulation.Curve c = curves.get(first);
+        LineChart chart = new LineChart("Reliability (" + first + ", " + seeds + " seeds pooled, " + backbone + ")",
+                "shown confidence", "share right").size(800, 640);
+        chart.add("perfectly calibrated", new double[] {0, 1}, new double[] {0, 1}, true);
+        int[] b = c.budgets();
+        java.util.TreeSet<Integer> pick = new java.util.TreeSet<>();
+        for (int want : new int[] {10, 20, 50, 100, 500, 2000}) {
+            int best = 0;
+            for (int j = 0; j < b.length; j++) if (Math.abs(b[j] - want) < Math.abs(b[best] - want)) best = j;
+            pick.add(best);
+        }
+        for (int j : pick) {
+            double[][] bins = c.reliability()[j];
+            double[] x = new double[bins.length], y = new double[bins.length];
+            for (int k = 0; k < bins.length; k++) {
+                boolean enough = bins[k][0] >= 20; // a bin of a handful of rows says nothing
+                x[k] = enough ? bins[k][1] : Double.NaN;
+                y[k] = enough ? bins[k][2] : Double.NaN;
+            }
+            chart.add(b[j] + " labels", compact(x, y)[0], compact(x, y)[1], false);
+        }
+        return chart;
+    }
+
+    private static double[][] compact(double[] x, double[] y) {
+        int n = 0;
+        for (double v : x) if (Double.isFinite(v)) n++;
+        double[][] out = new double[2][n];
+        for (int i = 0, k = 0; i < x.length; i++) {
+            if (Double.isFinite(x[i])) { out[0][k] = x[i]; out[1][k++] = y[i]; }
+        }
+        return out;
+    }
+
+    /** The accuracy estimate (mean over seeds, with its band) against the held-out accuracy, per strategy. */
+    private static LineChart estimateChart(Map<String, Simulation.Curve> curves, int seeds) {
+        LineChart chart = new LineChart("Estimated accuracy on unlabelled images vs held-out accuracy (" + seeds + " seeds)",
+                "labels", "accuracy");
+        curves.forEach((name, c) -> {
+            chart.add(name + ": held-out accuracy", c.budgets(), c.mean(), false);
+            chart.add(name + ": estimate", c.budgets(), (double[]) c.estimate().get("mean"), true);
+            chart.add(name + ": band (low)", c.budgets(), (double[]) c.estimate().get("low_mean"), true);
+            chart.add(name + ": band (high)", c.budgets(), (double[]) c.estimate().get("high_mean"), true);
+        });
+        return chart;
     }
 
     @Command(name = "forgetting", description = {

@@ -1,10 +1,13 @@
 package dev.loupe.cli;
 
+import dev.loupe.LoupeException;
+import dev.loupe.evaluation.AccuracyEstimate;
 import dev.loupe.project.ImageStatus;
 import dev.loupe.project.LabelClass;
 import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStats;
 import dev.loupe.project.ProjectStore;
+import dev.loupe.training.ModelVersionFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,7 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code loupe status}: what a project holds. */
-@Command(name = "status", description = "Show images, labels per class, backbone and model version of a project.")
+@Command(name = "status", description = {"Show images, labels per class, backbone and model version of a project,",
+        "and the model's estimated accuracy on the unlabelled images with what more labels would buy."})
 final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -74,7 +78,18 @@ final class StatusCommand implements Callable<Integer> {
         m.put("prequential_accuracy", Json.number(stats.prequential().rate()));
         m.put("prequential_labels", stats.prequential().total());
         m.put("prequential_accuracy_last50", Json.number(stats.prequentialLast50().rate()));
+        AccuracyEstimate estimate = latest.map(v -> estimateOf(store, v)).orElse(null);
+        m.put("accuracy_estimate", estimate == null ? null : estimate.toJson());
         return m;
+    }
+
+    /** The estimate saved with a model version; null for versions saved before estimates existed, or unreadable. */
+    private static AccuracyEstimate estimateOf(ProjectStore store, ModelVersion v) {
+        try {
+            return ModelVersionFile.read(store.dir().resolve(v.file())).estimate();
+        } catch (LoupeException e) {
+            return null;
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -92,6 +107,12 @@ final class StatusCommand implements Callable<Integer> {
                 : String.format("%.1f%% of %d labels were predicted right before labelling (last 50: %s)",
                 100 * (Double) acc, (Integer) s.get("prequential_labels"),
                 s.get("prequential_accuracy_last50") == null ? "-" : String.format("%.1f%%", 100 * (Double) s.get("prequential_accuracy_last50"))));
+        Map<String, Object> e = (Map<String, Object>) s.get("accuracy_estimate");
+        AccuracyEstimate a = AccuracyEstimate.fromJson(e);
+        if (a != null) {
+            out.printf("Estimate  ~%s right on the %d unlabelled images (model of %d labels)%n", a.percent(), a.unlabelled(), a.labels());
+            out.printf("          %s%n", a.hint());
+        }
         out.flush();
     }
 }

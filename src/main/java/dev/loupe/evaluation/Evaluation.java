@@ -23,9 +23,12 @@ import java.util.function.LongFunction;
  *                 {@code classes.size()} counts those it predicts nothing for (no embedding, or no model yet)
  * @param counts   per live class, in {@code classes} order
  * @param versions the saved model versions, oldest first
+ * @param estimate the current model's estimated accuracy on the unlabelled images (null: no model yet)
+ * @param estimateCurve that estimate at each label count so far, oldest first
  */
 public record Evaluation(List<CurvePoint> curve, List<LabelClass> classes, long[][] confusion,
-                         List<ClassCounts> counts, List<ModelVersion> versions) {
+                         List<ClassCounts> counts, List<ModelVersion> versions, AccuracyEstimate estimate,
+                         List<EstimatePoint> estimateCurve) {
 
     /** Labels in the moving window of the curve. */
     public static final int WINDOW = 20;
@@ -53,11 +56,16 @@ public record Evaluation(List<CurvePoint> curve, List<LabelClass> classes, long[
         }
     }
 
+    /** The estimated accuracy on the unlabelled images when the model had learned {@code labels} labels. */
+    public record EstimatePoint(int labels, double estimate) {
+    }
+
     public Evaluation {
         curve = List.copyOf(curve);
         classes = List.copyOf(classes);
         counts = List.copyOf(counts);
         versions = List.copyOf(versions);
+        estimateCurve = List.copyOf(estimateCurve);
     }
 
     /**
@@ -72,12 +80,23 @@ public record Evaluation(List<CurvePoint> curve, List<LabelClass> classes, long[
      */
     public static Evaluation of(List<JournalEntry> journal, Map<Long, Long> labels, List<LabelClass> classes,
                                 long[] imageIds, LongFunction<Long> predicted, List<ModelVersion> versions) {
-        return new Evaluation(curve(journal), classes, confusion(labels, classes, predicted),
-                counts(labels, classes, imageIds, predicted), versions);
+        return of(journal, labels, classes, imageIds, predicted, versions, null, List.of());
     }
 
-    /** The learning curve: label events given by the user (not undo/redo), those with a verdict plotted. */
+    /** The same, with the current model's accuracy estimate and its curve over label counts. */
+    public static Evaluation of(List<JournalEntry> journal, Map<Long, Long> labels, List<LabelClass> classes,
+                                long[] imageIds, LongFunction<Long> predicted, List<ModelVersion> versions,
+                                AccuracyEstimate estimate, List<EstimatePoint> estimateCurve) {
+        return new Evaluation(curve(journal), classes, confusion(labels, classes, predicted),
+                counts(labels, classes, imageIds, predicted), versions, estimate, estimateCurve);
+    }
+
+    /**
+     * The learning curve: label events given by the user (not undo/redo events, nor labels undone since), those with
+     * a verdict plotted.
+     */
     static List<CurvePoint> curve(List<JournalEntry> journal) {
+        java.util.Set<Long> undone = dev.loupe.project.LabelReplay.undone(journal);
         List<CurvePoint> out = new ArrayList<>();
         Deque<Boolean> window = new ArrayDeque<>();
         int labelsSoFar = 0;
@@ -85,7 +104,8 @@ public record Evaluation(List<CurvePoint> curve, List<LabelClass> classes, long[
         int checked = 0;
         int windowCorrect = 0;
         for (JournalEntry e : journal) {
-            if (e.undoOf() != null || (e.kind() != EventKind.LABEL && e.kind() != EventKind.RELABEL)) {
+            if (e.undoOf() != null || (e.kind() != EventKind.LABEL && e.kind() != EventKind.RELABEL)
+                    || undone.contains(e.seq())) {
                 continue;
             }
             labelsSoFar++;

@@ -264,7 +264,7 @@ public final class LoupeModel implements AutoCloseable {
                 zip.closeEntry();
                 entries.write(zip);
                 zip.putNextEntry(new ZipEntry(HEAD_ENTRY));
-                head.writeTo(zip);
+                head.withoutCalibrationRecords().writeTo(zip); // same probabilities; the project's labels stay home
                 zip.closeEntry();
                 zip.finish();
                 zip.flush();

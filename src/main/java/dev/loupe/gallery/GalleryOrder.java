@@ -23,8 +23,9 @@ public final class GalleryOrder {
     /**
      * Image ids to show under {@code filter}, first first.
      *
-     * @param snapshot the latest snapshot, or null before the project has a class (then: import order)
-     * @param idOfRow  image id of each snapshot row
+     * @param snapshot the latest snapshot, or null before the project has a class
+     * @param idOfRow  image id of each snapshot row; without a snapshot, every image id in the order to show them
+     *                 (e.g. the collection's variety first)
      * @param labels   image id → class id of every labelled image
      * @param columns  class id of each snapshot column
      */

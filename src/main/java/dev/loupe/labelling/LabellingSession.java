@@ -282,6 +282,7 @@ public final class LabellingSession implements AutoCloseable {
                 .onSnapshot(options.onSnapshot())
                 .onError(options.onError())
                 .initialLabels(rowLabels(labelsAtVersion))
+                .retiredClasses(deletedColumns())
                 .start();
         if (saved.isEmpty() && !labelsNow.isEmpty()) {
             LOG.info("No model yet for {} labels: training one from scratch", labelsNow.size());
@@ -297,6 +298,15 @@ public final class LabellingSession implements AutoCloseable {
         if (trainer.latest() == null) {
             join(trainer.setStrategy(QueryStrategy.MARGIN)); // waits for the first snapshot
         }
+    }
+
+    /** Columns whose class was deleted or merged away: the model need not expect images of them any more. */
+    private boolean[] deletedColumns() {
+        boolean[] out = new boolean[columns.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = store.classById(columns.get(k)).map(LabelClass::deleted).orElse(true);
+        }
+        return out;
     }
 
     /** Each column's text prior: the stored text of a live class, when it was made for this base model. */
@@ -600,8 +610,11 @@ public final class LabellingSession implements AutoCloseable {
         }
         List<LabelUpdate> updates = diff(before, store.currentLabels());
         if (!updates.isEmpty()) {
-            persist(join(submitAll(updates)), e.seq(), e.kind().name().toLowerCase());
+            join(submitAll(updates));
         }
+        boolean[] deleted = deletedColumns();
+        int[] retired = java.util.stream.IntStream.range(0, deleted.length).filter(k -> deleted[k]).toArray();
+        persist(join(trainer.retireClasses(retired)), e.seq(), e.kind().name().toLowerCase());
     }
 
     // ---- batch retrain, queue ---------------------------------------------------------------------------
@@ -618,15 +631,11 @@ public final class LabellingSession implements AutoCloseable {
     public List<QueueItem> queue(QueryStrategy strategy, int limit) {
         List<QueueItem> out = new ArrayList<>();
         if (trainer == null) {
-            // No classes yet: most typical images of distinct clusters first.
-            if (imageIds.length == 0) {
-                return out;
-            }
-            if (coldStart == null) {
-                coldStart = ColdStart.fit(embeddings, ColdStart.suggestedK(2, imageIds.length), seed);
-            }
-            for (int i = 0; i < coldStart.size() && out.size() < limit; i++) {
-                addIfShown(out, coldStart.orderAt(i), null, 0f, 0f);
+            for (int row : varietyOrder()) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                addIfShown(out, row, null, 0f, 0f);
             }
             return out;
         }
@@ -641,6 +650,26 @@ public final class LabellingSession implements AutoCloseable {
             addIfShown(out, row, name, s.confidence(row), s.score(row));
         }
         return out;
+    }
+
+    /** Clusters of the first look at a project without classes: about one screenful of distinct kinds of image. */
+    public static final int VARIETY_CLUSTERS = 48;
+
+    /**
+     * Every row, ordered to show the collection's variety before any class exists: k-means over the embeddings
+     * ({@value #VARIETY_CLUSTERS} clusters), the most typical image of each cluster first, clusters in farthest-first
+     * order ({@link ColdStart#spreadOrder()}), then the second most typical of each, and so on — so the first screens
+     * show one image of each kind rather than the first files, which are often near copies of each other. Computed
+     * once (a k-means fit on at most 4,096 rows).
+     */
+    public synchronized int[] varietyOrder() {
+        if (imageIds.length == 0) {
+            return new int[0];
+        }
+        if (coldStart == null) {
+            coldStart = ColdStart.fit(embeddings, Math.min(VARIETY_CLUSTERS, imageIds.length), seed);
+        }
+        return coldStart.spreadOrder();
     }
 
     private void addIfShown(List<QueueItem> out, int row, String predicted, float confidence, float score) {
@@ -744,7 +773,7 @@ public final class LabellingSession implements AutoCloseable {
         HeadState state = snap.headState();
         String rel = String.format(VERSION_FILE_PATTERN, nextVersionFile++);
         ModelVersionFile f = new ModelVersionFile(backbone.id(), columns.subList(0, state.classCount()), journalSeq,
-                snap.labelCount(), state);
+                snap.labelCount(), state, snap.estimate());
         ModelVersion v;
         Path file = store.dir().resolve(rel);
         try {

@@ -21,6 +21,32 @@ public final class LabelReplay {
         return r.snapshot();
     }
 
+    /**
+     * The seqs of the label events that are undone now: an undo (a compensating event naming an original event)
+     * takes one back, a redo (one naming that undo) puts it back. What counts as "labels the user gave" (the
+     * prequential record) leaves these out.
+     */
+    public static java.util.Set<Long> undone(Iterable<JournalEntry> events) {
+        Map<Long, JournalEntry> bySeq = new HashMap<>();
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (JournalEntry e : events) {
+            bySeq.put(e.seq(), e);
+            if (e.undoOf() == null || !e.kind().isLabelEvent()) {
+                continue;
+            }
+            JournalEntry target = bySeq.get(e.undoOf());
+            if (target == null) {
+                continue;
+            }
+            if (target.undoOf() == null) {
+                out.add(target.seq());
+            } else {
+                out.remove(target.undoOf());
+            }
+        }
+        return out;
+    }
+
     /** Applies one event to the running state. */
     public void apply(JournalEntry e) {
         switch (e.kind()) {

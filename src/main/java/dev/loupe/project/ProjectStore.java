@@ -1255,7 +1255,10 @@ public final class ProjectStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ stats
 
-    /** Counts for {@code loupe status}. Prequential accuracy counts every label event that carried a verdict. */
+    /**
+     * Counts for {@code loupe status}. Prequential accuracy counts every label event that carried a verdict and is not
+     * undone.
+     */
     public ProjectStats stats() {
         synchronized (mutex) {
             return read(c -> {
@@ -1277,11 +1280,13 @@ public final class ProjectStore implements AutoCloseable {
                 for (LabelClass k : queryClasses(c, "WHERE deleted = 0 ORDER BY ord, id")) {
                     perClass.put(k, counts.getOrDefault(k.id(), 0L));
                 }
+                List<JournalEntry> events = queryJournal("SELECT " + JOURNAL_COLUMNS
+                        + " FROM journal WHERE prequential IS NOT NULL OR undo_of IS NOT NULL ORDER BY seq", -1);
+                java.util.Set<Long> undone = LabelReplay.undone(events); // an undone label is no longer a verdict
                 List<Boolean> verdicts = new ArrayList<>();
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                        "SELECT prequential FROM journal WHERE prequential IS NOT NULL ORDER BY seq")) {
-                    while (rs.next()) {
-                        verdicts.add(rs.getInt(1) != 0);
+                for (JournalEntry e : events) {
+                    if (e.prequential() != null && !undone.contains(e.seq())) {
+                        verdicts.add(e.prequential());
                     }
                 }
                 return new ProjectStats(total, Collections.unmodifiableMap(byStatus), labels.size(),

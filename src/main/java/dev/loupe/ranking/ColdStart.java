@@ -22,11 +22,15 @@ public final class ColdStart {
     private final int k;
     private final int[] order;
     private final int[] cluster;
+    private final float[] centers; // k × d
+    private final long[][] members; // per cluster: (distance bits << 32 | row), nearest first
 
-    private ColdStart(int k, int[] order, int[] cluster) {
+    private ColdStart(int k, int[] order, int[] cluster, float[] centers, long[][] members) {
         this.k = k;
         this.order = order;
         this.cluster = cluster;
+        this.centers = centers;
+        this.members = members;
     }
 
     /** k ≈ 2 × classes, at least 8, at most 256 and at most N. */
@@ -71,6 +75,52 @@ public final class ColdStart {
     public int orderAt(int i) { return order[i]; }
     /** The cluster of a row. */
     public int clusterOf(int row) { return cluster[row]; }
+
+    /**
+     * Every row, the collection's variety first: clusters in farthest-first order (the biggest first, then each time
+     * the one whose centre is farthest from those already taken, so consecutive clusters differ most), and from them
+     * the nearest image to each centre, then the second nearest of each, and so on.
+     */
+    public int[] spreadOrder() {
+        int d = centers.length / Math.max(1, k);
+        boolean[] taken = new boolean[k];
+        double[] far = new double[k];
+        java.util.Arrays.fill(far, Double.POSITIVE_INFINITY);
+        int[] clusters = new int[k];
+        int pick = 0;
+        for (int j = 1; j < k; j++) if (members[j].length > members[pick].length) pick = j;
+        for (int t = 0; t < k; t++) {
+            clusters[t] = pick;
+            taken[pick] = true;
+            int next = -1;
+            for (int j = 0; j < k; j++) {
+                if (taken[j]) continue;
+                double dist = 0;
+                for (int i = 0; i < d; i++) {
+                    double v = centers[j * d + i] - centers[pick * d + i];
+                    dist += v * v;
+                }
+                far[j] = Math.min(far[j], dist);
+                if (members[j].length > 0 && (next < 0 || far[j] > far[next]
+                        || far[j] == far[next] && members[j].length > members[next].length)) {
+                    next = j;
+                }
+            }
+            if (next < 0) {
+                clusters = java.util.Arrays.copyOf(clusters, t + 1);
+                break;
+            }
+            pick = next;
+        }
+        int[] out = new int[order.length];
+        int o = 0;
+        for (int round = 0; o < out.length; round++) {
+            for (int j : clusters) {
+                if (round < members[j].length) out[o++] = (int) members[j][round];
+            }
+        }
+        return out;
+    }
 
     private static int[] sampleRows(int n, int s, SplittableRandom rng) {
         int[] idx = new int[n];
@@ -219,6 +269,6 @@ public final class ColdStart {
                 if (round < members[j].length) order[o++] = (int) members[j][round];
             }
         }
-        return new ColdStart(k, order, cluster);
+        return new ColdStart(k, order, cluster, centers, members);
     }
 }

@@ -1,98 +1,251 @@
 package dev.loupe.training;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+
 /**
- * Temperature scaling (Guo et al. 2017) fitted on <em>prequential</em> predictions: each time a label arrives, the
- * head's logits for that image — computed before the head learns from it — are kept with the true class. Those are
- * honest held-out predictions, needing no held-out split of the user's few labels. The temperature that minimises
- * their negative log-likelihood divides the logits before the softmax when scoring, so a shown "90 %" is right
- * about 90 % of the time; it changes no predicted class.
+ * How sure the head is shown to be (docs/adr/0022-calibration-from-the-first-labels.md): a temperature fitted on
+ * <em>prequential</em> predictions — each time a label arrives, the head's logits for that image, taken before it
+ * learns from it, are kept with the class the user gave — and an "unseen class" share for the classes that have no
+ * example yet. Both only rescale what is shown (no predicted class changes): probabilities are
+ * {@code (1 − m) · softmax(logits / T)}.
  *
- * <p>Only the most recent {@link #WINDOW} predictions count (older ones came from a less trained head), and until
- * {@link #MIN_PREDICTIONS} exist the temperature stays 1. Used by the trainer's thread only.
+ * <ul>
+ *   <li><b>Temperature.</b> A head that has seen one or two images per class is sure of itself far beyond what it
+ *   knows; as labels come it needs less softening. So the temperature a head of n labels needs is modelled as
+ *   {@code T(n) = T∞ · (1 + (n_c / n)²)}, and T∞ and n_c are fitted together to every kept prediction, each at the
+ *   label count of the head that made it (maximum a posteriori: log-normal priors around T∞ = 2, n_c = 9). Old
+ *   guesses then still count without making today's head look as bad as it was, and the few labels of a new project
+ *   are enough to move it. The head's temperature is {@code T(L)} at its L labels.</li>
+ *   <li><b>Unseen classes.</b> While k of the C live classes have no example, the head cannot predict them, yet an
+ *   image may well belong to one: their share is the Dirichlet-multinomial posterior predictive
+ *   {@code k · α / (L + C · α)} with α = 2, and every shown probability is multiplied by one minus it.</li>
+ * </ul>
+ *
+ * <p>The kept predictions travel with the head's state ({@link Records} in {@link HeadState}), so undo, redo, model
+ * versions and a reopened project keep exactly the calibration they had.
  */
 public final class Calibration {
     /** Predictions kept (the most recent). */
     public static final int WINDOW = 200;
-    /** Predictions needed before the temperature moves from 1. */
-    public static final int MIN_PREDICTIONS = 100;
-    /** New predictions between two fits: one more among 200 barely moves T, and a fit costs ~14 × 200 × C exps. */
-    public static final int REFIT_EVERY = 10;
-    static final double MIN_T = 1.0;
-    static final double MAX_T = 20;
+    static final double MIN_T = 0.5;
+    static final double MAX_T = 50;
+    /** Prior of T∞: log-normal around this, with this spread of its log. */
+    static final double T_FAR = 2.0;
+    static final double T_FAR_SD = 0.5;
+    /** Prior of n_c, the label count at which a head still needs twice T∞: log-normal. */
+    static final double FEW = 9;
+    static final double FEW_SD = 0.7;
+    private static final double[] FEW_GRID = {0.5, 2, 3, 4, 5, 7, 9, 12, 16, 22, 30, 40};
+    /** Steps of the log T grid over [MIN_T, MAX_T]. */
+    private static final int T_STEPS = 96;
+    /** The Dirichlet prior's α behind the unseen-class share. */
+    static final double UNSEEN_ALPHA = 2.0;
 
-    private final float[][] logits = new float[WINDOW][];
-    private final int[] labels = new int[WINDOW];
-    private int count;
-    private int next;
-    private int addedSinceFit;
-    private double temperature = 1.0;
-    private boolean fitted;
+    private Calibration() {}
 
-    /** Records the head's logits for an image and the class the user then gave it. */
-    public void add(float[] imageLogits, int label) {
-        if (label < 0 || label >= imageLogits.length) throw new IllegalArgumentException("label " + label + " outside the logits");
-        logits[next] = imageLogits.clone();
-        labels[next] = label;
-        next = (next + 1) % WINDOW;
-        count = Math.min(count + 1, WINDOW);
-        addedSinceFit++;
-    }
+    /**
+     * The fitted temperature and how well the predictions pin it down.
+     *
+     * @param temperature the logits are divided by it
+     * @param logSd       standard deviation of log T (from the curvature of the fitted objective), for the band of
+     *                    the accuracy estimate
+     * @param used        predictions the fit used
+     */
+    public record Fit(double temperature, double logSd, int used) {}
 
-    /** Whether enough predictions exist for {@link #temperature()} to mean anything (else keep the head's own). */
-    public boolean ready() {
-        return count >= MIN_PREDICTIONS;
+    /** {@code 1 + (few / labels)²}: how much more softening a head of {@code labels} labels needs than a mature one. */
+    static double youth(double labels, double few) {
+        double r = few / Math.max(1, labels);
+        return 1 + r * r;
     }
 
     /**
-     * The current temperature: refitted once {@link #MIN_PREDICTIONS} predictions exist and then after every
-     * {@link #REFIT_EVERY} new ones; 1 before.
+     * The temperature for a head trained on {@code labels} labels, from the kept predictions: the posterior mode of
+     * (T∞, n_c) on a grid (log T∞ in steps of 5 %), then T(L). Without usable predictions, the prior's T(L).
      */
-    public double temperature() {
-        if (count >= MIN_PREDICTIONS && (!fitted || addedSinceFit >= REFIT_EVERY)) {
-            temperature = fit();
-            fitted = true;
-            addedSinceFit = 0;
+    public static Fit fit(Records records, int labels, int activeClasses) {
+        int[] use = records.usable(labels);
+        double lo = Math.log(MIN_T), hi = Math.log(MAX_T), step = (hi - lo) / T_STEPS;
+        // loss[i][k]: negative log-likelihood of prediction use[i] at temperature exp(lo + k · step)
+        double[][] loss = new double[use.length][T_STEPS + 1];
+        for (int i = 0; i < use.length; i++) {
+            for (int k = 0; k <= T_STEPS; k++) loss[i][k] = records.nll(use[i], Math.exp(lo + k * step));
         }
-        return temperature;
-    }
-
-    public int size() {
-        return count;
-    }
-
-
-    /** The temperature minimising the kept predictions' negative log-likelihood; 1 with too few of them. */
-    public double fit() {
-        if (count < MIN_PREDICTIONS) return 1.0;
-        if (nll(MIN_T) <= nll(MIN_T * 1.01)) return MIN_T; // the likelihood rises from MIN_T on: its minimum is at or below
-        // Golden-section search on log T: the NLL of temperature scaling is unimodal in T.
-        double a = Math.log(MIN_T), b = Math.log(MAX_T);
-        double g = (Math.sqrt(5) - 1) / 2;
-        double c = b - g * (b - a), d = a + g * (b - a);
-        double fc = nll(Math.exp(c)), fd = nll(Math.exp(d));
-        while (b - a > 0.01) { // T to within 1 %: about 12 evaluations of the likelihood
-            if (fc < fd) {
-                b = d; d = c; fd = fc;
-                c = b - g * (b - a); fc = nll(Math.exp(c));
-            } else {
-                a = c; c = d; fc = fd;
-                d = a + g * (b - a); fd = nll(Math.exp(d));
+        double[] logYouth = new double[use.length];
+        double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW;
+        for (double few : FEW_GRID) {
+            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1, few));
+            double fewPrior = 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
+            for (int k = 0; k <= T_STEPS; k++) {
+                double far = lo + k * step;
+                double v = fewPrior + 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
+                for (int i = 0; i < use.length && v < bestV; i++) {
+                    int at = (int) Math.round((far + logYouth[i] - lo) / step);
+                    v += loss[i][Math.max(0, Math.min(T_STEPS, at))];
+                }
+                if (v < bestV) {
+                    bestV = v;
+                    bestFar = far;
+                    bestFew = few;
+                }
             }
         }
-        return Math.exp((a + b) / 2);
+        double t = Math.exp(bestFar) * youth(labels, bestFew);
+        t = Math.max(MIN_T, Math.min(MAX_T, t));
+        // Spread of log T∞ (so of log T) with n_c at its mode: curvature of the objective, exactly, at ± h.
+        double h = 0.05, fewAt = bestFew;
+        java.util.function.DoubleUnaryOperator f = far -> {
+            double v = 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
+            for (int i : use) v += records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1, fewAt));
+            return v;
+        };
+        double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);
+        double logSd = curvature > 1e-9 ? Math.min(T_FAR_SD, 1 / Math.sqrt(curvature)) : T_FAR_SD;
+        return new Fit(t, logSd, use.length);
     }
 
-    /** Mean negative log-likelihood of the kept predictions at temperature {@code t}. */
-    double nll(double t) {
-        double sum = 0;
-        for (int i = 0; i < count; i++) {
+    /**
+     * Share of images expected to belong to the {@code unseen} live classes that have no example yet, with
+     * {@code labels} labels over {@code liveClasses} classes: their Dirichlet(α) posterior predictive mass.
+     */
+    public static double unseenShare(int labels, int liveClasses, int unseen) {
+        if (unseen <= 0 || liveClasses <= 0) return 0.0;
+        return unseen * UNSEEN_ALPHA / (Math.max(0, labels) + liveClasses * UNSEEN_ALPHA);
+    }
+
+    private static double sq(double v) {
+        return v * v;
+    }
+
+    /**
+     * The kept prequential predictions, oldest first, at most {@link #WINDOW}: immutable (adding one makes a new
+     * set), so a head state can hold them.
+     */
+    public static final class Records {
+        /** No predictions. */
+        public static final Records EMPTY = new Records(new int[0], new int[0], new int[0], new float[0][]);
+
+        private final int[] labelsBefore;
+        private final int[] activeClasses;
+        private final int[] label;
+        private final float[][] logits;
+
+        private Records(int[] labelsBefore, int[] activeClasses, int[] label, float[][] logits) {
+            this.labelsBefore = labelsBefore;
+            this.activeClasses = activeClasses;
+            this.label = label;
+            this.logits = logits;
+        }
+
+        public int size() { return label.length; }
+
+        /** Labels the head had learned when it made prediction {@code i}. */
+        public int labelsBefore(int i) { return labelsBefore[i]; }
+
+        public int label(int i) { return label[i]; }
+
+        /** Classes with examples when prediction {@code i} was made. */
+        public int activeClasses(int i) { return activeClasses[i]; }
+
+        /** A copy of the logits of prediction {@code i}. */
+        public float[] logits(int i) { return logits[i].clone(); }
+
+        /**
+         * These plus one prediction: the raw logits {@code z} (no temperature) of a head that had learned
+         * {@code before} labels and had {@code active} classes with examples, for an image then labelled {@code y}.
+         * The oldest drops out beyond {@link #WINDOW}.
+         */
+        public Records with(float[] z, int y, int before, int active) {
+            if (y < 0 || y >= z.length) throw new IllegalArgumentException("label " + y + " outside the logits");
+            int keep = Math.min(size(), WINDOW - 1);
+            int from = size() - keep;
+            int[] lb = Arrays.copyOfRange(labelsBefore, from, from + keep + 1);
+            int[] ac = Arrays.copyOfRange(activeClasses, from, from + keep + 1);
+            int[] lab = Arrays.copyOfRange(label, from, from + keep + 1);
+            float[][] zz = Arrays.copyOfRange(logits, from, from + keep + 1);
+            lb[keep] = before;
+            ac[keep] = active;
+            lab[keep] = y;
+            zz[keep] = z.clone();
+            return new Records(lb, ac, lab, zz);
+        }
+
+        /** The same predictions for a head widened to {@code classCount} classes (new classes: masked then). */
+        Records widened(int classCount) {
+            float[][] z = new float[logits.length][];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = Arrays.copyOf(logits[i], Math.max(classCount, logits[i].length));
+                Arrays.fill(z[i], logits[i].length, z[i].length, Head.MASK_BIAS);
+            }
+            return new Records(labelsBefore, activeClasses, label, z);
+        }
+
+        /**
+         * Indices of the predictions a fit uses for a head of {@code labels} labels: made with at least two classes
+         * active, the label's among them, by a head of fewer labels.
+         */
+        int[] usable(int labels) {
+            int[] out = new int[size()];
+            int n = 0;
+            for (int i = 0; i < size(); i++) {
+                if (labelsBefore[i] < Math.max(labels, 1) && activeClasses[i] >= 2 && logits[i][label[i]] > Head.MASK_BIAS / 2) {
+                    out[n++] = i;
+                }
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        /** Negative log-likelihood of prediction {@code i} at temperature {@code t}. */
+        double nll(int i, double t) {
             float[] z = logits[i];
             double max = Double.NEGATIVE_INFINITY;
             for (float v : z) max = Math.max(max, v / t);
             double s = 0;
             for (float v : z) s += Math.exp(v / t - max);
-            sum += max + Math.log(s) - z[labels[i]] / t;
+            return max + Math.log(s) - z[label[i]] / t;
         }
-        return sum / count;
+
+        void writeTo(DataOutputStream d) throws IOException {
+            d.writeInt(size());
+            for (int i = 0; i < size(); i++) {
+                d.writeInt(labelsBefore[i]);
+                d.writeInt(activeClasses[i]);
+                d.writeInt(label[i]);
+                d.writeInt(logits[i].length);
+                for (float v : logits[i]) d.writeFloat(v);
+            }
+        }
+
+        static Records readFrom(DataInputStream d) throws IOException {
+            int n = d.readInt();
+            if (n < 0 || n > WINDOW) throw new IOException("bad calibration record count " + n);
+            int[] lb = new int[n], ac = new int[n], lab = new int[n];
+            float[][] z = new float[n][];
+            for (int i = 0; i < n; i++) {
+                lb[i] = d.readInt();
+                ac[i] = d.readInt();
+                lab[i] = d.readInt();
+                int c = d.readInt();
+                if (c < 1 || c > 1_000_000 || lab[i] < 0 || lab[i] >= c) throw new IOException("bad calibration record");
+                z[i] = new float[c];
+                for (int j = 0; j < c; j++) z[i][j] = d.readFloat();
+            }
+            return new Records(lb, ac, lab, z);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Records r && Arrays.equals(labelsBefore, r.labelsBefore)
+                    && Arrays.equals(activeClasses, r.activeClasses) && Arrays.equals(label, r.label)
+                    && Arrays.deepEquals(logits, r.logits);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(label) * 31 + size();
+        }
     }
 }

@@ -249,6 +249,10 @@ public final class Head {
     private INDArray anchorScratch;
     private double learningRateScale = 1.0; // the linear step's Adam rate, relative to the configuration's
     private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
+    private double temperatureLogSd; // how well the fit pinned log T down (for the accuracy estimate's band)
+    private double unseenShare; // scoring multiplies the probabilities by 1 - it (Calibration)
+    private Calibration.Records records = Calibration.Records.EMPTY;
+    private EstimateHistory history = EstimateHistory.EMPTY;
 
     /**
      * Scales the linear head's Adam learning rate (1 = the configuration's): the trainer lowers it as labels grow,
@@ -274,6 +278,43 @@ public final class Head {
     }
 
     public double temperature() { return temperature; }
+
+    /** The fitted temperature with its uncertainty (see {@link Calibration#fit}). */
+    public void setTemperature(double t, double logSd) {
+        setTemperature(t);
+        if (!(logSd >= 0) || Double.isInfinite(logSd)) throw new IllegalArgumentException("bad spread of log T: " + logSd);
+        temperatureLogSd = logSd;
+    }
+
+    public double temperatureLogSd() { return temperatureLogSd; }
+
+    /**
+     * Multiplies every scored probability by {@code 1 − share}: the share of images expected to belong to classes
+     * without an example (see {@link Calibration#unseenShare}). No predicted class changes. Part of the head's state.
+     */
+    public void setUnseenShare(double share) {
+        checkWriter();
+        if (!(share >= 0 && share < 1)) throw new IllegalArgumentException("unseen share must be in [0, 1): " + share);
+        unseenShare = share;
+    }
+
+    public double unseenShare() { return unseenShare; }
+
+    /** The prequential predictions kept with this head (see {@link Calibration}). */
+    public Calibration.Records calibrationRecords() { return records; }
+
+    public void setCalibrationRecords(Calibration.Records r) {
+        checkWriter();
+        records = java.util.Objects.requireNonNull(r);
+    }
+
+    /** The estimated accuracy at each label count so far (kept with the head's state). */
+    public EstimateHistory estimateHistory() { return history; }
+
+    public void setEstimateHistory(EstimateHistory h) {
+        checkWriter();
+        history = java.util.Objects.requireNonNull(h);
+    }
 
     /**
      * The L2 coefficient of the following steps of a linear head (the trainer lowers it as labels grow, see
@@ -327,7 +368,9 @@ public final class Head {
     /**
      * Class probabilities of every row of {@code x} (N×D) written into {@code out} (N×C, float, 'c' order),
      * without allocating N-sized arrays (except, once, the hidden buffer of a hidden-layer head).
-     * Masked classes get probability exactly 0; with no active class every probability is 0.
+     * Masked classes get probability exactly 0; with no active class every probability is 0. The probabilities are
+     * calibrated: {@code (1 − unseenShare) · softmax(logits / temperature)}, so a row sums to {@code 1 − unseenShare}
+     * (the rest is the chance that the image belongs to a class without an example).
      */
     public void predictInto(INDArray x, INDArray out) {
         checkWriter();
@@ -340,6 +383,7 @@ public final class Head {
         }
         logitsInto(x, out, 1.0 / temperature, true);
         Nd4j.exec(new SoftMax(out, out, -1));
+        if (unseenShare > 0) out.muli(1 - unseenShare);
     }
 
     /** Raw logits (no temperature, no softmax) of a few rows, e.g. the prediction a label is about to correct. */
@@ -347,7 +391,10 @@ public final class Head {
         checkWriter();
         INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
         logitsInto(x.castTo(DataType.FLOAT), out, 1.0, false);
-        return out.toFloatMatrix();
+        float[] flat = out.data().asFloat(); // one copy: toFloatMatrix() goes row by row through native calls
+        float[][] rows = new float[(int) x.rows()][];
+        for (int i = 0; i < rows.length; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * classCount, (i + 1) * classCount);
+        return rows;
     }
 
     /**
@@ -423,6 +470,7 @@ public final class Head {
         setUpdaterArray(newU);
         net.setIterationCount(it);
         net.setEpochCount(ep);
+        records = records.widened(newClassCount);
     }
 
     /** Copies a flat vector laid out like the old params (C = oldC) into the new layout; new columns stay 0. */
@@ -634,7 +682,8 @@ public final class Head {
     public HeadState state() {
         checkWriter();
         return new HeadState(config, classCount, active, paramsArray(), updaterArray(),
-                net.getIterationCount(), net.getEpochCount(), normalization, temperature);
+                net.getIterationCount(), net.getEpochCount(), normalization, temperature, temperatureLogSd, unseenShare,
+                records, history);
     }
 
     /** Puts this head back exactly into {@code s} (rebuilding the network if the class count differs). */
@@ -652,6 +701,10 @@ public final class Head {
         net.setEpochCount(s.epochCount());
         if (!java.util.Objects.equals(normalization, s.normalization())) applyNormalization(s.normalization());
         temperature = s.temperature();
+        temperatureLogSd = s.temperatureLogSd();
+        unseenShare = s.unseenShare();
+        records = s.calibrationRecords();
+        history = s.estimateHistory();
     }
 
     /** A head restored from a state, on the calling thread. */

@@ -16,7 +16,8 @@ import java.util.Arrays;
 public final class HeadState {
     private static final int MAGIC_V1 = 0x4C53_5431; // "LST1": no input normalisation
     private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
-    private static final int MAGIC = 0x4C53_5433;    // "LST3": LST2 + the temperature of the shown probabilities
+    private static final int MAGIC_V3 = 0x4C53_5433; // "LST3": LST2 + the temperature of the shown probabilities
+    private static final int MAGIC = 0x4C53_5434;    // "LST4": LST3 + unseen-class share, kept predictions, estimate curve
     private static final int MAX_LENGTH = 1 << 26;
 
     private final HeadConfig config;
@@ -28,9 +29,14 @@ public final class HeadState {
     private final int epochCount;
     private final InputNormalization normalization;
     private final double temperature;
+    private final double temperatureLogSd;
+    private final double unseenShare;
+    private final Calibration.Records records;
+    private final EstimateHistory history;
 
     HeadState(HeadConfig config, int classCount, boolean[] active, float[] params, float[] updater,
-              int iterationCount, int epochCount, InputNormalization normalization, double temperature) {
+              int iterationCount, int epochCount, InputNormalization normalization, double temperature,
+              double temperatureLogSd, double unseenShare, Calibration.Records records, EstimateHistory history) {
         this.config = config;
         this.classCount = classCount;
         this.active = active.clone();
@@ -40,6 +46,10 @@ public final class HeadState {
         this.epochCount = epochCount;
         this.normalization = normalization;
         this.temperature = temperature;
+        this.temperatureLogSd = temperatureLogSd;
+        this.unseenShare = unseenShare;
+        this.records = records;
+        this.history = history;
     }
 
     public HeadConfig config() { return config; }
@@ -50,6 +60,26 @@ public final class HeadState {
     public InputNormalization normalization() { return normalization; }
     /** The temperature the head's logits are divided by before the softmax (1 = none; see {@link Calibration}). */
     public double temperature() { return temperature; }
+    /** Standard deviation of log {@link #temperature()} as fitted (0 when it was not fitted). */
+    public double temperatureLogSd() { return temperatureLogSd; }
+    /**
+     * The share of images expected to belong to classes without an example yet: every shown probability is
+     * {@code (1 − unseenShare) · softmax(logits / temperature)} (see {@link Calibration}).
+     */
+    public double unseenShare() { return unseenShare; }
+    /** The prequential predictions the temperature was fitted on. */
+    public Calibration.Records calibrationRecords() { return records; }
+    /** The estimated accuracy on the unlabelled images at each label count so far. */
+    public EstimateHistory estimateHistory() { return history; }
+
+    /**
+     * This state without the kept predictions (the shown probabilities stay exactly the same): what a model file
+     * for use outside the project needs.
+     */
+    public HeadState withoutCalibrationRecords() {
+        return new HeadState(config, classCount, active, params, updater, iterationCount, epochCount, normalization,
+                temperature, temperatureLogSd, unseenShare, Calibration.Records.EMPTY, EstimateHistory.EMPTY);
+    }
 
     /**
      * One fully connected layer of the head: {@code y = x · Wᵀ + b}, for readers outside Loupe (the ONNX export).
@@ -123,13 +153,19 @@ public final class HeadState {
             writeFloats(d, normalization.scale());
         }
         d.writeDouble(temperature);
+        d.writeDouble(temperatureLogSd);
+        d.writeDouble(unseenShare);
+        records.writeTo(d);
+        history.writeTo(d);
         d.flush();
     }
 
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         int magic = d.readInt();
-        if (magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1) throw new IOException("not a Loupe head state");
+        if (magic != MAGIC && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+            throw new IOException("not a Loupe head state");
+        }
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
         int c = d.readInt();
         if (c < 0 || c > MAX_LENGTH) throw new IOException("an impossible class count (" + c + ")");
@@ -150,9 +186,19 @@ public final class HeadState {
                 throw new IOException("bad input normalisation: " + Faults.describe(e), e);
             }
         }
-        double temperature = magic == MAGIC ? d.readDouble() : 1.0;
+        double temperature = magic == MAGIC || magic == MAGIC_V3 ? d.readDouble() : 1.0;
         if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IOException("bad temperature " + temperature);
-        return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature);
+        double logSd = 0, unseen = 0;
+        Calibration.Records records = Calibration.Records.EMPTY;
+        EstimateHistory history = EstimateHistory.EMPTY;
+        if (magic == MAGIC) {
+            logSd = d.readDouble();
+            unseen = d.readDouble();
+            if (!(logSd >= 0) || !(unseen >= 0 && unseen < 1)) throw new IOException("bad calibration " + logSd + ", " + unseen);
+            records = Calibration.Records.readFrom(d);
+            history = EstimateHistory.readFrom(d);
+        }
+        return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature, logSd, unseen, records, history);
     }
 
     private static void writeFloats(DataOutputStream d, float[] a) throws IOException {
@@ -174,7 +220,9 @@ public final class HeadState {
         return o instanceof HeadState s && classCount == s.classCount && iterationCount == s.iterationCount
                 && epochCount == s.epochCount && config.equals(s.config) && Arrays.equals(active, s.active)
                 && Arrays.equals(params, s.params) && Arrays.equals(updater, s.updater)
-                && java.util.Objects.equals(normalization, s.normalization) && temperature == s.temperature;
+                && java.util.Objects.equals(normalization, s.normalization) && temperature == s.temperature
+                && temperatureLogSd == s.temperatureLogSd && unseenShare == s.unseenShare && records.equals(s.records)
+                && history.equals(s.history);
     }
 
     @Override

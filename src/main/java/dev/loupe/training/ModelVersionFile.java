@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.Faults;
 import dev.loupe.FileWrites;
 import dev.loupe.LoupeException;
+import dev.loupe.evaluation.AccuracyEstimate;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -29,8 +30,10 @@ import java.util.zip.ZipOutputStream;
  * @param classIds   project class id of output column k (column order never changes: new classes append)
  * @param journalSeq the last journal event this state has learned from
  * @param labelCount labels the state was trained with
+ * @param estimate   the model's estimated accuracy on the images then unlabelled (null: not known)
  */
-public record ModelVersionFile(String backboneId, List<Long> classIds, long journalSeq, int labelCount, HeadState state) {
+public record ModelVersionFile(String backboneId, List<Long> classIds, long journalSeq, int labelCount, HeadState state,
+                               AccuracyEstimate estimate) {
 
     private static final String META = "meta.json";
     private static final String HEAD = "head.bin";
@@ -41,6 +44,11 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
         if (classIds.size() != state.classCount()) {
             throw new IllegalArgumentException(classIds.size() + " class ids for a head of " + state.classCount() + " classes");
         }
+    }
+
+    /** A version without an accuracy estimate. */
+    public ModelVersionFile(String backboneId, List<Long> classIds, long journalSeq, int labelCount, HeadState state) {
+        this(backboneId, classIds, journalSeq, labelCount, state, null);
     }
 
     /** Writes to a temporary name and moves it into place, so a crash never leaves half a file under {@code file}. */
@@ -67,6 +75,7 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
             meta.put("classIds", classIds);
             meta.put("journalSeq", journalSeq);
             meta.put("labelCount", labelCount);
+            if (estimate != null) meta.put("estimate", estimate.toJson());
             zip.putNextEntry(new ZipEntry(META));
             zip.write(JSON.writeValueAsBytes(meta));
             zip.closeEntry();
@@ -105,7 +114,9 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
                     + "). Remove it and open the project again; the model is rebuilt from the label journal.");
         }
         List<Long> ids = ((List<Number>) meta.get("classIds")).stream().map(Number::longValue).toList();
+        AccuracyEstimate estimate = meta.get("estimate") instanceof Map<?, ?> e
+                ? AccuracyEstimate.fromJson((Map<String, Object>) e) : null;
         return new ModelVersionFile((String) meta.get("backbone"), ids, ((Number) meta.get("journalSeq")).longValue(),
-                ((Number) meta.get("labelCount")).intValue(), state);
+                ((Number) meta.get("labelCount")).intValue(), state, estimate);
     }
 }

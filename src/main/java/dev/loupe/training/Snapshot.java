@@ -1,5 +1,6 @@
 package dev.loupe.training;
 
+import dev.loupe.evaluation.AccuracyEstimate;
 import dev.loupe.ranking.QueryStrategy;
 
 import java.util.Arrays;
@@ -29,11 +30,12 @@ public final class Snapshot {
     private final int[] scoredAt;
     private final long headVersion;
     private final int staleRows;
+    private final AccuracyEstimate estimate;
 
     Snapshot(long modelVersion, int labelCount, int classCount, int activeClassCount, int[] predicted,
              float[] confidence, float[] score, int[] queue, int sortedPrefix, boolean coldStart,
              QueryStrategy strategy, int adamSteps, int appliedUpdates, double stepMillis, double rerankMillis,
-             HeadState headState, int[] scoredAt, long headVersion, int staleRows) {
+             HeadState headState, int[] scoredAt, long headVersion, int staleRows, AccuracyEstimate estimate) {
         this.modelVersion = modelVersion;
         this.labelCount = labelCount;
         this.classCount = classCount;
@@ -53,6 +55,7 @@ public final class Snapshot {
         this.scoredAt = scoredAt;
         this.headVersion = headVersion;
         this.staleRows = staleRows;
+        this.estimate = estimate;
     }
 
     /** +1 for every published snapshot. */
@@ -100,6 +103,12 @@ public final class Snapshot {
     public long scoredVersion(int row) { return scoredAt[row]; }
     /** Model version that introduced this snapshot's head (earlier than {@link #modelVersion()} after an idle refresh). */
     public long headVersion() { return headVersion; }
+
+    /**
+     * The estimated accuracy of this snapshot's model on the unlabelled rows, with its band and projection; null
+     * while no class is active or every row is labelled.
+     */
+    public AccuracyEstimate estimate() { return estimate; }
 
     public int[] predictedCopy() { return predicted.clone(); }
     public float[] confidenceCopy() { return confidence.clone(); }

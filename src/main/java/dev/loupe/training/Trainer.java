@@ -1,5 +1,6 @@
 package dev.loupe.training;
 
+import dev.loupe.evaluation.AccuracyEstimate;
 import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.ranking.Ranker;
 import dev.loupe.ranking.RowStats;
@@ -57,7 +58,10 @@ public final class Trainer implements AutoCloseable {
     private Head head;
     private Ranker ranker;
     private final SplittableRandom rng;
-    private final Calibration calibration = new Calibration();
+    private final long seed;
+    private boolean[] retired = new boolean[0]; // columns of deleted classes: not counted as unseen classes
+    private int fittedAt = -1; // label count at the last temperature fit
+    private int[] estimateSample; // rows in a fixed random order: the first unlabelled ones give the estimate's band
     private final int[] labelOf;
     private final boolean[] labelled;
     private final boolean[] quarantined;
@@ -111,6 +115,7 @@ public final class Trainer implements AutoCloseable {
         this.onSnapshot = b.onSnapshot;
         this.onError = b.onError;
         this.rng = new SplittableRandom(b.seed);
+        this.seed = b.seed;
         this.labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         this.labelled = new boolean[n];
@@ -125,6 +130,7 @@ public final class Trainer implements AutoCloseable {
         int c = head.classCount();
         this.rowsByClass = new int[c][8];
         this.classSize = new int[c];
+        this.retired = Arrays.copyOf(b.retired, Math.max(b.retired.length, c));
         this.priors = Arrays.copyOf(b.priors, c);
         for (TextPrior p : priors) {
             if (p != null && p.dim() != head.inputDim()) {
@@ -170,6 +176,21 @@ public final class Trainer implements AutoCloseable {
             growClasses(c);
             priors[c - 1] = prior;
             syncActivation();
+            return publish(0, 0, 0);
+        });
+    }
+
+    /**
+     * Marks the classes of these columns as deleted: they no longer count as classes the model has yet to see
+     * ({@link Calibration#unseenShare}). Completes with the new snapshot.
+     */
+    public CompletableFuture<Snapshot> retireClasses(int... columns) {
+        int[] cols = columns.clone();
+        return task(() -> {
+            for (int col : cols) {
+                if (col < 0 || col >= head.classCount()) throw new IllegalArgumentException("no column " + col);
+                retired[col] = true;
+            }
             return publish(0, 0, 0);
         });
     }
@@ -238,7 +259,15 @@ public final class Trainer implements AutoCloseable {
      * the retrained head; held-out labels stay labels and are replayed in later steps.
      */
     public CompletableFuture<RetrainResult> retrainFromScratch(int epochs, double heldOutFraction, long seed) {
-        return task(() -> retrain(epochs, heldOutFraction, seed));
+        return task(() -> retrain(epochs, heldOutFraction, seed, true));
+    }
+
+    /**
+     * The same without the calibration by cross-fitting (the kept predictions and temperature carry over): a fifth
+     * of the cost, for a reference that only needs the retrained head's predicted classes.
+     */
+    public CompletableFuture<RetrainResult> retrainFromScratchUncalibrated(int epochs, double heldOutFraction, long seed) {
+        return task(() -> retrain(epochs, heldOutFraction, seed, false));
     }
 
     /** Runs {@code f} on the trainer thread (for tests and diagnostics). */
@@ -451,6 +480,7 @@ public final class Trainer implements AutoCloseable {
 
     private void growClasses(int c) {
         int old = classSize.length;
+        if (retired.length < c) retired = Arrays.copyOf(retired, c);
         if (c <= old) return;
         rowsByClass = Arrays.copyOf(rowsByClass, c);
         for (int i = old; i < c; i++) rowsByClass[i] = new int[8];
@@ -551,8 +581,7 @@ public final class Trainer implements AutoCloseable {
         }
         TrainingDivergedException diverged = null;
         if (head.isFinite()) {
-            // Until this trainer has seen enough predictions, a reopened project's head keeps the temperature it saved.
-            if (calibration.ready()) head.setTemperature(calibration.temperature());
+            recalibrate(false);
         } else {
             head.restore(before);
             for (int r : newRows) quarantine(r);
@@ -578,7 +607,37 @@ public final class Trainer implements AutoCloseable {
         int[] rows = Arrays.stream(newRows).filter(r -> head.isActive(labelOf[r])).toArray();
         if (rows.length == 0) return;
         float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, rows));
-        for (int i = 0; i < rows.length; i++) calibration.add(z[i], labelOf[rows[i]]);
+        int before = trainableCount() - newRows.length;
+        Calibration.Records r = head.calibrationRecords();
+        for (int i = 0; i < rows.length; i++) r = r.with(z[i], labelOf[rows[i]], before, head.activeCount());
+        head.setCalibrationRecords(r);
+    }
+
+    /**
+     * Refits the temperature on the kept predictions: at every step below {@link #REFIT_ALWAYS_BELOW} labels (where
+     * each label moves it most), then every {@link #REFIT_EVERY} labels (a fit costs ~40 × 200 × C exponentials), or
+     * when {@code force}d.
+     */
+    private void recalibrate(boolean force) {
+        int labels = trainableCount();
+        if (!force && labels >= REFIT_ALWAYS_BELOW && fittedAt >= 0 && labels % REFIT_EVERY != 0) return;
+        Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount());
+        head.setTemperature(fit.temperature(), fit.logSd());
+        fittedAt = labels;
+    }
+
+    static final int REFIT_ALWAYS_BELOW = 200;
+    static final int REFIT_EVERY = 10;
+
+    /** Live classes (not deleted) and, of those, the ones without an example. */
+    private double unseenShare() {
+        int live = 0, unseen = 0;
+        for (int c = 0; c < head.classCount(); c++) {
+            if (retired[c]) continue;
+            live++;
+            if (!head.isActive(c)) unseen++;
+        }
+        return head.activeCount() == 0 ? 0.0 : Calibration.unseenShare(trainableCount(), live, unseen);
     }
 
     /** Rows labelled (not unlabelled) by this batch that are trainable, deduplicated; marks them in isNew. */
@@ -665,10 +724,8 @@ public final class Trainer implements AutoCloseable {
      * which on a large collection re-scores only the hot rows and a slice ({@link ScoringPolicy}).
      */
     private Snapshot publish(int steps, int updates, double stepMs, int[] changedRows) {
-        long t0 = System.nanoTime();
-        lastState = head.state();
-        stepMs += (System.nanoTime() - t0) / 1e6;
         long t1 = System.nanoTime();
+        head.setUnseenShare(unseenShare());
         int c = head.classCount();
         if (rowScratch.length < c) rowScratch = new float[c];
         long v = ++version;
@@ -692,6 +749,10 @@ public final class Trainer implements AutoCloseable {
         }
         scoredClassCount = c;
         scoredStrategy = ranker.strategy();
+        estimateBand = band();
+        AccuracyEstimate est = estimate();
+        if (est != null) head.setEstimateHistory(head.estimateHistory().with(est.labels(), est.estimate()));
+        lastState = head.state();
         return emit(steps, updates, stepMs, t1);
     }
 
@@ -708,10 +769,91 @@ public final class Trainer implements AutoCloseable {
         double rerankMs = (System.nanoTime() - t1) / 1e6;
         Snapshot snap = new Snapshot(version, labelCount, c, head.activeCount(), predictedNow.clone(), confidenceNow.clone(),
                 scoreNow.clone(), queue, sorted, cold, ranker.strategy(), steps, updates, stepMs, rerankMs, lastState,
-                scoredAt.clone(), headVersion, stale);
+                scoredAt.clone(), headVersion, stale, estimate());
         latest = snap;
         publisher.execute(() -> onSnapshot.accept(snap));
         return snap;
+    }
+
+    // ---- the accuracy estimate (docs/adr/0023-accuracy-estimate.md) ------------------------------------------
+
+    /** Rows whose logits give the estimate's band: enough for a mean to ±1 point, few enough to cost ~1 ms. */
+    static final int BAND_ROWS = 256;
+    /** The band spans log T ± this many standard deviations (a 90 % interval if the model were exact). */
+    static final double BAND_Z = 1.64;
+    /**
+     * What the calibration model itself may be off by, as a standard deviation of the estimate, added to the
+     * temperature's uncertainty in quadrature: on the benchmarks, once the temperature was pinned down (digits,
+     * 50–200 labels), the estimate still missed the truth by 2–3 points (docs/adr/0023-accuracy-estimate.md).
+     */
+    static final double BAND_MODEL_SD = 0.03;
+    private double[] estimateBand = {0, 0}; // what the band adds below and above, from the latest head
+
+    /**
+     * The estimated accuracy on the unlabelled rows: their mean shown confidence (every row's latest scoring), with
+     * the band from {@link #band()} and the projection from the head's curve; null without an active class or an
+     * unlabelled row.
+     */
+    private AccuracyEstimate estimate() {
+        if (head.activeCount() == 0) return null;
+        double sum = 0;
+        int m = 0;
+        for (int r = 0; r < n; r++) {
+            if (!labelled[r] && predictedNow[r] >= 0) {
+                sum += confidenceNow[r];
+                m++;
+            }
+        }
+        if (m == 0) return null;
+        double center = sum / m;
+        int labels = trainableCount();
+        EstimateHistory h = head.estimateHistory().with(labels, center);
+        double floor = BAND_Z * BAND_MODEL_SD;
+        return AccuracyEstimate.of(labels, m, center, center - Math.hypot(estimateBand[0], floor),
+                center + Math.hypot(estimateBand[1], floor), h.labelCounts(), h.estimates());
+    }
+
+    /**
+     * How far the mean confidence moves when the temperature is {@link #BAND_Z} standard deviations of its fit
+     * higher (down) or lower (up), on a fixed sample of unlabelled rows: {below, above}.
+     */
+    private double[] band() {
+        double sd = head.temperatureLogSd();
+        if (head.activeCount() == 0 || sd <= 0) return new double[] {0, 0};
+        if (estimateSample == null) estimateSample = permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
+        int[] rows = new int[Math.min(BAND_ROWS, n)];
+        int m = 0;
+        for (int i = 0; i < n && m < rows.length; i++) {
+            if (!labelled[estimateSample[i]]) rows[m++] = estimateSample[i];
+        }
+        if (m == 0) return new double[] {0, 0};
+        float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rows, m)));
+        double t = head.temperature(), scale = 1 - head.unseenShare();
+        double at = meanTop(z, t), softer = meanTop(z, t * Math.exp(BAND_Z * sd)), sharper = meanTop(z, t * Math.exp(-BAND_Z * sd));
+        return new double[] {scale * Math.max(0, at - softer), scale * Math.max(0, sharper - at)};
+    }
+
+    private static int[] permutation(int n, SplittableRandom r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i]; p[i] = p[j]; p[j] = t;
+        }
+        return p;
+    }
+
+    /** Mean over rows of the top softmax probability of {@code z / t} (masked classes' logits underflow to 0). */
+    private static double meanTop(float[][] z, double t) {
+        double total = 0;
+        for (float[] row : z) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : row) max = Math.max(max, v / t);
+            double s = 0;
+            for (float v : row) s += Math.exp(v / t - max);
+            total += 1 / s;
+        }
+        return total / z.length;
     }
 
     /**
@@ -781,7 +923,7 @@ public final class Trainer implements AutoCloseable {
 
     // ---- retrain ----------------------------------------------------------------------------------------
 
-    private RetrainResult retrain(int epochs, double heldOutFraction, long seed) {
+    private RetrainResult retrain(int epochs, double heldOutFraction, long seed, boolean calibrate) {
         long t0 = System.nanoTime();
         if (heldOutFraction < 0 || heldOutFraction >= 1) throw new IllegalArgumentException("heldOutFraction in [0,1)");
         SplittableRandom r = new SplittableRandom(seed);
@@ -802,11 +944,45 @@ public final class Trainer implements AutoCloseable {
             train[c] = Arrays.copyOfRange(rows, hold, rows.length);
             trainCount += train[c].length;
         }
+        Head fresh = trainFresh(train, epochs, r);
+        if (!fresh.isFinite()) throw new TrainingDivergedException("retrain diverged; kept the current head", new int[0]);
+        double acc = Double.NaN;
+        if (!heldOut.isEmpty()) {
+            int[] rows = heldOut.stream().mapToInt(Integer::intValue).toArray();
+            INDArray p = fresh.predict(Nd4j.pullRows(embeddings, 1, rows));
+            int[] arg = p.argMax(1).toIntVector();
+            int ok = 0;
+            for (int i = 0; i < rows.length; i++) if (arg[i] == labelOf[rows[i]]) ok++;
+            acc = ok / (double) rows.length;
+        }
+        fresh.setEstimateHistory(head.estimateHistory());
+        if (calibrate) {
+            fresh.setCalibrationRecords(crossFitted(train, epochs, new SplittableRandom(seed ^ 0x6A09E667F3BCC909L)));
+            Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount());
+            fresh.setTemperature(fit.temperature(), fit.logSd());
+        } else {
+            fresh.setCalibrationRecords(head.calibrationRecords());
+            fresh.setTemperature(head.temperature(), head.temperatureLogSd());
+        }
+        head = fresh;
+        fittedAt = trainCount;
+        Arrays.fill(lostExamples, false);
+        Arrays.fill(firstExamples, false);
+        syncActivation(); // held-out-only classes: activate from their examples
+        Snapshot snap = publish(epochs * Math.max(1, (trainCount + RETRAIN_BATCH - 1) / RETRAIN_BATCH), 0,
+                (System.nanoTime() - t0) / 1e6);
+        return new RetrainResult(acc, trainCount, heldOut.size(), (System.nanoTime() - t0) / 1_000_000, snap);
+    }
+
+    /** A head trained from scratch on {@code train} (rows per class): class-balanced minibatches, annealed rate. */
+    private Head trainFresh(int[][] train, int epochs, SplittableRandom r) {
+        int cc = train.length;
+        int trainCount = 0;
+        for (int[] t : train) trainCount += t.length;
         Head fresh = Head.create(head.config(), head.classCount());
         fresh.setInputNormalization(collectionNormalization());
         fresh.bindWriter(thread);
         fresh.setL2(policy.l2(fresh.config().l2(), trainCount));
-        fresh.setTemperature(calibration.ready() ? calibration.temperature() : head.temperature());
         fresh.setTextAnchors(priors, TEXT_PULL / Math.max(1, trainCount));
         for (int c = 0; c < cc; c++) {
             if (priors[c] != null) {
@@ -833,22 +1009,51 @@ public final class Trainer implements AutoCloseable {
             }
         }
         fresh.setLearningRateScale(1.0); // label steps after the retrain learn at the full rate
-        if (!fresh.isFinite()) throw new TrainingDivergedException("retrain diverged; kept the current head", new int[0]);
-        double acc = Double.NaN;
-        if (!heldOut.isEmpty()) {
-            int[] rows = heldOut.stream().mapToInt(Integer::intValue).toArray();
-            INDArray p = fresh.predict(Nd4j.pullRows(embeddings, 1, rows));
-            int[] arg = p.argMax(1).toIntVector();
-            int ok = 0;
-            for (int i = 0; i < rows.length; i++) if (arg[i] == labelOf[rows[i]]) ok++;
-            acc = ok / (double) rows.length;
+        return fresh;
+    }
+
+    /** Folds of the cross-fitted calibration of a retrain; only the first is trained beyond {@link #CROSS_FIT_ALL_BELOW} labels. */
+    static final int CROSS_FIT_FOLDS = 5;
+    static final int CROSS_FIT_ALL_BELOW = 1000;
+
+    /**
+     * Honest predictions for a head retrained from scratch, which has made none of its own: each fold of the labels
+     * is predicted by a head trained the same way on the other folds, and those predictions (at most
+     * {@link Calibration#WINDOW}, spread over the folds) are kept for its temperature. Below
+     * {@link #CROSS_FIT_ALL_BELOW} labels every fold is trained (five extra retrains, on few labels); above, one fold
+     * already gives more predictions than are kept.
+     */
+    private Calibration.Records crossFitted(int[][] train, int epochs, SplittableRandom r) {
+        int total = 0;
+        for (int[] t : train) total += t.length;
+        int folds = total >= CROSS_FIT_ALL_BELOW ? 1 : CROSS_FIT_FOLDS;
+        int perFold = Calibration.WINDOW / folds;
+        Calibration.Records out = Calibration.Records.EMPTY;
+        for (int f = 0; f < folds; f++) {
+            int[][] in = new int[train.length][];
+            List<Integer> held = new ArrayList<>();
+            int inCount = 0;
+            for (int c = 0; c < train.length; c++) {
+                int[] rows = train[c]; // shuffled already
+                int[] keep = new int[rows.length];
+                int k = 0;
+                for (int i = 0; i < rows.length; i++) {
+                    if (i % CROSS_FIT_FOLDS == f) held.add(rows[i]); else keep[k++] = rows[i];
+                }
+                in[c] = Arrays.copyOf(keep, k);
+                inCount += k;
+            }
+            if (held.isEmpty() || inCount == 0) continue;
+            java.util.Collections.shuffle(held, new java.util.Random(r.nextLong()));
+            int[] rows = held.stream().limit(perFold).mapToInt(Integer::intValue).toArray();
+            Head foldHead = trainFresh(in, epochs, r);
+            if (foldHead.activeCount() < 2 || !foldHead.isFinite()) continue;
+            float[][] z = foldHead.logits(Nd4j.pullRows(embeddings, 1, rows));
+            for (int i = 0; i < rows.length; i++) {
+                if (foldHead.isActive(labelOf[rows[i]])) out = out.with(z[i], labelOf[rows[i]], inCount, foldHead.activeCount());
+            }
         }
-        head = fresh;
-        Arrays.fill(lostExamples, false);
-        Arrays.fill(firstExamples, false);
-        syncActivation(); // held-out-only classes: activate from their examples
-        Snapshot snap = publish(epochs * batches, 0, (System.nanoTime() - t0) / 1e6);
-        return new RetrainResult(acc, trainCount, heldOut.size(), (System.nanoTime() - t0) / 1_000_000, snap);
+        return out;
     }
 
     /**
@@ -875,6 +1080,7 @@ public final class Trainer implements AutoCloseable {
         private Consumer<Snapshot> onSnapshot = s -> { };
         private Consumer<Throwable> onError = t -> { };
         private int[] initialLabels;
+        private boolean[] retired = new boolean[0];
         private InputNormalization normalization;
         private TextPrior[] priors = new TextPrior[0];
         private boolean normalize = true;
@@ -901,6 +1107,8 @@ public final class Trainer implements AutoCloseable {
         public Builder textPriors(List<TextPrior> byColumn) { this.priors = byColumn.toArray(new TextPrior[0]); return this; }
         /** Labels known at start (row → class, −1 none), e.g. from the journal; applied without training. */
         public Builder initialLabels(int[] labelOfRow) { this.initialLabels = labelOfRow.clone(); return this; }
+        /** Columns whose classes were deleted (see {@link Trainer#retireClasses}). */
+        public Builder retiredClasses(boolean[] columns) { this.retired = columns.clone(); return this; }
 
         /**
          * The standardisation an untrained head (and every retrain from scratch) gets; by default that of the

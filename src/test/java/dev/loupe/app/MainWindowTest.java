@@ -233,6 +233,42 @@ class MainWindowTest {
         awaitIdle();
         assertThat(fx(() -> panel.curvePoints().get(checked).getXValue().intValue())).as("x is the label count")
                 .isEqualTo(LABELLED + 1);
+
+        // the estimate of how good the model is now, the same numbers in the tab and the status bar
+        ProjectState now = fx(model::state);
+        dev.loupe.evaluation.AccuracyEstimate e = now.snapshot().estimate();
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> panel.estimateText()
+                .contains(String.format("probably right about %.0f%% of the time", 100 * e.estimate()))));
+        assertThat(fx(panel::estimateText)).contains("On the " + (IMAGES - LABELLED - 1) + " images not labelled yet",
+                String.format("(%.0f–%.0f%%)", 100 * e.low(), 100 * e.high()), e.hint());
+        assertThat(label(robot, "#accuracyEstimate")).startsWith("Unlabelled: ~" + e.percent() + " right");
+
+        // an undone label is no longer among the labels predicted before you gave them
+        robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> panel.curvePoints().size() == checked
+                && panel.matrixTotal() == LABELLED));
+        assertThat(label(robot, "#evalSummary")).contains("of " + checked + " labels predicted right");
+        assertThat(label(robot, "#accuracy")).as("the status bar too").contains("(last " + checked + ":");
+    }
+
+    @Test
+    void aNewProjectWithImagesButNoClassesShowsTheCollectionsVarietyFirst(FxRobot robot) throws Exception {
+        awaitOpen();
+        Path fresh = projectDir.getParent().resolve("fresh.loupe");
+        WaitForAsyncUtils.asyncFx(() -> window.createProject(fresh, null)).get(10, TimeUnit.SECONDS)
+                .get(120, TimeUnit.SECONDS);
+        Path data = base.getParent().resolve("data"); // class0/…, class1/…, class2/…: file order shows one kind first
+        fx(() -> model.importFolder(data, false)).get(180, TimeUnit.SECONDS);
+        ProjectState s = awaitState(st -> st.images().size() == IMAGES);
+        assertThat(s.snapshot()).isNull();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> window.gallery().items().size() == IMAGES));
+        List<Long> shown = fx(() -> List.copyOf(window.gallery().items()));
+        assertThat(shown).containsExactly(java.util.Arrays.stream(s.images().orderWithoutModel()).boxed().toArray(Long[]::new));
+        java.util.Set<String> kinds = new java.util.HashSet<>();
+        for (long id : shown.subList(0, 3)) {
+            kinds.add(s.images().path(id).getParent().getFileName().toString());
+        }
+        assertThat(kinds).as("the first three tiles show three kinds of image").hasSize(3);
     }
 
     @Test

@@ -30,7 +30,25 @@ class SimulationTest {
             assertThat(c.aulc()).isEqualTo(Stats.mean(c.mean()));
             assertThat(c.mean()[3]).as("well separated blobs are learnt from 20 labels").isGreaterThan(0.8);
             Map<String, Object> json = c.toJson();
-            assertThat(json).containsKeys("budgets", "mean", "std", "aulc", "retrain_mean", "ece_mean");
+            assertThat(json).containsKeys("budgets", "mean", "std", "aulc", "retrain_mean", "ece_mean", "calibration", "estimate");
+            assertThat(c.calibration()).containsKeys("ece_pooled", "ece_floor_pooled", "wrong_at_90_pooled", "temperature_median");
+            double[] pooled = (double[]) c.calibration().get("ece_pooled");
+            double[] floor = (double[]) c.calibration().get("ece_floor_pooled");
+            for (int j = 0; j < 4; j++) assertThat(pooled[j]).isBetween(0.0, 1.0);
+            assertThat(floor[3]).as("sampling noise on 150 test rows").isBetween(0.0, 0.2);
+            double[] est = (double[]) c.estimate().get("mean");
+            double[] low = (double[]) c.estimate().get("low_mean");
+            double[] high = (double[]) c.estimate().get("high_mean");
+            double[] truth = (double[]) c.estimate().get("test_accuracy_mean");
+            for (int j = 0; j < 4; j++) {
+                assertThat(est[j]).isBetween(low[j], high[j]);
+                assertThat(truth[j]).isEqualTo(Stats.round(c.mean()[j], 5));
+            }
+            assertThat(c.reliability()).hasNumberOfRows(4);
+            assertThat(c.reliability()[3]).hasNumberOfRows(HeadEval.BINS);
+            long rows = 0;
+            for (double[] bin : c.reliability()[3]) rows += (long) bin[0];
+            assertThat(rows).as("every seed's test rows in the pooled diagram").isEqualTo(2L * 150);
             assertThat(java.util.Arrays.stream(c.calibrationErrorMean()).boxed()).hasSize(4)
                     .allSatisfy(e -> assertThat(e).isBetween(0.0, 1.0));
         }

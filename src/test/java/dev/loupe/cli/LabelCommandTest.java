@@ -71,6 +71,14 @@ class LabelCommandTest {
         JsonNode status = CliRun.run("status", project, "--json").json();
         assertThat(status.get("labelled").asInt()).isEqualTo(6);
         assertThat(status.get("model_version").asLong()).isPositive();
+        // how good the model probably is on the rest, with its band, what more labels would buy and a plain hint
+        JsonNode estimate = status.get("accuracy_estimate");
+        assertThat(estimate.get("labels").asInt()).isEqualTo(6);
+        assertThat(estimate.get("unlabelled").asInt()).isEqualTo(27 - 6);
+        assertThat(estimate.get("estimate").asDouble()).isBetween(estimate.get("low").asDouble(), estimate.get("high").asDouble());
+        assertThat(estimate.get("projected").has("+100")).isTrue();
+        assertThat(estimate.get("hint").asText()).isNotBlank();
+        assertThat(CliRun.run("status", project).out()).contains("Estimate  ~", "right on the 21 unlabelled images");
     }
 
     @Test

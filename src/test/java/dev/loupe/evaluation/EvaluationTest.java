@@ -31,20 +31,34 @@ class EvaluationTest {
         j.add(new JournalEntry(++seq, seq, EventKind.CLASS_ADD, null, 2L, null, "dog", null, null, null));
         j.add(label(2, 2, false));
         j.add(label(3, 1, true));
-        j.add(new JournalEntry(++seq, seq, EventKind.UNLABEL, 3L, null, 1L, null, 4L, null, null)); // an undo
+        j.add(new JournalEntry(++seq, seq, EventKind.UNLABEL, 3L, null, 1L, null, 4L, null, null)); // its undo
         for (int i = 0; i < Evaluation.WINDOW; i++) {
             j.add(label(10 + i, 1, true));
         }
 
         List<Evaluation.CurvePoint> curve = Evaluation.curve(j);
 
-        assertThat(curve).hasSize(2 + Evaluation.WINDOW);
+        assertThat(curve).as("the undone label is not among the labels given").hasSize(1 + Evaluation.WINDOW);
         assertThat(curve.get(0)).isEqualTo(new Evaluation.CurvePoint(2, false, 0.0, 0.0));
         assertThat(curve.get(1)).isEqualTo(new Evaluation.CurvePoint(3, true, 0.5, 0.5));
         Evaluation.CurvePoint last = curve.get(curve.size() - 1);
-        assertThat(last.label()).isEqualTo(3 + Evaluation.WINDOW);
-        assertThat(last.cumulative()).isCloseTo((1.0 + Evaluation.WINDOW) / (2 + Evaluation.WINDOW), within(1e-12));
+        assertThat(last.label()).isEqualTo(2 + Evaluation.WINDOW);
+        assertThat(last.cumulative()).isCloseTo((double) Evaluation.WINDOW / (1 + Evaluation.WINDOW), within(1e-12));
         assertThat(last.moving()).as("the wrong one has left the window").isEqualTo(1.0);
+    }
+
+    @Test
+    void anUndoneLabelLeavesThePrequentialRecordAndARedoBringsItBack() {
+        List<JournalEntry> j = new ArrayList<>();
+        j.add(label(1, 1, true));
+        j.add(label(2, 2, false)); // seq 2
+        JournalEntry undo = new JournalEntry(++seq, seq, EventKind.UNLABEL, 2L, null, 2L, null, 2L, null, null);
+        j.add(undo);
+        assertThat(Evaluation.curve(j)).extracting(Evaluation.CurvePoint::correct).containsExactly(true);
+        j.add(new JournalEntry(++seq, seq, EventKind.LABEL, 2L, 2L, null, null, undo.seq(), null, null)); // redo
+        assertThat(Evaluation.curve(j)).extracting(Evaluation.CurvePoint::correct).containsExactly(true, false);
+        j.add(new JournalEntry(++seq, seq, EventKind.UNLABEL, 2L, null, 2L, null, 2L, null, null)); // undone again
+        assertThat(Evaluation.curve(j)).hasSize(1);
     }
 
     @Test

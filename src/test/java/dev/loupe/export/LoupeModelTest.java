@@ -100,6 +100,37 @@ class LoupeModelTest {
     }
 
     @Test
+    void theModelFileShowsTheProjectsCalibratedProbabilitiesAndLeavesItsKeptPredictionsAtHome() throws Exception {
+        dev.loupe.training.Head h = dev.loupe.training.Head.fromState(state);
+        h.setTemperature(1.7, 0.1);
+        h.setUnseenShare(0.1);
+        h.setCalibrationRecords(dev.loupe.training.Calibration.Records.EMPTY.with(new float[] {1, 2, 3}, 2, 8, 3));
+        HeadState calibrated = h.state();
+        Path file = shared.resolve("calibrated.zip");
+        LoupeModel.write(file, ExportFixtures.modelZeroFile(), calibrated,
+                NAMES.stream().map(n -> ClassColumn.live(n, true)).toList(), Map.of());
+        float[][] direct = ExportFixtures.directProbabilities(calibrated, embeddings); // what the project shows
+        float[][] raw = ExportFixtures.directProbabilities(state, embeddings);
+        try (LoupeModel model = LoupeModel.load(file)) {
+            assertThat(model.headState().temperature()).isEqualTo(1.7);
+            assertThat(model.headState().unseenShare()).isEqualTo(0.1);
+            assertThat(model.headState().calibrationRecords().size()).isZero();
+            List<Prediction> predictions = model.predict(images);
+            for (int i = 0; i < images.size(); i++) {
+                float[] p = predictions.get(i).probabilities();
+                double sum = 0;
+                for (int k = 0; k < 3; k++) {
+                    assertThat(p[k]).isCloseTo(direct[i][k], within(1e-6f));
+                    sum += p[k];
+                }
+                assertThat(sum).as("the unseen share is not given to any class").isCloseTo(0.9, within(1e-5));
+                assertThat(predictions.get(i).label()).isEqualTo(NAMES.get(ExportFixtures.argmax(raw[i])));
+                assertThat(predictions.get(i).confidence()).isLessThan(raw[i][ExportFixtures.argmax(raw[i])]);
+            }
+        }
+    }
+
+    @Test
     void theNestedBackboneIsTheOriginalFileByteForByte() throws Exception {
         Path project = shared.resolve("installed");
         Path copy = project.resolve(LoupeModel.BACKBONE_ENTRY);

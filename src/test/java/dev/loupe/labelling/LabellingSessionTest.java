@@ -191,9 +191,17 @@ class LabellingSessionTest {
         session.label(image("class1/img0.png"), classIds.get("class1")).join();
         float[] before = probabilitiesOfAll();
 
+        double keep = 1 - session.latest().headState().unseenShare();
         LabelClass added = session.addClass("newcomer", null, null);
 
-        assertThat(probabilitiesOfAll()).containsExactly(before, within(0f));
+        // the same predictions; every confidence shrinks by the share the new, still unseen, class may hold
+        float[] now = probabilitiesOfAll();
+        double scale = (1 - session.latest().headState().unseenShare()) / keep;
+        assertThat(scale).isLessThan(1.0);
+        for (int i = 0; i < before.length; i += 2) {
+            assertThat(now[i + 1]).isEqualTo(before[i + 1]);
+            assertThat((double) now[i]).isCloseTo(before[i] * scale, within(1e-5));
+        }
         assertThat(session.columns()).endsWith(added.id());
         // and it can be used at once
         session.label(image("class2/img0.png"), added.id()).join();
@@ -259,6 +267,78 @@ class LabellingSessionTest {
         session.deleteClass(classIds.get("class0"));
         assertThat(store.currentLabels()).isEmpty();
         assertThat(session.latest().labelCount()).isZero();
+    }
+
+    @Test
+    void aDeletedClassNoLongerCountsAsOneTheModelHasYetToSee() {
+        session.label(image("class0/img0.png"), classIds.get("class0")).join();
+        session.label(image("class1/img0.png"), classIds.get("class1")).join();
+        double share = session.latest().headState().unseenShare();
+        assertThat(share).as("class2 has no example yet").isPositive();
+        assertThat(latestVersionFile().state().unseenShare()).isEqualTo(share);
+        session.deleteClass(classIds.get("class2"));
+        assertThat(session.latest().headState().unseenShare()).isZero();
+        assertThat(latestVersionFile().state().unseenShare()).as("saved as a model version").isZero();
+        reopen();
+        assertThat(session.latest().headState().unseenShare()).as("and still so when reopened").isZero();
+    }
+
+    @Test
+    void everyModelVersionCarriesTheAccuracyEstimateAndAnUndoneLabelLeavesThePrequentialRecord() {
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 2; i++) {
+                session.label(image("class" + c + "/img" + i + ".png"), classIds.get("class" + c)).join();
+            }
+        }
+        LabelResult r = session.label(image("class0/img2.png"), classIds.get("class0")).join();
+        assertThat(r.snapshot().estimate()).isNotNull();
+        assertThat(r.snapshot().estimate().unlabelled()).isEqualTo(24 - 7);
+        ModelVersionFile saved = latestVersionFile();
+        assertThat(saved.estimate().estimate()).isCloseTo(r.snapshot().estimate().estimate(), within(1e-4));
+        assertThat(saved.state().calibrationRecords()).isEqualTo(r.snapshot().headState().calibrationRecords());
+        int checked = store.stats().prequential().total();
+        assertThat(checked).isPositive();
+
+        session.undo().join();
+        assertThat(store.stats().prequential().total()).as("the undone label's verdict is gone").isEqualTo(checked - 1);
+        assertThat(session.latest().headState().calibrationRecords().size())
+                .isEqualTo(r.snapshot().headState().calibrationRecords().size() - 1);
+        session.redo().join();
+        assertThat(store.stats().prequential().total()).isEqualTo(checked);
+    }
+
+    @Test
+    void aProjectWithImagesButNoClassesShowsItsVarietyFirst() throws Exception {
+        // the files start with 12 near copies of one picture (the same shape and colour, a little moved); three other
+        // kinds come after them
+        Path data = tmp.resolve("boots");
+        for (int i = 0; i < 12; i++) {
+            TestImages.png(data.resolve(String.format("a%02d.png", i)), 0, i);
+        }
+        for (int c = 1; c <= 3; c++) {
+            for (int i = 0; i < 4; i++) {
+                TestImages.png(data.resolve(String.format("k%d-%02d.png", c, i)), c, i);
+            }
+        }
+        Path dir = tmp.resolve("new.loupe");
+        assertThat(CliRun.run("import", dir.toString(), data.toString()).exitCode()).isZero();
+        try (ProjectStore fresh = ProjectStore.open(dir, false);
+             LabellingSession s = LabellingSession.open(fresh, LabellingSession.Options.defaults())) {
+            assertThat(s.latest()).isNull();
+            List<QueueItem> first = s.queue(QueryStrategy.MARGIN, 6);
+            // in file order the first six would all be copies of "a"; here every kind is among them
+            java.util.Set<Character> kinds = new java.util.HashSet<>();
+            for (QueueItem q : first) {
+                String name = q.path().getFileName().toString();
+                kinds.add(name.startsWith("a") ? 'a' : name.charAt(1));
+            }
+            assertThat(kinds).containsExactlyInAnyOrder('a', '1', '2', '3');
+            // the order is the session's variety order, the same for the app's gallery
+            int[] order = s.varietyOrder();
+            assertThat(order).hasSize(24);
+            assertThat(first).extracting(QueueItem::imageId)
+                    .containsExactly(java.util.Arrays.stream(order).limit(6).mapToObj(s::imageIdAt).toArray(Long[]::new));
+        }
     }
 
     @Test
@@ -328,7 +408,8 @@ class LabellingSessionTest {
         assertThat(argmax).isEqualTo(s.predictedClass(row));
         assertThat(p[argmax]).isCloseTo(s.confidence(row), within(1e-5f));
         assertThat(p[2]).as("a class without examples").isZero();
-        assertThat(p[0] + p[1]).isCloseTo(1f, within(1e-5f));
+        // the rest is the chance that the image is of that class, which the model cannot predict yet
+        assertThat((double) p[0] + p[1]).isCloseTo(1 - s.headState().unseenShare(), within(1e-5));
     }
 
     @Test

@@ -44,6 +44,27 @@ class ColdStartTest {
     }
 
     @Test
+    void theSpreadOrderShowsEveryBlobFirstEvenWithMoreClustersThanBlobs() {
+        // 24 clusters over 6 blobs: sorted by size alone, the first few could all be pieces of one blob
+        for (long seed = 1; seed <= 3; seed++) {
+            ColdStart cs = ColdStart.fit(blobs(seed), 24, seed);
+            int[] order = cs.spreadOrder();
+            Set<Integer> first = new HashSet<>();
+            for (int i = 0; i < BLOBS; i++) first.add(order[i] % BLOBS);
+            assertThat(first).as("seed %d", seed).hasSize(BLOBS);
+            Set<Integer> all = new HashSet<>();
+            for (int row : order) all.add(row);
+            assertThat(all).hasSize(BLOBS * PER);
+        }
+        // with a cluster per row it is a farthest-first traversal of the rows themselves
+        ColdStart each = ColdStart.fit(blobs(5).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 30),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), 30, 5);
+        Set<Integer> first = new HashSet<>();
+        for (int i = 0; i < BLOBS; i++) first.add(each.spreadOrder()[i] % BLOBS);
+        assertThat(first).hasSize(BLOBS);
+    }
+
+    @Test
     void suggestedKIsAboutTwicePerClassWithinBounds() {
         assertThat(ColdStart.suggestedK(2, 10_000)).isEqualTo(8);
         assertThat(ColdStart.suggestedK(10, 10_000)).isEqualTo(20);

@@ -2,11 +2,13 @@ package dev.loupe.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,107 +16,186 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class CalibrationTest {
 
-    /** Predictions whose labels are drawn from softmax(z / trueT): a calibrated head would divide by trueT. */
-    private static Calibration overconfident(double trueT, int count, long seed) {
-        return addOverconfident(new Calibration(), trueT, count, seed);
-    }
-
-    private static Calibration addOverconfident(Calibration cal, double trueT, int count, long seed) {
-        Random r = new Random(seed);
+    /**
+     * Predictions of heads that had learned {@code from}, {@code from + 1}, … labels, whose labels are drawn from
+     * softmax(z / trueT(labels)): a calibrated head of that age would divide by trueT.
+     */
+    private static Calibration.Records predictions(Calibration.Records r, IntToDoubleFunction trueT, int from, int count,
+                                                   int classes, long seed) {
+        Random rnd = new Random(seed);
         for (int i = 0; i < count; i++) {
-            float[] z = new float[5];
-            for (int j = 0; j < z.length; j++) z[j] = (float) (3 * r.nextGaussian());
+            double t = trueT.applyAsDouble(from + i);
+            float[] z = new float[classes];
+            for (int j = 0; j < z.length; j++) z[j] = (float) (3 * rnd.nextGaussian());
             double[] p = new double[z.length];
             double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (float v : z) max = Math.max(max, v / trueT);
-            for (int j = 0; j < z.length; j++) sum += p[j] = Math.exp(z[j] / trueT - max);
-            double u = r.nextDouble() * sum;
+            for (float v : z) max = Math.max(max, v / t);
+            for (int j = 0; j < z.length; j++) sum += p[j] = Math.exp(z[j] / t - max);
+            double u = rnd.nextDouble() * sum;
             int label = 0;
             while (label < z.length - 1 && (u -= p[label]) > 0) label++;
-            cal.add(z, label);
+            r = r.with(z, label, from + i, classes);
         }
-        return cal;
+        return r;
     }
 
     @Test
-    void theFittedTemperatureRecoversHowOverconfidentThePredictionsWere() {
-        Calibration cal = overconfident(2.5, Calibration.WINDOW, 1);
-        assertThat(cal.size()).isEqualTo(Calibration.WINDOW);
-        double t = cal.fit();
-        assertThat(t).isBetween(2.0, 3.1);
-        assertThat(cal.nll(t)).isLessThan(cal.nll(1.0)).isLessThan(cal.nll(2 * t) + 1e-12);
+    void theFittedTemperatureRecoversHowOverconfidentAMatureHeadWas() {
+        Calibration.Records r = predictions(Calibration.Records.EMPTY, n -> 3.0, 300, Calibration.WINDOW, 5, 1);
+        assertThat(r.size()).isEqualTo(Calibration.WINDOW);
+        Calibration.Fit fit = Calibration.fit(r, 500, 5);
+        assertThat(fit.used()).isEqualTo(Calibration.WINDOW);
+        assertThat(fit.temperature()).isBetween(2.4, 3.6);
+        assertThat(fit.logSd()).as("200 predictions pin log T to a few per cent").isBetween(0.01, 0.15);
+        // an underconfident head (labels sharper than its logits) is sharpened: T < 1 is allowed
+        Calibration.Records sharp = predictions(Calibration.Records.EMPTY, n -> 0.7, 300, Calibration.WINDOW, 5, 2);
+        assertThat(Calibration.fit(sharp, 500, 5).temperature()).isBetween(0.55, 0.9);
     }
 
     @Test
-    void tooFewPredictionsOrUnderconfidentOnesLeaveTheTemperatureAtOne() {
-        assertThat(overconfident(2.5, Calibration.MIN_PREDICTIONS - 1, 2).fit()).isEqualTo(1.0);
-        // Underconfident predictions (labels sharper than the logits say) would want T < 1: Loupe only softens,
-        // because actively picked images are the hard ones and would make it sharpen everything else.
-        assertThat(overconfident(0.4, Calibration.WINDOW, 3).fit()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+    void withoutPredictionsTheTemperatureIsThePriorsWhichSoftensMoreWhileLabelsAreFew() {
+        Calibration.Fit ten = Calibration.fit(Calibration.Records.EMPTY, 10, 3);
+        Calibration.Fit many = Calibration.fit(Calibration.Records.EMPTY, 1000, 3);
+        assertThat(ten.used()).isZero();
+        assertThat(ten.temperature()).isCloseTo(Calibration.T_FAR * Calibration.youth(10, Calibration.FEW), offset(0.1));
+        assertThat(many.temperature()).isCloseTo(Calibration.T_FAR, offset(0.05));
+        assertThat(ten.temperature()).isGreaterThan(3.5);
+        assertThat(ten.logSd()).isCloseTo(Calibration.T_FAR_SD, offset(1e-6));
     }
 
     @Test
-    void theTemperatureIsRefittedEveryFewPredictions() {
-        Calibration cal = overconfident(3.0, Calibration.MIN_PREDICTIONS - 1, 6);
-        assertThat(cal.temperature()).isEqualTo(1.0);
-        addOverconfident(cal, 3.0, 1, 7);
-        double first = cal.temperature();
-        assertThat(first).isGreaterThan(1.5).isEqualTo(cal.fit());
-        addOverconfident(cal, 1.0, Calibration.REFIT_EVERY - 1, 8);
-        assertThat(cal.temperature()).as("not yet refitted").isEqualTo(first);
-        addOverconfident(cal, 1.0, 1, 9);
-        assertThat(cal.temperature()).as("refitted").isEqualTo(cal.fit()).isNotEqualTo(first);
+    void guessesOfYoungerHeadsCountWithoutMakingTheCurrentHeadLookAsBadAsTheyWere() {
+        // Heads of n labels needed T = 1.5 (1 + (12 / n)²): 8.0 at 5 labels, 3 at 12, 1.5 from ~100 on.
+        IntToDoubleFunction needed = n -> 1.5 * Calibration.youth(n, 12);
+        Calibration.Records r = predictions(Calibration.Records.EMPTY, needed, 1, 120, 4, 3);
+        Calibration.Fit fit = Calibration.fit(r, 121, 4);
+        double now = needed.applyAsDouble(121);
+        assertThat(fit.temperature()).as("the temperature a head of 121 labels needs").isBetween(now * 0.8, now * 1.25);
+        // Pooling all of them at one temperature (as before) softens too much: the young heads' guesses weigh in.
+        double pooled = bestSingleTemperature(r, r.usable(121));
+        assertThat(pooled).isGreaterThan(now * 1.2);
+        assertThat(Math.abs(fit.temperature() - now)).isLessThan(Math.abs(pooled - now) / 2);
+    }
+
+    private static double bestSingleTemperature(Calibration.Records r, int[] use) {
+        double best = 1, bestV = Double.POSITIVE_INFINITY;
+        for (double t = 0.5; t < 20; t *= 1.02) {
+            double v = 0;
+            for (int i : use) v += r.nll(i, t);
+            if (v < bestV) { bestV = v; best = t; }
+        }
+        return best;
     }
 
     @Test
-    void onlyTheMostRecentPredictionsCount() {
-        Calibration cal = overconfident(4.0, Calibration.WINDOW, 4);
-        assertThat(cal.fit()).isGreaterThan(3.0);
-        addOverconfident(cal, 1.5, Calibration.WINDOW, 5); // a better trained head: the old predictions drop out
-        assertThat(cal.size()).isEqualTo(Calibration.WINDOW);
-        assertThat(cal.fit()).isEqualTo(overconfident(1.5, Calibration.WINDOW, 5).fit()).isLessThan(2.2);
-        assertThatThrownBy(() -> cal.add(new float[] {1, 2}, 2)).isInstanceOf(IllegalArgumentException.class);
+    void predictionsTheHeadCouldNotHaveGotRightAreLeftOut() {
+        float[] z = {2f, 1f, Head.MASK_BIAS};
+        Calibration.Records r = Calibration.Records.EMPTY
+                .with(z, 0, 5, 2)          // usable
+                .with(z, 2, 6, 2)          // its class had no example yet
+                .with(new float[] {1f, Head.MASK_BIAS, Head.MASK_BIAS}, 0, 1, 1) // one class active
+                .with(z, 1, 40, 2);        // made by a head of more labels than asked about
+        assertThat(r.usable(30)).containsExactly(0);
+        assertThat(r.usable(50)).containsExactly(0, 3);
+        assertThatThrownBy(() -> r.with(new float[] {1, 2}, 2, 0, 2)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
-    void theHeadDividesItsLogitsByTheTemperatureAndKeepsItInItsState() throws Exception {
+    void recordsAreImmutableKeepTheNewestAndWidenWithMaskedClasses() throws Exception {
+        Calibration.Records r = predictions(Calibration.Records.EMPTY, n -> 2.0, 0, Calibration.WINDOW + 7, 3, 5);
+        assertThat(r.size()).isEqualTo(Calibration.WINDOW);
+        assertThat(r.labelsBefore(0)).as("the oldest 7 dropped").isEqualTo(7);
+        Calibration.Records more = r.with(new float[] {1, 2, 3}, 2, 999, 3);
+        assertThat(r.labelsBefore(Calibration.WINDOW - 1)).isEqualTo(206);
+        assertThat(more.labelsBefore(Calibration.WINDOW - 1)).isEqualTo(999);
+
+        Calibration.Records wide = r.widened(5);
+        assertThat(wide.logits(0)).hasSize(5);
+        assertThat(wide.logits(0)[3]).isEqualTo(Head.MASK_BIAS);
+        assertThat(Arrays.copyOf(wide.logits(0), 3)).isEqualTo(r.logits(0));
+        // a masked class adds nothing to any softmax: the fit is the same
+        assertThat(Calibration.fit(wide, 300, 3).temperature()).isEqualTo(Calibration.fit(r, 300, 3).temperature());
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream d = new java.io.DataOutputStream(bytes)) {
+            wide.writeTo(d);
+        }
+        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(back).isEqualTo(wide).isNotEqualTo(r);
+    }
+
+    @Test
+    void theUnseenShareIsTheDirichletPosteriorMassOfClassesWithoutExamples() {
+        assertThat(Calibration.unseenShare(10, 6, 0)).isZero();
+        assertThat(Calibration.unseenShare(10, 6, 1)).isCloseTo(2.0 / (10 + 12), offset(1e-12));
+        assertThat(Calibration.unseenShare(10, 10, 3)).isCloseTo(6.0 / 30, offset(1e-12));
+        assertThat(Calibration.unseenShare(1000, 10, 1)).isLessThan(0.002);
+    }
+
+    @Test
+    void theHeadShowsOneMinusTheUnseenShareTimesTheSoftmaxOfItsLogitsOverTheTemperatureAndKeepsBothInItsState()
+            throws Exception {
         Blobs blobs = new Blobs(120, 8, 3, 3.0, 9);
         INDArray x = blobs.embeddings();
-        Head h = Head.create(HeadConfig.linear(8, 3), 3);
+        Head h = Head.create(HeadConfig.linear(8, 3), 4); // a fourth class without examples
         INDArray mean = x.mean(0).reshape(1, 8);
         for (int c = 0; c < 3; c++) h.activateClass(c, x.getRow(c).reshape(1, 8), mean);
-        INDArray y = Nd4j.zeros(40, 3);
+        INDArray y = Nd4j.zeros(40, 4);
         for (int i = 0; i < 40; i++) y.putScalar(i, blobs.y[i], 1f);
         for (int s = 0; s < 20; s++) h.fit(x.get(NDArrayIndex.interval(0, 40), NDArrayIndex.all()), y);
         INDArray before = h.predict(x);
         float[][] z = h.logits(x);
-        h.setTemperature(2.0);
+        h.setTemperature(2.0, 0.2);
+        h.setUnseenShare(0.1);
+        h.setCalibrationRecords(Calibration.Records.EMPTY.with(z[0], 0, 3, 3));
+        h.setEstimateHistory(EstimateHistory.EMPTY.with(3, 0.5));
         INDArray after = h.predict(x);
         assertThat(after.argMax(1)).isEqualTo(before.argMax(1));
         for (int i = 0; i < 5; i++) {
-            double max = Arrays.stream(new double[] {z[i][0], z[i][1], z[i][2]}).max().orElseThrow();
+            double max = Math.max(z[i][0], Math.max(z[i][1], z[i][2]));
             double sum = 0;
-            for (float v : z[i]) sum += Math.exp((v - max) / 2.0);
+            for (int c = 0; c < 3; c++) sum += Math.exp((z[i][c] - max) / 2.0);
             for (int c = 0; c < 3; c++) {
-                assertThat(after.getDouble(i, c)).isCloseTo(Math.exp((z[i][c] - max) / 2.0) / sum,
-                        org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(after.getDouble(i, c)).isCloseTo(0.9 * Math.exp((z[i][c] - max) / 2.0) / sum, offset(1e-5));
             }
+            assertThat(after.getDouble(i, 3)).isZero();
         }
-        assertThat(after.max(1).meanNumber().doubleValue()).as("softer").isLessThan(before.max(1).meanNumber().doubleValue());
 
         HeadState s = h.state();
         assertThat(s.temperature()).isEqualTo(2.0);
+        assertThat(s.temperatureLogSd()).isEqualTo(0.2);
+        assertThat(s.unseenShare()).isEqualTo(0.1);
+        assertThat(s.calibrationRecords().size()).isEqualTo(1);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.writeTo(bytes);
         HeadState back = HeadState.readFrom(new ByteArrayInputStream(bytes.toByteArray()));
         assertThat(back).isEqualTo(s);
         assertThat(Head.fromState(back).predict(x)).isEqualTo(after);
-        // A state written before the temperature existed ("LST2") reads as temperature 1.
-        byte[] b = Arrays.copyOf(bytes.toByteArray(), bytes.size() - 8);
-        b[3] = '2';
-        HeadState old = HeadState.readFrom(new ByteArrayInputStream(b));
-        assertThat(old.temperature()).isEqualTo(1.0);
-        assertThat(Head.fromState(old).predict(x)).isEqualTo(before);
+        HeadState exported = s.withoutCalibrationRecords();
+        assertThat(exported.calibrationRecords().size()).isZero();
+        assertThat(exported.estimateHistory().size()).isZero();
+        assertThat(Head.fromState(exported).predict(x)).as("same numbers outside the project").isEqualTo(after);
+
+        // A state written before (format "LST3": the temperature only) reads with no unseen share and no records.
+        HeadState noExtras = withoutExtras(s);
+        ByteArrayOutputStream old = new ByteArrayOutputStream();
+        noExtras.writeTo(old);
+        byte[] b = old.toByteArray();
+        int extras = 8 + 8 + 4 + 4; // log sd, unseen share, no records, no history
+        byte[] v3 = Arrays.copyOf(b, b.length - extras);
+        v3[3] = '3';
+        HeadState read = HeadState.readFrom(new ByteArrayInputStream(v3));
+        assertThat(read.temperature()).isEqualTo(2.0);
+        assertThat(read.unseenShare()).isZero();
+        assertThat(read.calibrationRecords().size()).isZero();
         assertThatThrownBy(() -> h.setTemperature(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.setUnseenShare(1.0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static HeadState withoutExtras(HeadState s) {
+        Head h = Head.fromState(s.withoutCalibrationRecords());
+        h.setTemperature(s.temperature(), 0);
+        h.setUnseenShare(0);
+        return h.state();
     }
 }

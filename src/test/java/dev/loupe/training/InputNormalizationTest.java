@@ -107,8 +107,10 @@ class InputNormalizationTest {
         Head plain = Head.create(HeadConfig.linear(D, 3), 3);
         ByteArrayOutputStream v2 = new ByteArrayOutputStream();
         plain.state().writeTo(v2);
-        byte[] b = Arrays.copyOf(v2.toByteArray(), v2.size() - 9); // drop the "has normalisation" flag and the temperature
-        b[3] = '1';                                                  // LST3 -> LST1
+        // drop the "has normalisation" flag, the temperature and the calibration (LST4: log sd, unseen share, no
+        // kept predictions, no estimate curve)
+        byte[] b = Arrays.copyOf(v2.toByteArray(), v2.size() - 9 - 8 - 8 - 4 - 4);
+        b[3] = '1';                                                  // LST4 -> LST1
         HeadState old = HeadState.readFrom(new ByteArrayInputStream(b));
         assertThat(old.normalization()).isNull();
         assertThat(old).isEqualTo(plain.state());

@@ -124,41 +124,129 @@ class TrainerTest {
     }
 
     @Test
-    void theShownProbabilitiesGetATemperatureFromPredictionsMadeBeforeEachLabel() throws Exception {
+    void theShownProbabilitiesAreCalibratedFromTheFirstLabelsOnPredictionsMadeBeforeEachLabel() throws Exception {
         // Overlapping classes: a head trained on a few of them is overconfident on the next ones.
         Blobs b = new Blobs(600, 16, 3, 1.0, 11);
         start(b, new StepPolicy(31, 20, 20, 0, 0, false, 5));
         Snapshot s = null;
-        for (int i = 0; i < Calibration.MIN_PREDICTIONS; i++) {
+        int checked = 0;
+        for (int i = 0; i < 12; i++) {
+            Snapshot before = s;
             s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
-            assertThat(s.headState().temperature()).as("too few predictions yet").isEqualTo(1.0);
+            if (before != null && before.activeClassCount() >= 2 && Head.fromState(before.headState()).isActive(b.y[i])) {
+                checked++;
+            }
         }
-        for (int i = Calibration.MIN_PREDICTIONS; i < Calibration.MIN_PREDICTIONS + 20; i++) {
-            s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        HeadState state = s.headState();
+        // every label the head could have got right left its prediction, made before the head learned it
+        assertThat(state.calibrationRecords().size()).isEqualTo(checked).isPositive();
+        assertThat(state.calibrationRecords().labelsBefore(checked - 1)).isEqualTo(11);
+        // the temperature is the fit of those predictions at 12 labels, from the first labels on (no waiting for 100)
+        Calibration.Fit fit = Calibration.fit(state.calibrationRecords(), 12, s.activeClassCount());
+        assertThat(state.temperature()).isEqualTo(fit.temperature()).isGreaterThan(1.5);
+        assertThat(state.temperatureLogSd()).isEqualTo(fit.logSd());
+        assertThat(state.unseenShare()).isZero(); // every class has an example
+        // the shown confidence is exactly the calibrated softmax, and the predicted class is the raw head's
+        Head raw = Head.fromState(state);
+        raw.setTemperature(1.0);
+        float[][] z = raw.logits(b.embeddings());
+        INDArray plain = raw.predict(b.embeddings());
+        int[] arg = plain.argMax(1).toIntVector();
+        for (int r = 0; r < b.n; r += 37) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (float v : z[r]) max = Math.max(max, v);
+            for (float v : z[r]) sum += Math.exp((v - max) / state.temperature());
+            assertThat((double) s.confidence(r)).isCloseTo(1 / sum, within(1e-5));
+            assertThat(s.predictedClass(r)).isEqualTo(arg[r]);
+            assertThat(s.confidence(r)).isLessThan(plain.getFloat(r, arg[r]));
         }
-        assertThat(s.headState().temperature()).isGreaterThan(1.0);
-        // The temperature changes how sure the head is shown to be, never what it predicts.
-        Head calibrated = Head.fromState(s.headState());
-        INDArray x = b.embeddings();
-        INDArray p = calibrated.predict(x);
-        HeadState raw = s.headState();
-        Head plain = Head.fromState(raw);
-        plain.setTemperature(1.0);
-        assertThat(p.argMax(1)).isEqualTo(plain.predict(x).argMax(1));
-        assertThat(p.max(1).meanNumber().doubleValue()).isLessThan(plain.predict(x).max(1).meanNumber().doubleValue());
         assertThat(errors).isEmpty();
     }
 
     @Test
-    void aReopenedHeadKeepsItsSavedTemperatureUntilEnoughNewPredictions() throws Exception {
-        Blobs b = new Blobs(300, 16, 3, 4.0, 12);
-        Head head = Head.create(HeadConfig.linear(b.d, 3), b.classes);
-        head.setTemperature(1.7); // as saved by an earlier session
-        trainer = Trainer.builder(b.embeddings(), head).policy(new StepPolicy(31, 5, 5, 0, 0, false, 5)).seed(5)
-                .onError(errors::add).start();
+    void aReopenedHeadKeepsItsCalibrationAndGoesOnFromItsKeptPredictions() throws Exception {
+        Blobs b = new Blobs(300, 16, 3, 1.5, 12);
+        start(b, new StepPolicy(31, 10, 10, 0, 0, false, 5));
         Snapshot s = null;
-        for (int i = 0; i < 12; i++) s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
-        assertThat(s.headState().temperature()).isEqualTo(1.7);
+        for (int i = 0; i < 15; i++) s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        HeadState saved = s.headState();
+        trainer.close();
+        int[] labels = new int[b.n];
+        java.util.Arrays.fill(labels, -1);
+        for (int i = 0; i < 15; i++) labels[i] = b.y[i];
+        trainer = Trainer.builder(b.embeddings(), Head.fromState(saved)).policy(new StepPolicy(31, 10, 10, 0, 0, false, 5))
+                .seed(5).initialLabels(labels).onError(errors::add).start();
+        Snapshot reopened = await(trainer.setStrategy(dev.loupe.ranking.QueryStrategy.MARGIN));
+        assertThat(reopened.headState().temperature()).isEqualTo(saved.temperature());
+        assertThat(reopened.headState().calibrationRecords()).isEqualTo(saved.calibrationRecords());
+        Snapshot next = await(trainer.submit(LabelUpdate.label(15, b.y[15])));
+        assertThat(next.headState().calibrationRecords().size()).isEqualTo(saved.calibrationRecords().size() + 1);
+        assertThat(next.headState().temperature()).isEqualTo(
+                Calibration.fit(next.headState().calibrationRecords(), 16, 3).temperature());
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void undoRedoAndARetrainKeepTheCalibrationConsistent() throws Exception {
+        Blobs b = new Blobs(400, 16, 4, 1.5, 14);
+        start(b, new StepPolicy(31, 10, 5, 60, 160, false, 5));
+        Snapshot before = null;
+        for (int i = 0; i < 20; i++) before = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        Snapshot after = await(trainer.submit(LabelUpdate.label(20, b.y[20])));
+        assertThat(after.headState().calibrationRecords().size()).isEqualTo(before.headState().calibrationRecords().size() + 1);
+        // undo: the undone label's prediction leaves the calibration with it, exactly
+        Snapshot undone = await(trainer.restore(before.headState(), List.of(LabelUpdate.unlabel(20))));
+        assertThat(undone.headState().calibrationRecords()).isEqualTo(before.headState().calibrationRecords());
+        assertThat(undone.headState().temperature()).isEqualTo(before.headState().temperature());
+        assertThat(undone.estimate().estimate()).isEqualTo(before.estimate().estimate());
+        // redo: back exactly as it was after the label
+        Snapshot redone = await(trainer.restore(after.headState(), List.of(LabelUpdate.label(20, b.y[20]))));
+        assertThat(redone.headState()).isEqualTo(after.headState());
+        // a retrain from scratch has no predictions of its own: it gets cross-fitted ones (each fold predicted by a
+        // head retrained on the other folds) and the temperature they give
+        RetrainResult rr = trainer.retrainFromScratch(30, 0.0, 9).get(60, TimeUnit.SECONDS);
+        HeadState retrained = rr.snapshot().headState();
+        Calibration.Records cross = retrained.calibrationRecords();
+        assertThat(cross.size()).isBetween(15, 21);
+        for (int i = 0; i < cross.size(); i++) assertThat(cross.labelsBefore(i)).isBetween(15, 18);
+        assertThat(retrained.temperature()).isEqualTo(Calibration.fit(cross, 21, 4).temperature());
+        assertThat(retrained.estimateHistory().size()).as("the curve goes on").isGreaterThan(1);
+        // the uncalibrated retrain (a benchmark reference) keeps what the head had
+        RetrainResult plain = trainer.retrainFromScratchUncalibrated(30, 0.0, 9).get(60, TimeUnit.SECONDS);
+        assertThat(plain.snapshot().headState().calibrationRecords()).isEqualTo(cross);
+        assertThat(plain.snapshot().headState().temperature()).isEqualTo(retrained.temperature());
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void theEstimateIsTheMeanShownConfidenceOfTheUnlabelledRowsWithABandAndACurve() throws Exception {
+        Blobs b = new Blobs(500, 16, 3, 2.0, 15);
+        start(b, new StepPolicy(31, 10, 10, 0, 0, false, 5));
+        Snapshot s = null;
+        for (int i = 0; i < 30; i++) s = await(trainer.submit(LabelUpdate.label(i, b.y[i])));
+        dev.loupe.evaluation.AccuracyEstimate e = s.estimate();
+        double sum = 0;
+        for (int r = 30; r < b.n; r++) sum += s.confidence(r);
+        assertThat(e.labels()).isEqualTo(30);
+        assertThat(e.unlabelled()).isEqualTo(b.n - 30);
+        assertThat(e.estimate()).isCloseTo(sum / (b.n - 30), within(1e-9));
+        assertThat(e.low()).isLessThan(e.estimate());
+        assertThat(e.high()).isGreaterThan(e.estimate());
+        // the estimate of every label count so far is kept with the head: the learning curve behind the projection
+        EstimateHistory h = s.headState().estimateHistory();
+        assertThat(h.size()).isGreaterThanOrEqualTo(29);
+        assertThat(h.labels(h.size() - 1)).isEqualTo(30);
+        assertThat(h.estimate(h.size() - 1)).isEqualTo(e.estimate());
+        // a class without examples: its share comes off every shown probability, and off the estimate
+        Snapshot wider = await(trainer.addClass());
+        double share = Calibration.unseenShare(30, 4, 1);
+        assertThat(wider.headState().unseenShare()).isEqualTo(share);
+        assertThat((double) wider.confidence(40)).isCloseTo(s.confidence(40) * (1 - share), within(1e-6));
+        assertThat(wider.estimate().estimate()).isCloseTo(e.estimate() * (1 - share), within(1e-6));
+        // deleting that class takes it back out
+        Snapshot retired = await(trainer.retireClasses(3));
+        assertThat(retired.headState().unseenShare()).isZero();
+        assertThat(retired.confidence(40)).isEqualTo(s.confidence(40));
         assertThat(errors).isEmpty();
     }
 
@@ -172,7 +260,11 @@ class TrainerTest {
         assertThat(wider.classCount()).isEqualTo(5);
         assertThat(wider.activeClassCount()).isEqualTo(4);
         assertThat(wider.predictedCopy()).isEqualTo(s.predictedCopy());
-        assertThat(wider.confidenceCopy()).isEqualTo(s.confidenceCopy());
+        // every probability shrinks by the new class's share (it may hold images the model cannot yet predict)
+        double keep = 1 - wider.headState().unseenShare();
+        assertThat(keep).isLessThan(1.0);
+        for (int r = 0; r < b.n; r++) assertThat((double) wider.confidence(r)).isCloseTo(s.confidence(r) * keep, within(1e-6));
+        assertThat(wider.headState().temperature()).isEqualTo(s.headState().temperature());
         // the new class can be used, and only then gets predictions
         Snapshot used = await(trainer.submit(LabelUpdate.label(20, 4)));
         assertThat(used.activeClassCount()).isEqualTo(5);

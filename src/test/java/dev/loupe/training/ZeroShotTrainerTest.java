@@ -74,6 +74,27 @@ class ZeroShotTrainerTest {
         assertThat(data.accuracy(s)).isCloseTo(data.zeroShotAccuracy(), within(0.005));
     }
 
+    @Test
+    void textColumnsAreCalibratedLikeAnyOtherFromTheirPredictionsBeforeEachLabel() throws Exception {
+        ClipLikeData data = new ClipLikeData(300, 32, 5, 0.8, 0.8, 6);
+        start(data, data.priors);
+        Snapshot s = null;
+        for (int i = 0; i < 6; i++) s = await(trainer.submit(LabelUpdate.label(i, data.y[i])));
+        HeadState state = s.headState();
+        Calibration.Records kept = state.calibrationRecords();
+        assertThat(kept.size()).as("the zero-shot guess of every label is kept, the first made before any label").isEqualTo(6);
+        assertThat(kept.labelsBefore(0)).isZero();
+        assertThat(state.temperature()).isEqualTo(Calibration.fit(kept, 6, 5).temperature());
+        float[][] z = await(trainer.call(h -> h.logits(data.embeddings())));
+        double[] p = new double[5];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int c = 0; c < 5; c++) max = Math.max(max, z[10][c] / state.temperature());
+        for (int c = 0; c < 5; c++) sum += p[c] = Math.exp(z[10][c] / state.temperature() - max);
+        double top = 0;
+        for (double v : p) top = Math.max(top, v / sum);
+        assertThat((double) s.confidence(10)).as("shown = softmax(logits / T)").isCloseTo(top, within(1e-4));
+    }
+
     private static double[] softmax(ClipLikeData data, int i) {
         double[] z = new double[data.classes];
         double max = Double.NEGATIVE_INFINITY;

@@ -80,6 +80,13 @@ public final class EvaluationModel {
         Snapshot snap = session.latest();
         List<Long> columns = session.columns();
         long[] ids = store.images().stream().mapToLong(r -> r.id()).toArray();
+        List<Evaluation.EstimatePoint> estimates = new java.util.ArrayList<>();
+        if (snap != null) {
+            dev.loupe.training.EstimateHistory h = snap.headState().estimateHistory();
+            for (int i = 0; i < h.size(); i++) {
+                estimates.add(new Evaluation.EstimatePoint(h.labels(i), h.estimate(i)));
+            }
+        }
         return Evaluation.of(store.journal(), store.currentLabels(), store.classes(), ids, id -> {
             int row = session.rowOf(id);
             if (snap == null || row < 0 || row >= snap.rowCount() || snap.activeClassCount() == 0) {
@@ -87,7 +94,7 @@ public final class EvaluationModel {
             }
             int col = snap.predictedClass(row);
             return col < 0 || col >= columns.size() ? null : columns.get(col);
-        }, store.modelVersions());
+        }, store.modelVersions(), snap == null ? null : snap.estimate(), estimates);
     }
 
 }

@@ -37,6 +37,10 @@ public final class EvaluationPanel extends ScrollPane {
     private static final Color RIGHT = Color.web("#2f6fdb");
     private static final Color WRONG = Color.web("#d9534f");
 
+    private final Label estimate = new Label();
+    private final Label projection = new Label();
+    private final Label stopping = new Label();
+    private final XYChart.Series<Number, Number> estimated = new XYChart.Series<>();
     private final Label summary = new Label();
     private final LineChart<Number, Number> curve;
     private final XYChart.Series<Number, Number> moving = new XYChart.Series<>();
@@ -50,6 +54,13 @@ public final class EvaluationPanel extends ScrollPane {
         setFitToWidth(true);
         summary.setId("evalSummary");
         summary.setWrapText(true);
+        estimate.setId("estimateSummary");
+        estimate.setWrapText(true);
+        estimate.getStyleClass().add("estimate");
+        projection.setId("estimateProjection");
+        projection.setWrapText(true);
+        stopping.setId("stoppingHint");
+        stopping.setWrapText(true);
 
         NumberAxis x = new NumberAxis();
         x.setLabel("labels given");
@@ -64,8 +75,10 @@ public final class EvaluationPanel extends ScrollPane {
         curve.setMinHeight(200);
         moving.setName("last " + Evaluation.WINDOW + " labels");
         cumulative.setName("all labels so far");
+        estimated.setName("estimated on unlabelled images (current model at each label count)");
         curve.getData().add(moving);
         curve.getData().add(cumulative);
+        curve.getData().add(estimated);
 
         matrix.setId("confusionMatrix");
         matrix.setHgap(2);
@@ -90,6 +103,11 @@ public final class EvaluationPanel extends ScrollPane {
         versions.setPrefHeight(200);
 
         VBox box = new VBox(8,
+                title("How good is the model now"),
+                hint("How often the current model is probably right on the images you have not labelled, from its "
+                        + "calibrated confidence on each of them, with the range it could be in; and what the learning "
+                        + "curve says more labels would buy (docs/adr/0023-accuracy-estimate.md)."),
+                estimate, projection, stopping,
                 title("Learning curve"),
                 hint("Was the model right about each image before you labelled it? (Prequential accuracy: every label "
                         + "is a test the model had not seen.)"),
@@ -134,7 +152,9 @@ public final class EvaluationPanel extends ScrollPane {
     private void show(Evaluation e) {
         moving.getData().clear();
         cumulative.getData().clear();
+        estimated.getData().clear();
         matrix.getChildren().clear();
+        showEstimate(e == null ? null : e.estimate());
         if (e == null) {
             summary.setText("No project open.");
             counts.getItems().clear();
@@ -149,12 +169,45 @@ public final class EvaluationPanel extends ScrollPane {
         }
         moving.getData().setAll(m);
         cumulative.getData().setAll(c);
+        List<XYChart.Data<Number, Number>> est = new ArrayList<>();
+        for (Evaluation.EstimatePoint p : e.estimateCurve()) {
+            est.add(new XYChart.Data<>(p.labels(), 100 * p.estimate()));
+        }
+        estimated.getData().setAll(est);
         summary.setText(summaryText(e));
         drawMatrix(e);
         counts.getItems().setAll(e.counts());
         List<ModelVersion> newestFirst = new ArrayList<>(e.versions());
         java.util.Collections.reverse(newestFirst);
         versions.getItems().setAll(newestFirst);
+    }
+
+    private void showEstimate(dev.loupe.evaluation.AccuracyEstimate a) {
+        if (a == null) {
+            estimate.setText("No estimate yet: it needs a model, i.e. a class with a labelled example, and unlabelled images.");
+            projection.setText("");
+            stopping.setText("");
+            return;
+        }
+        estimate.setText(String.format(Locale.ROOT,
+                "On the %,d images not labelled yet, the model is probably right about %.0f%% of the time (%.0f–%.0f%%), "
+                        + "after %,d labels.", a.unlabelled(), 100 * a.estimate(), 100 * a.low(), 100 * a.high(), a.labels()));
+        StringBuilder p = new StringBuilder("Projected: ");
+        boolean any = false;
+        for (int i = 0; i < dev.loupe.evaluation.AccuracyEstimate.MORE_LABELS.length; i++) {
+            double v = a.projected(i);
+            if (i > 0) p.append(" · ");
+            p.append("+").append(dev.loupe.evaluation.AccuracyEstimate.MORE_LABELS[i]).append(" labels: ");
+            p.append(Double.isFinite(a.gains()[i]) ? String.format(Locale.ROOT, "~%.0f%%", 100 * v) : "–");
+            any |= Double.isFinite(a.gains()[i]);
+        }
+        projection.setText(any ? p.toString() : "");
+        stopping.setText(a.hint());
+    }
+
+    /** For tests: the estimate and projection as shown. */
+    public String estimateText() {
+        return estimate.getText() + "\n" + projection.getText() + "\n" + stopping.getText();
     }
 
     private static String summaryText(Evaluation e) {

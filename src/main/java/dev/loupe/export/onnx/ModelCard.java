@@ -34,9 +34,16 @@ final class ModelCard {
                 .append(OnnxExport.resizeRule(p)).append(".\n");
         s.append("- The graph does the rest itself: ").append(OnnxExport.inGraph(p))
                 .append(", the base model, the head, and softmax(logits / T) with the")
-                .append(" calibrated temperature T = ").append(String.format(Locale.ROOT, "%.4g", head.temperature())).append(".\n");
+                .append(" calibrated temperature T = ").append(String.format(Locale.ROOT, "%.4g", head.temperature()))
+                .append(head.unseenShare() > 0 ? String.format(Locale.ROOT, ", times %.4g", 1 - head.unseenShare()) : "")
+                .append(".\n");
         s.append("- Output `").append(OnnxExport.OUTPUT).append("`: float32 `[").append(batch).append(", ").append(columns.size())
-                .append("]`, one probability per column below; rows sum to 1.\n\n");
+                .append("]`, one probability per column below; rows sum to ")
+                .append(head.unseenShare() > 0
+                        ? String.format(Locale.ROOT, "%.4g: the rest, %.4g, is the share of images the project expects in"
+                                + " classes that had no example yet", 1 - head.unseenShare(), head.unseenShare())
+                        : "1")
+                .append(".\n\n");
 
         s.append("| column | class | labels in the project | |\n|---:|---|---:|---|\n");
         for (int k = 0; k < columns.size(); k++) {

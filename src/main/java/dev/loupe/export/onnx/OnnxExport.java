@@ -302,7 +302,13 @@ public final class OnnxExport {
         }
         x = g.op("Div", "head/calibrated", List.of(x, g.scalar("head/temperature", (float) head.temperature())));
         // Axis 1 of the N x C logits: the same meaning before and after opset 13 changed Softmax's axis rule.
-        g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
+        if (head.unseenShare() > 0) {
+            // the share of images expected in classes without an example yet, as predict leaves it out
+            x = g.op("Softmax", "head/softmax", List.of(x), attr("axis", 1L));
+            g.node("Mul", List.of(x, g.scalar("head/seen_share", (float) (1 - head.unseenShare()))), OUTPUT);
+        } else {
+            g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
+        }
     }
 
     /** What the graph does to the pixels before the base model, in words. */
@@ -351,8 +357,10 @@ public final class OnnxExport {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        m.put("output", OUTPUT + ": N x " + columns.size() + " probabilities, softmax(logits / temperature)");
+        m.put("output", OUTPUT + ": N x " + columns.size() + " probabilities, "
+                + (head.unseenShare() > 0 ? "(1 - unseen_share) * " : "") + "softmax(logits / temperature)");
         m.put("temperature", Double.toString(head.temperature()));
+        if (head.unseenShare() > 0) m.put("unseen_share", Double.toString(head.unseenShare()));
         m.put("backbone_id", backbone.id());
         m.put("backbone_name", backbone.name());
         m.put("backbone_description", backbone.description());

@@ -113,7 +113,8 @@ public final class GalleryModel {
     }
 
     private long[] fresh(ProjectState s) {
-        return GalleryOrder.of(s.snapshot(), s.images().ids(), s.labels(), s.columns(), filter.get());
+        long[] ids = s.snapshot() == null ? s.images().orderWithoutModel() : s.images().ids();
+        return GalleryOrder.of(s.snapshot(), ids, s.labels(), s.columns(), filter.get());
     }
 
     /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */

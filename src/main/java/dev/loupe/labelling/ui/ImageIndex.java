@@ -20,9 +20,11 @@ public final class ImageIndex {
     private final Path[] paths;
     private final Map<Long, Integer> rowOf;
     private final ThumbnailCache thumbs;
+    private final long[] firstLook;
 
-    private ImageIndex(long[] ids, String[] sha256, Path[] paths, ThumbnailCache thumbs) {
+    private ImageIndex(long[] ids, String[] sha256, Path[] paths, ThumbnailCache thumbs, long[] firstLook) {
         this.ids = ids;
+        this.firstLook = firstLook;
         this.sha256 = sha256;
         this.paths = paths;
         this.thumbs = thumbs;
@@ -52,7 +54,23 @@ public final class ImageIndex {
             sha[row] = r == null ? null : r.sha256();
             paths[row] = r == null ? null : r.path();
         }
-        return new ImageIndex(ids, sha, paths, new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)));
+        long[] firstLook = null;
+        if (session.latest() == null && rows > 0) { // no class yet: show the collection's variety first
+            int[] order = session.varietyOrder();
+            firstLook = new long[order.length];
+            for (int i = 0; i < order.length; i++) {
+                firstLook[i] = ids[order[i]];
+            }
+        }
+        return new ImageIndex(ids, sha, paths, new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)), firstLook);
+    }
+
+    /**
+     * Image ids in the order to show them while the project has no model: the collection's variety first
+     * ({@link LabellingSession#varietyOrder()}) when the project opened without classes, else row order.
+     */
+    public long[] orderWithoutModel() {
+        return firstLook != null ? firstLook.clone() : ids.clone();
     }
 
     public int size() {

@@ -27,6 +27,8 @@ public final class StatusBar extends HBox {
     private final Label training = new Label();
     private final Label counts = new Label();
     private final Label accuracy = new Label();
+    private final Label estimate = new Label();
+    private final javafx.scene.control.Tooltip estimateTip = new javafx.scene.control.Tooltip();
 
     public StatusBar(ProjectModel model) {
         super(10);
@@ -38,6 +40,8 @@ public final class StatusBar extends HBox {
         training.setId("trainingState");
         counts.setId("labelCounts");
         accuracy.setId("accuracy");
+        estimate.setId("accuracyEstimate");
+        estimate.setTooltip(estimateTip);
 
         ProgressJob job = model.job();
         Label jobMessage = new Label();
@@ -61,12 +65,14 @@ public final class StatusBar extends HBox {
         notice.textProperty().bind(model.noticeProperty());
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
-        getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), accuracy);
+        getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), estimate, sep(), accuracy);
 
         training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
                 model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
         counts.textProperty().bind(Bindings.createStringBinding(this::countsText, model.stateProperty()));
         accuracy.textProperty().bind(Bindings.createStringBinding(this::accuracyText, model.stateProperty()));
+        estimate.textProperty().bind(Bindings.createStringBinding(this::estimateText, model.stateProperty()));
+        estimateTip.textProperty().bind(Bindings.createStringBinding(this::estimateTipText, model.stateProperty()));
     }
 
     private static Separator sep() {
@@ -94,6 +100,27 @@ public final class StatusBar extends HBox {
     private String countsText() {
         ProjectState s = model.state();
         return s == null ? "" : String.format("%d of %d labelled", s.labels().size(), s.images().size());
+    }
+
+    private dev.loupe.evaluation.AccuracyEstimate currentEstimate() {
+        ProjectState s = model.state();
+        return s == null || s.snapshot() == null ? null : s.snapshot().estimate();
+    }
+
+    private String estimateText() {
+        dev.loupe.evaluation.AccuracyEstimate a = currentEstimate();
+        if (a == null) {
+            return "";
+        }
+        String curve = !Double.isFinite(a.per100()) ? ""
+                : a.flat() ? " · flattening" : String.format(" · %+.0f pts / 100 labels", 100 * a.per100());
+        return "Unlabelled: ~" + a.percent() + " right" + curve;
+    }
+
+    private String estimateTipText() {
+        dev.loupe.evaluation.AccuracyEstimate a = currentEstimate();
+        return a == null ? "" : String.format("Estimated accuracy of the current model on the %,d unlabelled images, "
+                + "from its calibrated confidence (see the Evaluation tab). %s", a.unlabelled(), a.hint());
     }
 
     private String accuracyText() {

@@ -82,8 +82,15 @@ class OnnxExportTest {
         zero.close();
     }
 
-    /** A head trained as the app trains one: inputs standardised, a calibrated temperature. */
     static HeadState head(int hidden, double temperature) {
+        return head(hidden, temperature, 0);
+    }
+
+    /**
+     * A head trained as the app trains one: inputs standardised, a calibrated temperature, and the share of images
+     * the project expects in classes without an example yet (probabilities scaled by 1 − it).
+     */
+    static HeadState head(int hidden, double temperature, double unseenShare) {
         int dim = embeddings[0].length;
         Head h = Head.create(new HeadConfig(dim, hidden, 1e-2, HeadConfig.DEFAULT_L2, 7), COLUMNS.size());
         INDArray x = Nd4j.createFromArray(embeddings);
@@ -100,6 +107,7 @@ class OnnxExportTest {
         for (int i = 0; i < labels.length; i++) oneHot.putScalar(i, labels[i], 1f);
         for (int s = 0; s < 30; s++) h.fit(x, oneHot);
         h.setTemperature(temperature);
+        h.setUnseenShare(unseenShare);
         return h.state();
     }
 
@@ -110,7 +118,8 @@ class OnnxExportTest {
     @Test
     void theOnnxFileGivesLoupePredictsProbabilitiesColumnForColumn() throws Exception {
         for (int hidden : new int[] {0, 16}) {
-            HeadState state = head(hidden, 2.7);
+            double unseen = hidden == 0 ? 0 : 0.2;
+            HeadState state = head(hidden, 2.7, unseen);
             Path onnx = shared.resolve("h" + hidden + "/model.onnx");
             Path zip = shared.resolve("h" + hidden + "/model.zip");
             OnnxExport.Result result = OnnxExport.write(onnx, zero, state, COLUMNS, provenance());
@@ -130,6 +139,7 @@ class OnnxExportTest {
                 assertThat(classifier.metadata()).containsEntry("backbone_id", zero.id())
                         .containsEntry("classes_active", "[true,true,true,false,false]")
                         .containsEntry("model_version", "7").containsKey("preprocessing").containsKey("loupe_version");
+                if (unseen > 0) assertThat(classifier.metadata()).containsEntry("unseen_share", "0.2");
             }
             double worst = 0;
             for (int i = 0; i < images.size(); i++) {
@@ -139,6 +149,9 @@ class OnnxExportTest {
                 assertThat(got[i][3]).as("never labelled").isZero();
                 assertThat(got[i][4]).as("deleted").isZero();
                 assertThat(COLUMNS.get(ExportFixtures.argmax(got[i])).name()).isEqualTo(loupe.get(i).label());
+                double sum = 0;
+                for (float v : got[i]) sum += v;
+                assertThat(sum).as("rows sum to the seen share").isCloseTo(1 - unseen, org.assertj.core.data.Offset.offset(1e-5));
             }
             assertThat(worst).as("hidden " + hidden).isLessThan(OnnxExport.TOLERANCE);
         }
