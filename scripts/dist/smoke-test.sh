@@ -34,6 +34,6 @@ if [ "$colours" -lt 20000 ]; then
 fi
 echo "smoke: the app painted its gallery ($colours colours on screen)"
 
-dpkg -r loupe >/dev/null
+dpkg --purge loupe >/dev/null
 test ! -e /usr/bin/loupe
 echo "smoke: removed; /usr/bin/loupe gone"
