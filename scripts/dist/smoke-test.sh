@@ -7,9 +7,10 @@ deb=${1:-$(ls target/dist/loupe_*_amd64.deb)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb imagemagick >/dev/null
+command -v Xvfb >/dev/null 2>&1 && command -v convert >/dev/null 2>&1 \
+  || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb imagemagick >/dev/null; }
 # dpkg cannot fetch dependencies (GTK for JavaFX); apt-get -f installs them and finishes the install.
-dpkg -i "$deb" || DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq
+dpkg -i "$deb" || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq; }
 test "$(readlink /usr/bin/loupe)" = /opt/loupe/bin/Loupe
 
 bare=(env -i PATH=/usr/bin:/bin HOME="$work/home")   # no JAVA_HOME, no mvn, no java needed
