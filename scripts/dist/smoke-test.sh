@@ -7,7 +7,7 @@ deb=${1:-$(ls target/dist/loupe_*_amd64.deb)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-command -v Xvfb >/dev/null 2>&1 && command -v convert >/dev/null 2>&1 \
+command -v Xvfb >/dev/null 2>&1 && command -v import >/dev/null 2>&1 \
   || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb imagemagick >/dev/null; }
 # dpkg cannot fetch dependencies (GTK for JavaFX); apt-get -f installs them and finishes the install.
 dpkg -i "$deb" || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq; }
