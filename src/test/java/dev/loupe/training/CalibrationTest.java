@@ -120,7 +120,7 @@ class CalibrationTest {
         try (java.io.DataOutputStream d = new java.io.DataOutputStream(bytes)) {
             wide.writeTo(d);
         }
-        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), true);
         assertThat(back).isEqualTo(wide).isNotEqualTo(r);
     }
 
