@@ -41,6 +41,13 @@ public final class Calibration {
     private static final double[] FEW_GRID = {0.5, 2, 3, 4, 5, 7, 9, 12, 16, 22, 30, 40};
     /** Steps of the log T grid over [MIN_T, MAX_T]. */
     private static final int T_STEPS = 96;
+    /**
+     * Labels a class's text counts for in the temperature law of a head whose classes start from their text (ADR 0021):
+     * such a head is not a young one — its zero-shot logits were right about as often before the first label as a
+     * head of some tens of labels — so its youth is taken at {@code n + TEXT_LABELS}, not n. Without it the law gave
+     * T(1) = 50 and the first label flattened every zero-shot guess to near uniform (issue 13b).
+     */
+    public static final int TEXT_LABELS = 18;
     /** The Dirichlet prior's α behind the unseen-class share. */
     static final double UNSEEN_ALPHA = 2.0;
 
@@ -69,6 +76,14 @@ public final class Calibration {
      * it stands for, given how it was picked).
      */
     public static Fit fit(Records records, int labels, int activeClasses) {
+        return fit(records, labels, activeClasses, 0);
+    }
+
+    /**
+     * The same for a head whose labels are worth {@code extraLabels} more in the law's youth term (each prediction's
+     * and the head's own): {@link #TEXT_LABELS} for a head with classes that start from their text, else 0.
+     */
+    public static Fit fit(Records records, int labels, int activeClasses, int extraLabels) {
         int[] use = records.usable(labels);
         double lo = Math.log(MIN_T), hi = Math.log(MAX_T), step = (hi - lo) / T_STEPS;
         // loss[i][k]: negative log-likelihood of prediction use[i] at temperature exp(lo + k · step)
@@ -79,7 +94,7 @@ public final class Calibration {
         double[] logYouth = new double[use.length];
         double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW;
         for (double few : FEW_GRID) {
-            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1, few));
+            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1 + extraLabels, few));
             double fewPrior = 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
             for (int k = 0; k <= T_STEPS; k++) {
                 double far = lo + k * step;
@@ -95,13 +110,13 @@ public final class Calibration {
                 }
             }
         }
-        double t = Math.exp(bestFar) * youth(labels, bestFew);
+        double t = Math.exp(bestFar) * youth(labels + extraLabels, bestFew);
         t = Math.max(MIN_T, Math.min(MAX_T, t));
         // Spread of log T∞ (so of log T) with n_c at its mode: curvature of the objective, exactly, at ± h.
         double h = 0.05, fewAt = bestFew;
         java.util.function.DoubleUnaryOperator f = far -> {
             double v = 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
-            for (int i : use) v += records.weight(i) * records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1, fewAt));
+            for (int i : use) v += records.weight(i) * records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1 + extraLabels, fewAt));
             return v;
         };
         double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);

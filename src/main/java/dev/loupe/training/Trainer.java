@@ -518,6 +518,11 @@ public final class Trainer implements AutoCloseable {
         return Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rowsByClass[c], classSize[c]));
     }
 
+    /** What the temperature law adds to the label count: {@link Calibration#TEXT_LABELS} while a class starts from text. */
+    private int textLabels() {
+        return zeroShot() ? Calibration.TEXT_LABELS : 0;
+    }
+
     /** Whether any class starts from its text: then the queue follows the predictions from the first label on. */
     private boolean zeroShot() {
         for (TextPrior p : priors) if (p != null) return true;
@@ -631,7 +636,7 @@ public final class Trainer implements AutoCloseable {
     private void recalibrate(boolean force) {
         int labels = trainableCount();
         if (!force && labels >= REFIT_ALWAYS_BELOW && fittedAt >= 0 && labels % REFIT_EVERY != 0) return;
-        Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount());
+        Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount(), textLabels());
         head.setTemperature(fit.temperature(), fit.logSd());
         fittedAt = labels;
     }
@@ -982,7 +987,7 @@ public final class Trainer implements AutoCloseable {
         fresh.setEstimateHistory(head.estimateHistory());
         if (calibrate) {
             fresh.setCalibrationRecords(crossFitted(train, epochs, new SplittableRandom(seed ^ 0x6A09E667F3BCC909L)));
-            Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount());
+            Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount(), textLabels());
             fresh.setTemperature(fit.temperature(), fit.logSd());
         } else {
             fresh.setCalibrationRecords(head.calibrationRecords());
