@@ -77,6 +77,15 @@ public final class ColdStart {
     public int clusterOf(int row) { return cluster[row]; }
 
     /**
+     * How many images a random draw from the collection puts in {@code row}'s cluster for each one the cold start
+     * takes from it: {@code k · size / n} (1 when every cluster is the same size). The cold start takes one image per
+     * cluster whatever its size; a random image comes from a cluster in proportion to its size.
+     */
+    public double mass(int row) {
+        return k * (double) members[cluster[row]].length / cluster.length;
+    }
+
+    /**
      * Every row, the collection's variety first: clusters in farthest-first order (the biggest first, then each time
      * the one whose centre is farthest from those already taken, so consecutive clusters differ most), and from them
      * the nearest image to each centre, then the second nearest of each, and so on.

@@ -21,6 +21,15 @@ public final class RowStats {
      */
     public static void computeRows(FloatBuffer probs, int count, int c, QueryStrategy strategy, long seed, int[] rows, int base,
                                    int[] predicted, float[] confidence, float[] score, float[] rowScratch) {
+        computeRows(probs, null, count, c, strategy, seed, rows, base, predicted, confidence, score, rowScratch);
+    }
+
+    /**
+     * The same, the score taken from {@code ranked} (another N×C buffer, e.g. the probabilities before calibration)
+     * and the predicted class and confidence from {@code probs}; {@code ranked} null: both from {@code probs}.
+     */
+    public static void computeRows(FloatBuffer probs, FloatBuffer ranked, int count, int c, QueryStrategy strategy, long seed,
+                                   int[] rows, int base, int[] predicted, float[] confidence, float[] score, float[] rowScratch) {
         for (int k = 0; k < count; k++) {
             int i = rows == null ? base + k : rows[k];
             probs.get(k * c, rowScratch, 0, c);
@@ -31,6 +40,7 @@ public final class RowStats {
             }
             predicted[i] = best;
             confidence[i] = max;
+            if (ranked != null) ranked.get(k * c, rowScratch, 0, c);
             score[i] = strategy.score(rowScratch, 0, c, i, seed);
         }
     }

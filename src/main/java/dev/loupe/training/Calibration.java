@@ -41,6 +41,13 @@ public final class Calibration {
     private static final double[] FEW_GRID = {0.5, 2, 3, 4, 5, 7, 9, 12, 16, 22, 30, 40};
     /** Steps of the log T grid over [MIN_T, MAX_T]. */
     private static final int T_STEPS = 96;
+    /**
+     * Labels a class's text counts for in the temperature law of a head whose classes start from their text (ADR 0021):
+     * such a head is not a young one — its zero-shot logits were right about as often before the first label as a
+     * head of some tens of labels — so its youth is taken at {@code n + TEXT_LABELS}, not n. Without it the law gave
+     * T(1) = 50 and the first label flattened every zero-shot guess to near uniform (issue 13b).
+     */
+    public static final int TEXT_LABELS = 18;
     /** The Dirichlet prior's α behind the unseen-class share. */
     static final double UNSEEN_ALPHA = 2.0;
 
@@ -64,9 +71,19 @@ public final class Calibration {
 
     /**
      * The temperature for a head trained on {@code labels} labels, from the kept predictions: the posterior mode of
-     * (T∞, n_c) on a grid (log T∞ in steps of 5 %), then T(L). Without usable predictions, the prior's T(L).
+     * (T∞, n_c) on a grid (log T∞ in steps of 5 %), then T(L). Without usable predictions, the prior's T(L). Each
+     * prediction's log-likelihood counts with its {@linkplain Records#weight weight} (how many images of the collection
+     * it stands for, given how it was picked).
      */
     public static Fit fit(Records records, int labels, int activeClasses) {
+        return fit(records, labels, activeClasses, 0);
+    }
+
+    /**
+     * The same for a head whose labels are worth {@code extraLabels} more in the law's youth term (each prediction's
+     * and the head's own): {@link #TEXT_LABELS} for a head with classes that start from their text, else 0.
+     */
+    public static Fit fit(Records records, int labels, int activeClasses, int extraLabels) {
         int[] use = records.usable(labels);
         double lo = Math.log(MIN_T), hi = Math.log(MAX_T), step = (hi - lo) / T_STEPS;
         // loss[i][k]: negative log-likelihood of prediction use[i] at temperature exp(lo + k · step)
@@ -77,14 +94,14 @@ public final class Calibration {
         double[] logYouth = new double[use.length];
         double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW;
         for (double few : FEW_GRID) {
-            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1, few));
+            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1 + extraLabels, few));
             double fewPrior = 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
             for (int k = 0; k <= T_STEPS; k++) {
                 double far = lo + k * step;
                 double v = fewPrior + 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
                 for (int i = 0; i < use.length && v < bestV; i++) {
                     int at = (int) Math.round((far + logYouth[i] - lo) / step);
-                    v += loss[i][Math.max(0, Math.min(T_STEPS, at))];
+                    v += records.weight(use[i]) * loss[i][Math.max(0, Math.min(T_STEPS, at))];
                 }
                 if (v < bestV) {
                     bestV = v;
@@ -93,13 +110,13 @@ public final class Calibration {
                 }
             }
         }
-        double t = Math.exp(bestFar) * youth(labels, bestFew);
+        double t = Math.exp(bestFar) * youth(labels + extraLabels, bestFew);
         t = Math.max(MIN_T, Math.min(MAX_T, t));
         // Spread of log T∞ (so of log T) with n_c at its mode: curvature of the objective, exactly, at ± h.
         double h = 0.05, fewAt = bestFew;
         java.util.function.DoubleUnaryOperator f = far -> {
             double v = 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
-            for (int i : use) v += records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1, fewAt));
+            for (int i : use) v += records.weight(i) * records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1 + extraLabels, fewAt));
             return v;
         };
         double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);
@@ -126,18 +143,22 @@ public final class Calibration {
      */
     public static final class Records {
         /** No predictions. */
-        public static final Records EMPTY = new Records(new int[0], new int[0], new int[0], new float[0][]);
+        public static final Records EMPTY = new Records(new int[0], new int[0], new int[0], new float[0][], new float[0]);
+        /** Largest weight a prediction may carry (one image standing for this many average ones). */
+        public static final float MAX_WEIGHT = 8f;
 
         private final int[] labelsBefore;
         private final int[] activeClasses;
         private final int[] label;
         private final float[][] logits;
+        private final float[] weight;
 
-        private Records(int[] labelsBefore, int[] activeClasses, int[] label, float[][] logits) {
+        private Records(int[] labelsBefore, int[] activeClasses, int[] label, float[][] logits, float[] weight) {
             this.labelsBefore = labelsBefore;
             this.activeClasses = activeClasses;
             this.label = label;
             this.logits = logits;
+            this.weight = weight;
         }
 
         public int size() { return label.length; }
@@ -154,23 +175,39 @@ public final class Calibration {
         public float[] logits(int i) { return logits[i].clone(); }
 
         /**
+         * How much prediction {@code i} counts in the fit: 1 for an image picked the way a random image of the
+         * collection would be, or by its predictions alone (the margin queue: the calibration of the logits does not
+         * depend on why they were looked at); the cold start's cluster mass for an image it picked as its cluster's
+         * representative ({@link Trainer}).
+         */
+        public float weight(int i) { return weight[i]; }
+
+        /**
          * These plus one prediction: the raw logits {@code z} (no temperature) of a head that had learned
          * {@code before} labels and had {@code active} classes with examples, for an image then labelled {@code y}.
          * The oldest drops out beyond {@link #WINDOW}.
          */
         public Records with(float[] z, int y, int before, int active) {
+            return with(z, y, before, active, 1f);
+        }
+
+        /** The same with the prediction's {@linkplain #weight weight} (clamped to (0, {@link #MAX_WEIGHT}]). */
+        public Records with(float[] z, int y, int before, int active, float w) {
             if (y < 0 || y >= z.length) throw new IllegalArgumentException("label " + y + " outside the logits");
+            if (!(w > 0)) throw new IllegalArgumentException("weight " + w + " is not positive");
             int keep = Math.min(size(), WINDOW - 1);
             int from = size() - keep;
             int[] lb = Arrays.copyOfRange(labelsBefore, from, from + keep + 1);
             int[] ac = Arrays.copyOfRange(activeClasses, from, from + keep + 1);
             int[] lab = Arrays.copyOfRange(label, from, from + keep + 1);
             float[][] zz = Arrays.copyOfRange(logits, from, from + keep + 1);
+            float[] ww = Arrays.copyOfRange(weight, from, from + keep + 1);
             lb[keep] = before;
             ac[keep] = active;
             lab[keep] = y;
             zz[keep] = z.clone();
-            return new Records(lb, ac, lab, zz);
+            ww[keep] = Math.min(MAX_WEIGHT, w);
+            return new Records(lb, ac, lab, zz, ww);
         }
 
         /** The same predictions for a head widened to {@code classCount} classes (new classes: masked then). */
@@ -180,7 +217,7 @@ public final class Calibration {
                 z[i] = Arrays.copyOf(logits[i], Math.max(classCount, logits[i].length));
                 Arrays.fill(z[i], logits[i].length, z[i].length, Head.MASK_BIAS);
             }
-            return new Records(labelsBefore, activeClasses, label, z);
+            return new Records(labelsBefore, activeClasses, label, z, weight);
         }
 
         /**
@@ -208,6 +245,7 @@ public final class Calibration {
             return max + Math.log(s) - z[label[i]] / t;
         }
 
+        /** Writes them with their weights (head state format LST5). */
         void writeTo(DataOutputStream d) throws IOException {
             d.writeInt(size());
             for (int i = 0; i < size(); i++) {
@@ -216,14 +254,17 @@ public final class Calibration {
                 d.writeInt(label[i]);
                 d.writeInt(logits[i].length);
                 for (float v : logits[i]) d.writeFloat(v);
+                d.writeFloat(weight[i]);
             }
         }
 
-        static Records readFrom(DataInputStream d) throws IOException {
+        /** Reads what {@link #writeTo} wrote; {@code weighted} false for LST4, which kept no weights (all 1). */
+        static Records readFrom(DataInputStream d, boolean weighted) throws IOException {
             int n = d.readInt();
             if (n < 0 || n > WINDOW) throw new IOException("bad calibration record count " + n);
             int[] lb = new int[n], ac = new int[n], lab = new int[n];
             float[][] z = new float[n][];
+            float[] w = new float[n];
             for (int i = 0; i < n; i++) {
                 lb[i] = d.readInt();
                 ac[i] = d.readInt();
@@ -232,15 +273,17 @@ public final class Calibration {
                 if (c < 1 || c > 1_000_000 || lab[i] < 0 || lab[i] >= c) throw new IOException("bad calibration record");
                 z[i] = new float[c];
                 for (int j = 0; j < c; j++) z[i][j] = d.readFloat();
+                w[i] = weighted ? d.readFloat() : 1f;
+                if (!(w[i] > 0 && w[i] <= MAX_WEIGHT)) throw new IOException("bad calibration weight " + w[i]);
             }
-            return new Records(lb, ac, lab, z);
+            return new Records(lb, ac, lab, z, w);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Records r && Arrays.equals(labelsBefore, r.labelsBefore)
                     && Arrays.equals(activeClasses, r.activeClasses) && Arrays.equals(label, r.label)
-                    && Arrays.deepEquals(logits, r.logits);
+                    && Arrays.deepEquals(logits, r.logits) && Arrays.equals(weight, r.weight);
         }
 
         @Override

@@ -386,6 +386,32 @@ public final class Head {
         if (unseenShare > 0) out.muli(1 - unseenShare);
     }
 
+    /**
+     * {@link #predictInto} into {@code out}, and into {@code ranked} the same probabilities without the temperature
+     * (the head's own softmax, times one minus the unseen share): what the queue ranks by
+     * (docs/adr/0022-calibration-from-the-first-labels.md). With T = 1 both are the same; {@code ranked} null skips it.
+     */
+    public void predictInto(INDArray x, INDArray out, INDArray ranked) {
+        if (ranked == null || temperature == 1.0 || activeCount() == 0) {
+            predictInto(x, out);
+            if (ranked != null) ranked.assign(out);
+            return;
+        }
+        checkWriter();
+        if (ranked.rows() != x.rows() || ranked.columns() != classCount || ranked.ordering() != 'c'
+                || out.rows() != x.rows() || out.columns() != classCount || out.ordering() != 'c') {
+            throw new IllegalArgumentException("out and ranked must be " + x.rows() + "x" + classCount + " 'c' order");
+        }
+        logitsInto(x, ranked, 1.0, true);
+        out.assign(ranked).muli(1.0 / temperature);
+        Nd4j.exec(new SoftMax(out, out, -1));
+        Nd4j.exec(new SoftMax(ranked, ranked, -1));
+        if (unseenShare > 0) {
+            out.muli(1 - unseenShare);
+            ranked.muli(1 - unseenShare);
+        }
+    }
+
     /** Raw logits (no temperature, no softmax) of a few rows, e.g. the prediction a label is about to correct. */
     public float[][] logits(INDArray x) {
         checkWriter();

@@ -17,7 +17,8 @@ public final class HeadState {
     private static final int MAGIC_V1 = 0x4C53_5431; // "LST1": no input normalisation
     private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
     private static final int MAGIC_V3 = 0x4C53_5433; // "LST3": LST2 + the temperature of the shown probabilities
-    private static final int MAGIC = 0x4C53_5434;    // "LST4": LST3 + unseen-class share, kept predictions, estimate curve
+    private static final int MAGIC_V4 = 0x4C53_5434; // "LST4": LST3 + unseen-class share, kept predictions, estimate curve
+    private static final int MAGIC = 0x4C53_5435;    // "LST5": LST4 + each kept prediction's weight
     private static final int MAX_LENGTH = 1 << 26;
 
     private final HeadConfig config;
@@ -163,7 +164,7 @@ public final class HeadState {
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         int magic = d.readInt();
-        if (magic != MAGIC && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
             throw new IOException("not a Loupe head state");
         }
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
@@ -186,16 +187,16 @@ public final class HeadState {
                 throw new IOException("bad input normalisation: " + Faults.describe(e), e);
             }
         }
-        double temperature = magic == MAGIC || magic == MAGIC_V3 ? d.readDouble() : 1.0;
+        double temperature = magic == MAGIC || magic == MAGIC_V4 || magic == MAGIC_V3 ? d.readDouble() : 1.0;
         if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IOException("bad temperature " + temperature);
         double logSd = 0, unseen = 0;
         Calibration.Records records = Calibration.Records.EMPTY;
         EstimateHistory history = EstimateHistory.EMPTY;
-        if (magic == MAGIC) {
+        if (magic == MAGIC || magic == MAGIC_V4) {
             logSd = d.readDouble();
             unseen = d.readDouble();
             if (!(logSd >= 0) || !(unseen >= 0 && unseen < 1)) throw new IOException("bad calibration " + logSd + ", " + unseen);
-            records = Calibration.Records.readFrom(d);
+            records = Calibration.Records.readFrom(d, magic == MAGIC);
             history = EstimateHistory.readFrom(d);
         }
         return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature, logSd, unseen, records, history);

@@ -1,6 +1,7 @@
 package dev.loupe.training;
 
 import dev.loupe.evaluation.AccuracyEstimate;
+import dev.loupe.ranking.ColdStart;
 import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.ranking.Ranker;
 import dev.loupe.ranking.RowStats;
@@ -517,6 +518,11 @@ public final class Trainer implements AutoCloseable {
         return Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rowsByClass[c], classSize[c]));
     }
 
+    /** What the temperature law adds to the label count: {@link Calibration#TEXT_LABELS} while a class starts from text. */
+    private int textLabels() {
+        return zeroShot() ? Calibration.TEXT_LABELS : 0;
+    }
+
     /** Whether any class starts from its text: then the queue follows the predictions from the first label on. */
     private boolean zeroShot() {
         for (TextPrior p : priors) if (p != null) return true;
@@ -600,7 +606,11 @@ public final class Trainer implements AutoCloseable {
     /**
      * Keeps the head's logits for the newly labelled rows, taken before it learns from them, with their labels
      * (prequential predictions, for the temperature; {@link Calibration}). Only where the head could have been right:
-     * at least two classes active, the label's among them.
+     * at least two classes active, the label's among them. An image labelled while the queue showed the cold start
+     * was picked as the typical image of its k-means cluster, one per cluster and the most distinct clusters first,
+     * not as a random image of the collection is: its prediction is weighted by its cluster's mass, k · size / n
+     * (how many images of a random draw it stands for), so a handful of odd clusters' representatives does not set
+     * the temperature of the whole collection (docs/adr/0022-calibration-from-the-first-labels.md, issue 13b).
      */
     private void recordPrequential(int[] newRows) {
         if (newRows.length == 0 || head.activeCount() < 2) return;
@@ -608,8 +618,13 @@ public final class Trainer implements AutoCloseable {
         if (rows.length == 0) return;
         float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, rows));
         int before = trainableCount() - newRows.length;
+        Snapshot shown = latest;
+        ColdStart picked = shown != null && shown.coldStart() ? ranker.coldStart(embeddings, head.classCount()) : null;
         Calibration.Records r = head.calibrationRecords();
-        for (int i = 0; i < rows.length; i++) r = r.with(z[i], labelOf[rows[i]], before, head.activeCount());
+        for (int i = 0; i < rows.length; i++) {
+            float w = picked == null ? 1f : (float) picked.mass(rows[i]);
+            r = r.with(z[i], labelOf[rows[i]], before, head.activeCount(), w);
+        }
         head.setCalibrationRecords(r);
     }
 
@@ -621,7 +636,7 @@ public final class Trainer implements AutoCloseable {
     private void recalibrate(boolean force) {
         int labels = trainableCount();
         if (!force && labels >= REFIT_ALWAYS_BELOW && fittedAt >= 0 && labels % REFIT_EVERY != 0) return;
-        Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount());
+        Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount(), textLabels());
         head.setTemperature(fit.temperature(), fit.logSd());
         fittedAt = labels;
     }
@@ -895,11 +910,12 @@ public final class Trainer implements AutoCloseable {
         for (int lo = a; lo < b; lo += scoring.chunkRows()) {
             int hi = Math.min(b, lo + scoring.chunkRows());
             INDArray out = probBuffer(hi - lo, c);
+            INDArray ranked = rankedBuffer(hi - lo, c);
             INDArray x = lo == 0 && hi == n ? embeddings
                     : embeddings.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(lo, hi), org.nd4j.linalg.indexing.NDArrayIndex.all());
-            head.predictInto(x, out);
-            RowStats.computeRows(out.data().asNioFloat(), hi - lo, c, ranker.strategy(), ranker.seed(), null, lo,
-                    predictedNow, confidenceNow, scoreNow, rowScratch);
+            head.predictInto(x, out, ranked);
+            RowStats.computeRows(out.data().asNioFloat(), ranked == null ? null : ranked.data().asNioFloat(), hi - lo, c,
+                    ranker.strategy(), ranker.seed(), null, lo, predictedNow, confidenceNow, scoreNow, rowScratch);
             Arrays.fill(scoredAt, lo, hi, (int) v);
         }
     }
@@ -910,9 +926,10 @@ public final class Trainer implements AutoCloseable {
         int c = head.classCount();
         INDArray x = Nd4j.pullRows(embeddings, 1, rows);
         INDArray out = probBuffer(rows.length, c);
-        head.predictInto(x, out);
-        RowStats.computeRows(out.data().asNioFloat(), rows.length, c, ranker.strategy(), ranker.seed(), rows, 0,
-                predictedNow, confidenceNow, scoreNow, rowScratch);
+        INDArray ranked = rankedBuffer(rows.length, c);
+        head.predictInto(x, out, ranked);
+        RowStats.computeRows(out.data().asNioFloat(), ranked == null ? null : ranked.data().asNioFloat(), rows.length, c,
+                ranker.strategy(), ranker.seed(), rows, 0, predictedNow, confidenceNow, scoreNow, rowScratch);
         for (int r : rows) scoredAt[r] = (int) v;
     }
 
@@ -920,6 +937,18 @@ public final class Trainer implements AutoCloseable {
     private INDArray probBuffer(int rows, int c) {
         return probBuffers.get(rows, c);
     }
+
+    /**
+     * Where the probabilities the queue ranks by go: the head's own, before the temperature — so calibrating the shown
+     * numbers never changes which images are asked for (docs/adr/0022-calibration-from-the-first-labels.md); null where
+     * they are the shown ones (T = 1) or the strategy does not look at them (random).
+     */
+    private INDArray rankedBuffer(int rows, int c) {
+        if (head.temperature() == 1.0 || ranker.strategy() == QueryStrategy.RANDOM) return null;
+        return rankedBuffers.get(rows, c);
+    }
+
+    private final Scratch rankedBuffers = new Scratch(4);
 
     // ---- retrain ----------------------------------------------------------------------------------------
 
@@ -958,7 +987,7 @@ public final class Trainer implements AutoCloseable {
         fresh.setEstimateHistory(head.estimateHistory());
         if (calibrate) {
             fresh.setCalibrationRecords(crossFitted(train, epochs, new SplittableRandom(seed ^ 0x6A09E667F3BCC909L)));
-            Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount());
+            Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount(), textLabels());
             fresh.setTemperature(fit.temperature(), fit.logSd());
         } else {
             fresh.setCalibrationRecords(head.calibrationRecords());

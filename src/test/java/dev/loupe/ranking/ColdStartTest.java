@@ -65,6 +65,29 @@ class ColdStartTest {
     }
 
     @Test
+    void aPicksMassIsHowManyRowsItsClusterHoldsPerCluster() {
+        // blobs of unequal size: 4 blobs hold 60 rows each, the other 2 only their first 15
+        INDArray all = blobs(6);
+        int[] keep = java.util.stream.IntStream.range(0, BLOBS * PER).filter(i -> i % BLOBS < 4 || i < 15 * BLOBS).toArray();
+        INDArray x = Nd4j.pullRows(all, 1, keep);
+        ColdStart cs = ColdStart.fit(x, BLOBS, 6);
+        int n = keep.length;
+        double total = 0;
+        for (int row = 0; row < n; row++) {
+            int size = 0;
+            for (int other = 0; other < n; other++) if (cs.clusterOf(other) == cs.clusterOf(row)) size++;
+            assertThat(cs.mass(row)).isEqualTo(BLOBS * (double) size / n);
+            total += cs.mass(row) / size; // each cluster once
+        }
+        assertThat(total).as("the masses of the k clusters average 1").isCloseTo(BLOBS, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(cs.mass(0)).as("a big blob's pick stands for more rows").isGreaterThan(1.0);
+        assertThat(cs.mass(keep.length - 1)).as("the last row is of a big blob")
+                .isGreaterThan(1.0);
+        int smallRow = 4; // blob 4, one of the two small ones
+        assertThat(cs.mass(smallRow)).isLessThan(0.5);
+    }
+
+    @Test
     void suggestedKIsAboutTwicePerClassWithinBounds() {
         assertThat(ColdStart.suggestedK(2, 10_000)).isEqualTo(8);
         assertThat(ColdStart.suggestedK(10, 10_000)).isEqualTo(20);

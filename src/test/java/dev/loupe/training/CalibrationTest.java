@@ -120,8 +120,46 @@ class CalibrationTest {
         try (java.io.DataOutputStream d = new java.io.DataOutputStream(bytes)) {
             wide.writeTo(d);
         }
-        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), true);
         assertThat(back).isEqualTo(wide).isNotEqualTo(r);
+    }
+
+    @Test
+    void aPredictionOfWeightTwoCountsAsTwoCopiesOfIt() throws Exception {
+        Calibration.Records base = predictions(Calibration.Records.EMPTY, n -> 2.5, 20, 30, 4, 7);
+        float[] z = {6, 0, -1, 0.5f}; // a confident wrong guess
+        Calibration.Records twice = base.with(z, 1, 50, 4).with(z, 1, 50, 4);
+        Calibration.Records weighted = base.with(z, 1, 50, 4, 2f);
+        Calibration.Fit a = Calibration.fit(twice, 60, 4), b = Calibration.fit(weighted, 60, 4);
+        assertThat(b.temperature()).isCloseTo(a.temperature(), offset(1e-9));
+        assertThat(b.logSd()).isCloseTo(a.logSd(), offset(1e-9));
+        // down-weighted, the same guess softens less
+        assertThat(Calibration.fit(base.with(z, 1, 50, 4, 0.25f), 60, 4).temperature()).isLessThan(b.temperature());
+        assertThat(weighted.weight(weighted.size() - 1)).isEqualTo(2f);
+        assertThat(base.weight(0)).as("unweighted: 1").isEqualTo(1f);
+        assertThat(base.with(z, 1, 50, 4, 100f).weight(base.size())).as("capped").isEqualTo(Calibration.Records.MAX_WEIGHT);
+        assertThatThrownBy(() -> base.with(z, 1, 50, 4, 0f)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> base.with(z, 1, 50, 4, Float.NaN)).isInstanceOf(IllegalArgumentException.class);
+
+        // written with their weights (LST5); a record written before weights existed (LST4) reads with weight 1
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream d = new java.io.DataOutputStream(bytes)) {
+            weighted.writeTo(d);
+        }
+        Calibration.Records back = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), true);
+        assertThat(back).isEqualTo(weighted).isNotEqualTo(twice);
+        ByteArrayOutputStream v4 = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream d = new java.io.DataOutputStream(v4)) {
+            d.writeInt(1);
+            d.writeInt(50); // labels before
+            d.writeInt(4);  // active classes
+            d.writeInt(1);  // label
+            d.writeInt(z.length);
+            for (float v : z) d.writeFloat(v);
+        }
+        Calibration.Records old = Calibration.Records.readFrom(new java.io.DataInputStream(new ByteArrayInputStream(v4.toByteArray())), false);
+        assertThat(old).isEqualTo(Calibration.Records.EMPTY.with(z, 1, 50, 4));
+        assertThat(old.weight(0)).isEqualTo(1f);
     }
 
     @Test

@@ -1,5 +1,11 @@
 package dev.loupe.training;
 
+import dev.loupe.ranking.Ranker;
+
+import dev.loupe.ranking.QueryStrategy;
+
+import dev.loupe.ranking.ColdStart;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -159,7 +165,49 @@ class TrainerTest {
             assertThat((double) s.confidence(r)).isCloseTo(1 / sum, within(1e-5));
             assertThat(s.predictedClass(r)).isEqualTo(arg[r]);
             assertThat(s.confidence(r)).isLessThan(plain.getFloat(r, arg[r]));
+            // the queue ranks by the head's own margin, before the temperature: calibrating changes no pick
+            float p1 = 0, p2 = 0;
+            for (int j = 0; j < b.classes; j++) {
+                float v = plain.getFloat(r, j);
+                if (v > p1) { p2 = p1; p1 = v; } else if (v > p2) { p2 = v; }
+            }
+            assertThat(s.score(r)).isCloseTo(1 - (p1 - p2), within(1e-5f));
         }
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void predictionsOfColdStartPicksWeighByTheirClustersMassAndLaterOnesByOne() throws Exception {
+        Blobs b = new Blobs(600, 16, 3, 1.0, 13);
+        start(b, new StepPolicy(31, 10, 10, 0, 0, false, 5));
+        // the trainer's own cold start (same seed, same k): each of its picks stands for its cluster's share of rows
+        ColdStart cs = Ranker.defaults(5).coldStart(b.embeddings(), b.classes);
+        Snapshot s = await(trainer.setStrategy(QueryStrategy.MARGIN));
+        List<Integer> picked = new ArrayList<>();
+        List<Boolean> cold = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            int row = s.queueAt(0);
+            boolean wasCold = s.coldStart();
+            boolean counted = s.activeClassCount() >= 2 && Head.fromState(s.headState()).isActive(b.y[row]);
+            s = await(trainer.submit(LabelUpdate.label(row, b.y[row])));
+            if (counted) {
+                picked.add(row);
+                cold.add(wasCold);
+            }
+        }
+        Calibration.Records r = s.headState().calibrationRecords();
+        assertThat(r.size()).isEqualTo(picked.size());
+        assertThat(cold).contains(true, false);
+        double spread = 0;
+        for (int i = 0; i < r.size(); i++) {
+            float expected = cold.get(i) ? (float) cs.mass(picked.get(i)) : 1f;
+            assertThat(r.weight(i)).as("prediction %d (cold start: %s)", i, cold.get(i)).isCloseTo(expected, within(1e-6f));
+            if (cold.get(i)) spread = Math.max(spread, Math.abs(r.weight(i) - 1));
+        }
+        assertThat(spread).as("clusters of unequal size: weights that differ from 1").isGreaterThan(0.05);
+        // and the temperature is the weighted fit of exactly those predictions
+        assertThat(s.headState().temperature())
+                .isEqualTo(Calibration.fit(r, s.labelCount(), s.activeClassCount()).temperature());
         assertThat(errors).isEmpty();
     }
 
