@@ -51,6 +51,23 @@ public final class MislabelFinder {
      * @throws IllegalArgumentException when fewer than two classes have {@link #MIN_PER_CLASS} labels
      */
     public static MislabelReport find(LabelCheckInput in, MislabelOptions o, Progress progress, BooleanSupplier cancelled) {
+        return prepare(in, o, progress, cancelled).rank(o);
+    }
+
+    /**
+     * The expensive part of a check, which the ranking's settings ({@link MislabelOptions#knnWeight()}) do not change:
+     * out-of-sample probabilities and nearest neighbours.
+     *
+     * @param head        out-of-sample, temperature-scaled probabilities, n×C
+     * @param nearest     each row's nearest other labelled rows, closest first
+     * @param temperature the fitted temperature
+     */
+    public record Prepared(LabelCheckInput input, double[][] head, int[][] nearest, double temperature) {
+        public MislabelReport rank(MislabelOptions o) { return MislabelFinder.rank(input, head, nearest, o, temperature); }
+    }
+
+    /** See {@link #find}: everything but the ranking. */
+    public static Prepared prepare(LabelCheckInput in, MislabelOptions o, Progress progress, BooleanSupplier cancelled) {
         int[] counts = in.classCounts();
         int usable = 0;
         for (int c : counts) if (c >= MIN_PER_CLASS) usable++;
@@ -59,14 +76,15 @@ public final class MislabelFinder {
                     + " or more labelled images each");
         }
         int total = o.folds() + 1;
-        float[][] logits = outOfSampleLogits(in, o.folds(), o.seed(), (f) -> progress.update(f, total, "training fold " + (f + 1) + " of " + o.folds()), cancelled);
+        float[][] logits = outOfSampleLogits(in, o.folds(), o.seed(),
+                f -> progress.update(f, total, "training fold " + (f + 1) + " of " + o.folds()), cancelled);
         double t = fitTemperature(logits, in.labels());
         double[][] head = softmax(logits, t);
         progress.update(o.folds(), total, "finding nearest labelled images");
         int k = Math.min(Math.max(o.neighbours(), WHY_NEIGHBOURS), in.n() - 1);
         int[][] nn = nearest(in, k, cancelled);
         progress.update(total, total, "ranking");
-        return rank(in, head, nn, o, t);
+        return new Prepared(in, head, nn, t);
     }
 
     /** The ranking, from out-of-sample head probabilities and each row's nearest labelled rows (closest first). */

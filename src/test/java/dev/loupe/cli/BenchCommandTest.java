@@ -32,7 +32,10 @@ class BenchCommandTest {
             assertThat(c.get("aulc").isNumber()).isTrue();
         }
         assertThat(png).isRegularFile();
-        try (var files = Files.list(data.resolve(".loupe-bench"))) {
+        // The cache goes to the user's cache folder, not into the data tree.
+        assertThat(data.resolve(".loupe-bench")).doesNotExist();
+        Path cacheDir = dev.loupe.bench.EmbeddingCache.location(data, "any").getParent();
+        try (var files = Files.list(cacheDir)) {
             assertThat(files.filter(p -> p.toString().endsWith(".emb"))).hasSize(1);
         }
 
@@ -40,6 +43,9 @@ class BenchCommandTest {
                 "--start", "4", "--step", "4", "--budget", "4", "--test-fraction", "0.25", "--no-retrain", "--json");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).as("cached: nothing embedded again").doesNotContain("embedding:");
+        try (var files = Files.walk(cacheDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     @Test
