@@ -210,8 +210,8 @@ final class BenchCommand {
         @Option(names = "--neighbours", description = "Nearest labelled images that vote (default: ${DEFAULT-VALUE}).")
         int neighbours = dev.loupe.datacheck.MislabelOptions.DEFAULTS.neighbours();
 
-        @Option(names = "--knn-weights", split = ",", description = "Blends of head and neighbours' vote to compare (default: 0,0.5,1).")
-        double[] knnWeights = {0, 0.5, 1};
+        @Option(names = "--knn-weights", split = ",", description = "Blends of head and neighbours' vote to compare (default: 0,0.3,0.5).")
+        double[] knnWeights = {0, 0.3, 0.5};
 
         @Option(names = "--backbone", description = "Base model (default: ${DEFAULT-VALUE}).")
         String backbone = BackboneLoader.MODEL_ZERO;
@@ -267,11 +267,13 @@ final class BenchCommand {
                 Json.print(o, out);
             } else {
                 o.printf("%d labelled images, %d flipped (%.0f %%), %d seeds%n", d.labelled().n(), (Integer) out.get("flipped"), 100 * flip, seeds);
-                o.printf("%-58s %14s %12s %s%n", "method", "precision@k", "recall@2k", "suspects listed (precision / recall)");
+                o.printf("%-58s %12s %10s  %s%n", "method (ranking of every label)", "precision@k", "recall@2k",
+                        "suspect list: size (precision / recall), precision@k / recall@2k");
                 for (var m : methods) {
-                    String list = m.listed() == null ? "-" : String.format("%.1f (%.3f / %.3f)", dev.loupe.bench.Stats.mean(m.listed()),
-                            dev.loupe.bench.Stats.mean(m.listPrecision()), dev.loupe.bench.Stats.mean(m.listRecall()));
-                    o.printf("%-58s %14.3f %12.3f %s%n", m.name(), dev.loupe.bench.Stats.mean(m.precisionAtK()),
+                    String list = m.listed() == null ? "-" : String.format("%.1f (%.3f / %.3f), %.3f / %.3f", dev.loupe.bench.Stats.mean(m.listed()),
+                            dev.loupe.bench.Stats.mean(m.listPrecision()), dev.loupe.bench.Stats.mean(m.listRecall()),
+                            dev.loupe.bench.Stats.mean(m.listPrecisionAtK()), dev.loupe.bench.Stats.mean(m.listRecallAt2k()));
+                    o.printf("%-58s %12.3f %10.3f  %s%n", m.name(), dev.loupe.bench.Stats.mean(m.precisionAtK()),
                             dev.loupe.bench.Stats.mean(m.recallAt2k()), list);
                 }
                 o.flush();

@@ -10,7 +10,7 @@ package dev.loupe.datacheck;
  */
 public record MislabelOptions(int folds, int neighbours, double knnWeight, long seed) {
     /** Chosen by {@code loupe bench mislabels} (docs/BENCHMARKS.md, ADR 0026). */
-    public static final MislabelOptions DEFAULTS = new MislabelOptions(5, 10, 0.5, 42);
+    public static final MislabelOptions DEFAULTS = new MislabelOptions(5, 10, 0.3, 42);
 
     public MislabelOptions {
         if (folds < 2) throw new IllegalArgumentException("folds must be at least 2: " + folds);

@@ -7,9 +7,9 @@ import java.util.List;
  *
  * @param classNames  the classes, by index
  * @param suspects    the images whose label is likely wrong, most likely first
- * @param ranking     every row of the input, most likely wrong first (suspects, then the rest by margin): what the
- *                    benchmark measures
- * @param score       per row: the best other class's probability minus the given one's
+ * @param ranking     every row of the input, most likely wrong first (the suspects are the rows of it that the
+ *                    confident-learning rule flags): what the benchmark measures
+ * @param score       per row: 1 − the probability of the given class
  * @param thresholds  per class: the confident-learning threshold (NaN for a class without labels)
  * @param temperature the temperature fitted on the out-of-sample logits
  * @param checked     how many labelled images were checked

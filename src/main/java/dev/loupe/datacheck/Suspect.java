@@ -6,8 +6,8 @@ package dev.loupe.datacheck;
  * @param imageId        the image
  * @param givenClass     its label (class index of the {@link LabelCheckInput})
  * @param suggestedClass the class the check suggests instead
- * @param score          how sure the check is that the label is wrong: the suggested class's probability minus the
- *                       given one's (−1..1; the list is sorted by it, highest first)
+ * @param score          how likely the label is wrong: 1 − the probability of the given class (the head's
+ *                       out-of-sample probability blended with the neighbours' vote); the list is sorted by it
  * @param pGiven         out-of-sample probability of the given class (from a head that did not train on this label)
  * @param pSuggested     out-of-sample probability of the suggested class
  * @param neighboursAgreeing how many of the {@code neighbours} nearest labelled images carry the suggested class
