@@ -46,6 +46,7 @@ public final class LabelCheckPanel extends VBox {
     private final Deque<Done> undo = new ArrayDeque<>();
     private MislabelReview.Snapshot snapshot;
     private MislabelJob job;
+    private final javafx.beans.property.BooleanProperty busy = new javafx.beans.property.SimpleBooleanProperty();
 
     /** What a key did, for its undo: the suspect, and the check mark of a keep (null for an accept). */
     private record Done(Suspect suspect, int index, LabelCheckMark mark) {}
@@ -67,7 +68,7 @@ public final class LabelCheckPanel extends VBox {
         HBox.setHgrow(progress, Priority.ALWAYS);
         run.setOnAction(e -> start());
         cancel.setOnAction(e -> { if (job != null) job.cancel(); });
-        run.disableProperty().bind(project.stateProperty().isNull());
+        run.disableProperty().bind(project.stateProperty().isNull().or(busy));
         list.setCellFactory(v -> new SuspectCell());
         list.getSelectionModel().selectedItemProperty().addListener((o, was, now) -> {
             if (now != null) gallery.select(now.imageId());
@@ -85,8 +86,8 @@ public final class LabelCheckPanel extends VBox {
 
     /** Starts a check of the open project's labels (a snapshot read on the session thread, then a background job). */
     public void start() {
-        if (job != null && !job.result().isDone()) return;
-        run.setDisable(true);
+        if (busy.get()) return;
+        busy.set(true);
         status.setText("Reading the labels…");
         project.withProject((store, session) -> MislabelReview.snapshot(store, session.backbone().id()), snap -> {
             snapshot = snap;
@@ -141,9 +142,7 @@ public final class LabelCheckPanel extends VBox {
     private void finished() {
         progress.setVisible(false);
         cancel.setDisable(true);
-        run.disableProperty().unbind();
-        run.setDisable(false);
-        run.disableProperty().bind(project.stateProperty().isNull());
+        busy.set(false);
     }
 
     private void clear() {
