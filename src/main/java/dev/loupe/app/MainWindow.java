@@ -73,6 +73,7 @@ public final class MainWindow {
     private final TabPane side = new TabPane();
     private final EvaluationModel evaluation;
     private final EvaluationPanel evaluationPanel;
+    private final dev.loupe.datacheck.ui.LabelCheckPanel labelCheck;
     private final Menu recent = new Menu("Open recent");
 
     public MainWindow(Stage stage, ProjectModel model, DialogService dialogs) {
@@ -97,7 +98,11 @@ public final class MainWindow {
         evalTab.setClosable(false);
         evalTab.selectedProperty().addListener((o, was, on) -> evaluation.setShown(on));
         side.setId("sidePanel");
-        side.getTabs().addAll(labelTab, evalTab);
+        labelCheck = new dev.loupe.datacheck.ui.LabelCheckPanel(model, gallery, dialogs);
+        Tab checkTab = new Tab("Check labels", labelCheck);
+        checkTab.setId("labelCheckTab");
+        checkTab.setClosable(false);
+        side.getTabs().addAll(labelTab, evalTab, checkTab);
 
         SplitPane centre = new SplitPane(galleryView, side);
         centre.setDividerPositions(0.68);
@@ -128,6 +133,10 @@ public final class MainWindow {
 
     public GalleryModel gallery() {
         return gallery;
+    }
+
+    public dev.loupe.datacheck.ui.LabelCheckPanel labelCheckPanel() {
+        return labelCheck;
     }
 
     public EvaluationPanel evaluationPanel() {

@@ -28,9 +28,8 @@ import java.util.Map;
 
 /**
  * Embeddings of an image tree's files for one backbone, kept in one file so a benchmark embeds each image once:
- * {@code DIR/.loupe-bench/<backbone id>.emb} when the tree is writable, else under the temp folder (keyed by the
- * tree's path). Only missing images are embedded; progress is saved every few thousand images, so an interrupted
- * run resumes.
+ * {@code ~/.cache/loupe/bench/<hash of DIR>/<backbone id>.emb} (see {@link #location}). Only missing images are
+ * embedded; progress is saved every few thousand images, so an interrupted run resumes.
  */
 public final class EmbeddingCache {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingCache.class);
@@ -51,12 +50,28 @@ public final class EmbeddingCache {
         this.backboneId = backboneId;
     }
 
-    /** Where the cache of {@code root} for {@code backboneId} lives (the tree itself if writable). */
+    /**
+     * Where the cache of {@code root} for {@code backboneId} lives: the tree's own {@code .loupe-bench/} when a cache
+     * is already there (older runs), else the user's cache folder ({@code $XDG_CACHE_HOME} or {@code ~/.cache},
+     * {@code loupe/bench/<hash of the tree's path>/}), so a shared data folder is not written to; the temp folder
+     * when neither is writable.
+     */
     public static Path location(Path root, String backboneId) {
         String name = backboneId.replaceAll("[^A-Za-z0-9._@-]", "_") + ".emb";
-        Path inTree = root.resolve(".loupe-bench");
-        if (Files.isWritable(root) || Files.isDirectory(inTree) && Files.isWritable(inTree)) return inTree.resolve(name);
-        return Path.of(System.getProperty("java.io.tmpdir"), "loupe-bench", sha(root.toAbsolutePath().normalize().toString()), name);
+        Path inTree = root.resolve(".loupe-bench").resolve(name);
+        if (Files.isRegularFile(inTree)) return inTree;
+        String key = sha(root.toAbsolutePath().normalize().toString());
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        if (writableOrCreatable(base)) return base.resolve("loupe").resolve("bench").resolve(key).resolve(name);
+        return Path.of(System.getProperty("java.io.tmpdir"), "loupe-bench", key, name);
+    }
+
+    private static boolean writableOrCreatable(Path dir) {
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) return Files.isDirectory(p) && Files.isWritable(p);
+        }
+        return false;
     }
 
     public static EmbeddingCache open(Path root, String backboneId) {

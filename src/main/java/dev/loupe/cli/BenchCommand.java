@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 /** {@code loupe bench …}: benchmarks of the learning loop (engines in dev.loupe.bench). */
 @Command(name = "bench", description = "Benchmarks: simulated labelling, forgetting, latency, embedding throughput.",
         subcommands = {BenchCommand.Simulate.class, BenchCommand.ForgettingCmd.class, BenchCommand.LatencyCmd.class,
-                BenchCommand.EmbedCmd.class})
+                BenchCommand.EmbedCmd.class, BenchCommand.MislabelsCmd.class})
 final class BenchCommand {
 
     private BenchCommand() {
@@ -177,6 +177,105 @@ final class BenchCommand {
                     o.printf("%-18s ECE (all seeds pooled) %s%n", name, numbers((double[]) c.calibration().get("ece_pooled")));
                     o.printf("%-18s estimate - test accuracy %s%n", name, numbers((double[]) c.estimate().get("error")));
                 });
+                o.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "mislabels", description = {
+            "Flip a share of the true labels at random and measure how well `loupe review --suspects` finds them:",
+            "precision among its top k (k = labels flipped) and recall among its top 2k, against a naive baseline",
+            "(lowest in-sample probability of the given label)."})
+    static final class MislabelsCmd implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR",
+                description = "ImageFolder tree (DIR/<class>/*: every image; DIR/train/<class>/* and DIR/test/...: the train split).")
+        Path data;
+
+        @Option(names = "--pool", description = "Labelled images, stratified (0 = all; default: ${DEFAULT-VALUE}).")
+        int pool = 2000;
+
+        @Option(names = "--flip", description = "Share of labels flipped (default: ${DEFAULT-VALUE}).")
+        double flip = 0.05;
+
+        @Option(names = "--seeds", description = "Runs, each flipping other labels (default: ${DEFAULT-VALUE}).")
+        int seeds = 3;
+
+        @Option(names = "--folds", description = "Cross-validation folds (default: ${DEFAULT-VALUE}).")
+        int folds = dev.loupe.datacheck.MislabelOptions.DEFAULTS.folds();
+
+        @Option(names = "--neighbours", description = "Nearest labelled images that vote (default: ${DEFAULT-VALUE}).")
+        int neighbours = dev.loupe.datacheck.MislabelOptions.DEFAULTS.neighbours();
+
+        @Option(names = "--knn-weights", split = ",", description = "Blends of head and neighbours' vote to compare (default: 0,0.3,0.5).")
+        double[] knnWeights = {0, 0.3, 0.5};
+
+        @Option(names = "--backbone", description = "Base model (default: ${DEFAULT-VALUE}).")
+        String backbone = BackboneLoader.MODEL_ZERO;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            Progress embedding = new Progress(err, "embedding");
+            dev.loupe.bench.MislabelBench.Data d;
+            try {
+                d = dev.loupe.bench.MislabelBench.load(data, pool, backbone, embedding::update);
+            } catch (BackboneException e) {
+                throw new LoupeException("Cannot load the base model '" + backbone + "': " + e.getMessage(), e);
+            }
+            embedding.finish();
+            dev.loupe.bench.MislabelBench.Config cfg;
+            try {
+                cfg = new dev.loupe.bench.MislabelBench.Config(flip, seeds,
+                        new dev.loupe.datacheck.MislabelOptions(folds, neighbours, 0.5, 42), knnWeights);
+            } catch (IllegalArgumentException e) {
+                throw new LoupeException(Faults.describe(e));
+            }
+            Progress progress = new Progress(err, "checking");
+            long t0 = System.nanoTime();
+            List<dev.loupe.bench.MislabelBench.Method> methods;
+            try {
+                methods = dev.loupe.bench.MislabelBench.run(d.labelled(), d.classes(), cfg,
+                        (seed, all, done, total) -> progress.update((long) seed * total + done, (long) all * total));
+            } catch (IllegalArgumentException e) {
+                throw new LoupeException(Faults.describe(e));
+            }
+            progress.finish();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("data", data.toAbsolutePath().toString());
+            out.put("backbone", d.backboneId());
+            out.put("classes", d.classes());
+            out.put("labelled", d.labelled().n());
+            out.put("dim", d.labelled().d());
+            out.put("flip", flip);
+            out.put("flipped", (int) Math.round(flip * d.labelled().n()));
+            out.put("seeds", seeds);
+            out.put("folds", folds);
+            out.put("neighbours", neighbours);
+            out.put("seconds_per_seed", (System.nanoTime() - t0) / 1e9 / seeds);
+            Map<String, Object> byName = new LinkedHashMap<>();
+            methods.forEach(m -> byName.put(m.name(), m.toJson()));
+            out.put("methods", byName);
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                Json.print(o, out);
+            } else {
+                o.printf("%d labelled images, %d flipped (%.0f %%), %d seeds%n", d.labelled().n(), (Integer) out.get("flipped"), 100 * flip, seeds);
+                o.printf("%-58s %12s %10s  %s%n", "method (ranking of every label)", "precision@k", "recall@2k",
+                        "suspect list: size (precision / recall), precision@k / recall@2k");
+                for (var m : methods) {
+                    String list = m.listed() == null ? "-" : String.format("%.1f (%.3f / %.3f), %.3f / %.3f", dev.loupe.bench.Stats.mean(m.listed()),
+                            dev.loupe.bench.Stats.mean(m.listPrecision()), dev.loupe.bench.Stats.mean(m.listRecall()),
+                            dev.loupe.bench.Stats.mean(m.listPrecisionAtK()), dev.loupe.bench.Stats.mean(m.listRecallAt2k()));
+                    o.printf("%-58s %12.3f %10.3f  %s%n", m.name(), dev.loupe.bench.Stats.mean(m.precisionAtK()),
+                            dev.loupe.bench.Stats.mean(m.recallAt2k()), list);
+                }
                 o.flush();
             }
             return 0;

@@ -6,11 +6,13 @@ import java.util.Objects;
 public record GalleryFilter(Kind kind, Long classId) {
 
     /** What a filter selects. */
-    public enum Kind { UNLABELLED, LABELLED, ALL, PREDICTED_AS, LABELLED_AS }
+    public enum Kind { UNLABELLED, LABELLED, ALL, PREDICTED_AS, LABELLED_AS, SUSPECTS }
 
     public static final GalleryFilter UNLABELLED = new GalleryFilter(Kind.UNLABELLED, null);
     public static final GalleryFilter LABELLED = new GalleryFilter(Kind.LABELLED, null);
     public static final GalleryFilter ALL = new GalleryFilter(Kind.ALL, null);
+    /** "Check my labels": the likely mislabelled images of the last label check, in its order (ADR 0026). */
+    public static final GalleryFilter SUSPECTS = new GalleryFilter(Kind.SUSPECTS, null);
 
     public GalleryFilter {
         Objects.requireNonNull(kind, "kind");

@@ -31,6 +31,9 @@ public final class GalleryOrder {
      */
     public static long[] of(Snapshot snapshot, long[] idOfRow, Map<Long, Long> labels, List<Long> columns,
                             GalleryFilter filter) {
+        if (filter.kind() == GalleryFilter.Kind.SUSPECTS) {
+            return new long[0]; // the label check's own list (GalleryModel#setSuspects), not an order of the snapshot
+        }
         Long cls = filter.classId();
         int col = cls == null ? -1 : columns.indexOf(cls);
         long[] out = new long[idOfRow.length];

@@ -1146,6 +1146,116 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    // ------------------------------------------------------------------ label check marks (ADR 0026)
+
+    /**
+     * Marks an image's current label as checked by the user (the label check then leaves it out until the image is
+     * relabelled). Durable when this returns.
+     *
+     * @throws ProjectException when the image has no label
+     */
+    public LabelCheckMark markChecked(long imageId) {
+        synchronized (mutex) {
+            ensureOpen();
+            Long cls = labels.labelOf(imageId);
+            if (cls == null) {
+                throw invalid("Image " + imageId + " has no label to mark as checked.");
+            }
+            return write(c -> appendCheck(c, imageId, cls, true, null));
+        }
+    }
+
+    /** Takes back the check mark {@code markSeq} (undo): the image's label is unchecked again. */
+    public LabelCheckMark unmarkChecked(long markSeq) {
+        synchronized (mutex) {
+            ensureOpen();
+            return write(c -> {
+                LabelCheckMark m = checkRow(c, markSeq).orElseThrow(() -> invalid("There is no check mark " + markSeq + "."));
+                return appendCheck(c, m.imageId(), m.classId(), false, markSeq);
+            });
+        }
+    }
+
+    /**
+     * Image id → the class its label was checked at, for every image whose newest mark is "checked" and whose label
+     * has not changed since (no label event on it after the mark, and the same class now).
+     */
+    public Map<Long, Long> checkedLabels() {
+        synchronized (mutex) {
+            ensureOpen();
+            return read(c -> {
+                Map<Long, long[]> newest = new java.util.HashMap<>(); // image -> {checked, class, journal_seq}
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT image_id, checked, class_id, journal_seq FROM label_checks ORDER BY seq");
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        newest.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)});
+                    }
+                }
+                Map<Long, Long> lastEvent = new java.util.HashMap<>();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT image_id, max(seq) FROM journal WHERE image_id IS NOT NULL GROUP BY image_id");
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        lastEvent.put(rs.getLong(1), rs.getLong(2));
+                    }
+                }
+                Map<Long, Long> out = new java.util.HashMap<>();
+                newest.forEach((image, m) -> {
+                    Long now = labels.labelOf(image);
+                    if (m[0] == 1 && now != null && now == m[1] && lastEvent.getOrDefault(image, 0L) <= m[2]) {
+                        out.put(image, m[1]);
+                    }
+                });
+                return java.util.Collections.unmodifiableMap(out);
+            });
+        }
+    }
+
+    /** Every check-mark row, oldest first. */
+    public List<LabelCheckMark> checkMarks() {
+        return read(c -> {
+            List<LabelCheckMark> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + CHECK_COLUMNS + " FROM label_checks ORDER BY seq");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(checkMark(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    private static final String CHECK_COLUMNS = "seq, time_ms, image_id, class_id, checked, journal_seq, undo_of";
+
+    private static LabelCheckMark checkMark(ResultSet rs) throws SQLException {
+        return new LabelCheckMark(rs.getLong(1), rs.getLong(2), rs.getLong(3), nullableLong(rs, 4), rs.getInt(5) == 1,
+                rs.getLong(6), nullableLong(rs, 7));
+    }
+
+    private static Optional<LabelCheckMark> checkRow(Connection c, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CHECK_COLUMNS + " FROM label_checks WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(checkMark(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static LabelCheckMark appendCheck(Connection c, long imageId, Long classId, boolean checked, Long undoOf)
+            throws SQLException {
+        long now = System.currentTimeMillis();
+        long journalSeq = queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal");
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO label_checks (time_ms, image_id, class_id, checked,"
+                + " journal_seq, undo_of) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq")) {
+            bind(ps, now, imageId, classId, checked ? 1 : 0, journalSeq, undoOf);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new LabelCheckMark(rs.getLong(1), now, imageId, classId, checked, journalSeq, undoOf);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ model versions
 
     /**

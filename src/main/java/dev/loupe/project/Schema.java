@@ -98,8 +98,32 @@ final class Schema {
               vector      BLOB    NOT NULL CHECK (length(vector) = 4 * dim)  -- float32 little-endian, unit length
             )""");
 
+    /**
+     * "Checked" marks of the label check (ADR 0026): the user looked at a suspect label and kept it. Append-only like
+     * the journal; the newest row of an image wins, and a mark holds only while no label event on the image came
+     * after {@code journal_seq} (a relabel voids it).
+     */
+    static final Migration V3 = Migration.sql(3, "label check marks",
+            """
+            CREATE TABLE label_checks (
+              seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+              time_ms     INTEGER NOT NULL,
+              image_id    INTEGER NOT NULL REFERENCES images(id),
+              class_id    INTEGER REFERENCES classes(id),  -- the label that was kept
+              checked     INTEGER NOT NULL CHECK (checked IN (0, 1)),  -- 0: the mark was taken back (undo)
+              journal_seq INTEGER NOT NULL,                -- the label journal's newest seq when the row was written
+              undo_of     INTEGER REFERENCES label_checks(seq)
+            )""",
+            "CREATE INDEX label_checks_image ON label_checks(image_id)",
+            """
+            CREATE TRIGGER label_checks_no_update BEFORE UPDATE ON label_checks
+            BEGIN SELECT RAISE(ABORT, 'label checks are append-only'); END""",
+            """
+            CREATE TRIGGER label_checks_no_delete BEFORE DELETE ON label_checks
+            BEGIN SELECT RAISE(ABORT, 'label checks are append-only'); END""");
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1, V2);
+    static final List<Migration> ALL = List.of(V1, V2, V3);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();

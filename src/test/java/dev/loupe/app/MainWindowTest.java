@@ -212,6 +212,42 @@ class MainWindowTest {
     }
 
     @Test
+    void checkMyLabelsFindsAWrongLabelAndKeepsOrAcceptsItWithUndo(FxRobot robot) throws Exception {
+        ProjectState opened = awaitOpen();
+        long wrong = opened.images().ids()[0];
+        for (long id : opened.images().ids()) {
+            if (opened.labels().containsKey(id)) { wrong = id; break; }
+        }
+        long right = opened.labels().get(wrong);
+        long other = opened.classes().stream().map(LabelClass::id).filter(c -> c != right).findFirst().orElseThrow();
+        long image = wrong;
+        fx(() -> model.label(image, other));
+        awaitState(s -> Long.valueOf(other).equals(s.labels().get(image)));
+        awaitIdle();
+
+        robot.clickOn("Check labels");
+        robot.clickOn("#checkLabels");
+        var list = window.labelCheckPanel().suspects();
+        WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS, () -> fx(() -> !list.getItems().isEmpty()));
+        assertThat(fx(() -> list.getItems().get(0).imageId())).as("the wrong label is the first suspect").isEqualTo(image);
+        assertThat(fx(() -> window.gallery().filterProperty().get())).isEqualTo(GalleryFilter.SUSPECTS);
+        assertThat(fx(() -> window.gallery().items())).contains(image);
+
+        robot.clickOn(list).type(KeyCode.HOME).type(KeyCode.K); // keep: it leaves the list, a check mark is written
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> list.getItems().stream().noneMatch(x -> x.imageId() == image)));
+        robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL); // back in the list
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> list.getItems().stream().anyMatch(x -> x.imageId() == image)));
+        assertThat(fx(() -> model.state().labels().get(image))).as("keeping changes no label").isEqualTo(other);
+
+        fx(() -> { list.getSelectionModel().select(0); return null; });
+        robot.type(KeyCode.A); // accept: relabelled to the suggestion through the journal
+        awaitState(s -> Long.valueOf(right).equals(s.labels().get(image)));
+        awaitIdle();
+        robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL);
+        awaitState(s -> Long.valueOf(other).equals(s.labels().get(image)));
+    }
+
+    @Test
     void theEvaluationTabPlotsEveryCheckedLabelAndTheMatrixCountsEveryLabelledImage(FxRobot robot) throws Exception {
         awaitOpen();
         assertThat(checked).as("every label but the first, given before any class had an example").isEqualTo(LABELLED - 1);

@@ -32,7 +32,10 @@ class BenchCommandTest {
             assertThat(c.get("aulc").isNumber()).isTrue();
         }
         assertThat(png).isRegularFile();
-        try (var files = Files.list(data.resolve(".loupe-bench"))) {
+        // The cache goes to the user's cache folder, not into the data tree.
+        assertThat(data.resolve(".loupe-bench")).doesNotExist();
+        Path cacheDir = dev.loupe.bench.EmbeddingCache.location(data, "any").getParent();
+        try (var files = Files.list(cacheDir)) {
             assertThat(files.filter(p -> p.toString().endsWith(".emb"))).hasSize(1);
         }
 
@@ -40,6 +43,31 @@ class BenchCommandTest {
                 "--start", "4", "--step", "4", "--budget", "4", "--test-fraction", "0.25", "--no-retrain", "--json");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).as("cached: nothing embedded again").doesNotContain("embedding:");
+        try (var files = Files.walk(cacheDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void mislabelsReportsEveryMethodAgainstTheNaiveBaseline(@TempDir Path dir) throws Exception {
+        Path data = TestImages.imageFolder(dir.resolve("data"), 3, 14);
+        CliRun r = CliRun.run("bench", "mislabels", "--data", data.toString(), "--pool", "0", "--flip", "0.1",
+                "--seeds", "1", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("labelled").asInt()).isEqualTo(42);
+        assertThat(j.get("flipped").asInt()).isEqualTo(4);
+        JsonNode methods = j.get("methods");
+        assertThat(methods.size()).isEqualTo(5);
+        methods.forEach(m -> {
+            assertThat(m.get("precision_at_k_mean").asDouble()).isBetween(0.0, 1.0);
+            assertThat(m.get("recall_at_2k_mean").asDouble()).isBetween(m.get("precision_at_k_mean").asDouble(), 1.0);
+        });
+        // Coloured shapes are easy: the check finds the flipped labels.
+        assertThat(methods.get("out-of-sample head + kNN vote (weight 0.30)").get("recall_at_2k_mean").asDouble()).isGreaterThanOrEqualTo(0.75);
+        try (var files = Files.walk(dev.loupe.bench.EmbeddingCache.location(data, "any").getParent())) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     @Test

@@ -112,7 +112,23 @@ public final class GalleryModel {
         show(GalleryOrder.keepPrefix(items, keep, fresh(s)));
     }
 
+    private long[] suspects = new long[0];
+
+    /**
+     * The likely mislabelled images of the last label check, most likely first: what the
+     * {@link GalleryFilter#SUSPECTS} filter shows (those still labelled).
+     */
+    public void setSuspects(long[] imageIds) {
+        suspects = imageIds.clone();
+        if (filter.get().kind() == GalleryFilter.Kind.SUSPECTS) {
+            rerankAll();
+        }
+    }
+
     private long[] fresh(ProjectState s) {
+        if (filter.get().kind() == GalleryFilter.Kind.SUSPECTS) {
+            return java.util.Arrays.stream(suspects).filter(id -> s.labels().containsKey(id)).toArray();
+        }
         long[] ids = s.snapshot() == null ? s.images().orderWithoutModel() : s.images().ids();
         return GalleryOrder.of(s.snapshot(), ids, s.labels(), s.columns(), filter.get());
     }

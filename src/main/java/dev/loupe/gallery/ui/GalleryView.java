@@ -111,7 +111,7 @@ public final class GalleryView extends BorderPane {
         filter.setId("filter");
         filter.setCellFactory(l -> new FilterCell());
         filter.setButtonCell(new FilterCell());
-        filter.getItems().setAll(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL);
+        filter.getItems().setAll(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL, GalleryFilter.SUSPECTS);
         filter.setValue(model.filterProperty().get());
         filter.setOnAction(e -> {
             if (filter.getValue() != null) {
@@ -134,7 +134,8 @@ public final class GalleryView extends BorderPane {
     }
 
     private void fillFilters(ProjectState s) {
-        List<GalleryFilter> all = new ArrayList<>(List.of(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL));
+        List<GalleryFilter> all = new ArrayList<>(List.of(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL,
+                GalleryFilter.SUSPECTS));
         for (LabelClass c : s.classes()) {
             all.add(GalleryFilter.predictedAs(c.id()));
         }
@@ -166,6 +167,7 @@ public final class GalleryView extends BorderPane {
             case ALL -> "All images";
             case PREDICTED_AS -> "Predicted as " + cls;
             case LABELLED_AS -> "Labelled as " + cls;
+            case SUSPECTS -> "Check my labels (likely mislabels)";
         };
     }
 
