@@ -13,7 +13,9 @@ command -v Xvfb >/dev/null 2>&1 && command -v import >/dev/null 2>&1 \
 dpkg -i "$deb" || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq; }
 test "$(readlink /usr/bin/loupe)" = /opt/loupe/bin/Loupe
 
-bare=(env -i PATH=/usr/bin:/bin HOME="$work/home")   # no JAVA_HOME, no mvn, no java needed
+# No JAVA_HOME, no mvn, no java needed. Java takes its home from the password file, not $HOME: user.home keeps the
+# sample project and ~/.javacpp out of the CI user's own home (a sample project left there would point into /opt/loupe).
+bare=(env -i PATH=/usr/bin:/bin HOME="$work/home" JAVA_TOOL_OPTIONS="-Duser.home=$work/home")
 mkdir -p "$work/home" && cd "$work"
 "${bare[@]}" loupe import demo.loupe /opt/loupe/lib/app/sample-images --labels-from-subfolders >/dev/null
 "${bare[@]}" loupe status demo.loupe --json > status.json

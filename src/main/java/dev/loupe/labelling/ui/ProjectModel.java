@@ -333,6 +333,14 @@ public final class ProjectModel {
                             (done, total, current) -> job.update("Importing sample images " + done + " / " + total, done, total),
                             job::isCancelled);
                 }
+                if (sampleImages != null && !MissingImages.lost(st).isEmpty()) {
+                    // Loupe knows where its own sample images are: after a reinstall or a moved checkout they are found
+                    // again by content, with no dialog (the user's labels in the sample project stay).
+                    MissingImages.locate(st, sampleImages,
+                            (done, total, current) -> job.update("Finding the sample images again " + done + " / " + total,
+                                    done, total),
+                            job::isCancelled);
+                }
                 LabellingSession s = LabellingSession.open(st, sessionOptions(gen));
                 store = st;
                 session = s;

@@ -85,6 +85,50 @@ class ProjectModelTest {
         assertThat(errors).isEmpty();
     }
 
+    /**
+     * The installed package's smoke test left a sample project whose images lived in the removed package; the next
+     * start (a source checkout) showed "343 images are missing". Loupe knows where its sample images are now.
+     */
+    @Test
+    void theSampleProjectFindsItsImagesAgainWhereverLoupesSampleImagesNowAre() throws Exception {
+        Path first = TestImages.imageFolder(tmp.resolve("install-1/sample-images"), 2, 6);
+        String oldHome = System.setProperty("loupe.home", tmp.resolve("home").toString());
+        String oldImages = System.setProperty("loupe.sampleImages", first.toString());
+        try {
+            DialogService dialogs = new Dialogs(errors);
+            model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
+            CompletableFuture<ProjectState> opened = model.openSample();
+            while (!opened.isDone()) runFxTask(100);
+            assertThat(opened.get().images().size()).isEqualTo(12);
+            CompletableFuture<Void> closed = model.close();
+            while (!closed.isDone()) runFxTask(100);
+
+            Path second = tmp.resolve("install-2/sample-images");
+            java.nio.file.Files.createDirectories(second.getParent());
+            java.nio.file.Files.move(first, second);
+            System.setProperty("loupe.sampleImages", second.toString());
+            model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
+            opened = model.openSample();
+            while (!opened.isDone()) runFxTask(100);
+
+            assertThat(opened.get().images().size()).isEqualTo(12);
+            assertThat(ProjectModel.missing(opened.get())).isZero();
+            ImageIndex index = opened.get().images();
+            for (long id : index.ids()) {
+                assertThat(index.path(id)).startsWith(second);
+            }
+            assertThat(errors).isEmpty();
+        } finally {
+            restore("loupe.home", oldHome);
+            restore("loupe.sampleImages", oldImages);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
+    }
+
     private void runFxTask(long waitMs) throws InterruptedException {
         Runnable task = fx.poll(waitMs, TimeUnit.MILLISECONDS);
         if (task != null) task.run();
