@@ -98,8 +98,34 @@ final class Schema {
               vector      BLOB    NOT NULL CHECK (length(vector) = 4 * dim)  -- float32 little-endian, unit length
             )""");
 
+    // V3: likely mislabels (issue 14, branch issue-14a) - placeholder; the lead renumbers when merging.
+
+    /**
+     * Images left out of the queue and the exports (issue 14): an append-only record, the latest row per image wins.
+     * Numbered 3 on branch issue-14b only, because the store requires consecutive versions: it becomes 4 when merged
+     * after issue-14a's V3.
+     */
+    static final Migration V4 = Migration.sql(3, "image exclusions",
+            """
+            CREATE TABLE exclusions (
+              seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+              batch    INTEGER NOT NULL,              -- one user action; undo reverses a whole batch
+              time_ms  INTEGER NOT NULL,
+              image_id INTEGER NOT NULL REFERENCES images(id),
+              excluded INTEGER NOT NULL CHECK (excluded IN (0, 1)),
+              reason   TEXT,                          -- e.g. 'near-duplicate', 'outlier', 'user'
+              undo_of  INTEGER                        -- the batch this one reverses, if it is an undo
+            )""",
+            "CREATE INDEX exclusions_image ON exclusions(image_id, seq)",
+            """
+            CREATE TRIGGER exclusions_no_update BEFORE UPDATE ON exclusions
+            BEGIN SELECT RAISE(ABORT, 'the exclusion record is append-only'); END""",
+            """
+            CREATE TRIGGER exclusions_no_delete BEFORE DELETE ON exclusions
+            BEGIN SELECT RAISE(ABORT, 'the exclusion record is append-only'); END""");
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1, V2);
+    static final List<Migration> ALL = List.of(V1, V2, V4);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();
