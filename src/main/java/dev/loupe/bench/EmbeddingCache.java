@@ -28,8 +28,7 @@ import java.util.Map;
 
 /**
  * Embeddings of an image tree's files for one backbone, kept in one file so a benchmark embeds each image once:
- * {@code DIR/.loupe-bench/<backbone id>.emb} when the tree is writable, else under the temp folder (keyed by the
- * tree's path). Only missing images are embedded; progress is saved every few thousand images, so an interrupted
+ * in the per-user cache folder, keyed by the tree's path ({@link #location}). Only missing images are embedded; progress is saved every few thousand images, so an interrupted
  * run resumes.
  */
 public final class EmbeddingCache {
@@ -51,12 +50,23 @@ public final class EmbeddingCache {
         this.backboneId = backboneId;
     }
 
-    /** Where the cache of {@code root} for {@code backboneId} lives (the tree itself if writable). */
+    /**
+     * Where the cache of {@code root} for {@code backboneId} lives: a cache already in the tree (older runs wrote
+     * {@code DIR/.loupe-bench/}) is used as it is; otherwise the per-user cache folder ({@code $XDG_CACHE_HOME} or
+     * {@code ~/.cache}, then {@code loupe/bench/<hash of the tree's path>/}), so data folders stay untouched; the temp
+     * folder when there is no home.
+     */
     public static Path location(Path root, String backboneId) {
         String name = backboneId.replaceAll("[^A-Za-z0-9._@-]", "_") + ".emb";
-        Path inTree = root.resolve(".loupe-bench");
-        if (Files.isWritable(root) || Files.isDirectory(inTree) && Files.isWritable(inTree)) return inTree.resolve(name);
-        return Path.of(System.getProperty("java.io.tmpdir"), "loupe-bench", sha(root.toAbsolutePath().normalize().toString()), name);
+        Path inTree = root.resolve(".loupe-bench").resolve(name);
+        if (Files.isRegularFile(inTree) && Files.isWritable(inTree)) return inTree;
+        String key = sha(root.toAbsolutePath().normalize().toString());
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        String home = System.getProperty("user.home");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : home != null && !home.isBlank() ? Path.of(home, ".cache") : null;
+        if (base != null) return base.resolve("loupe").resolve("bench").resolve(key).resolve(name);
+        return Path.of(System.getProperty("java.io.tmpdir"), "loupe-bench", key, name);
     }
 
     public static EmbeddingCache open(Path root, String backboneId) {

@@ -32,14 +32,17 @@ class BenchCommandTest {
             assertThat(c.get("aulc").isNumber()).isTrue();
         }
         assertThat(png).isRegularFile();
-        try (var files = Files.list(data.resolve(".loupe-bench"))) {
-            assertThat(files.filter(p -> p.toString().endsWith(".emb"))).hasSize(1);
-        }
+        // the cache goes to the per-user cache folder, not into the data tree
+        assertThat(data.resolve(".loupe-bench")).doesNotExist();
+        Path cache = dev.loupe.bench.EmbeddingCache.location(data, j.get("backbone").asText());
+        assertThat(cache).isRegularFile();
 
         CliRun again = CliRun.run("bench", "simulate", "--data", data.toString(), "--strategies", "margin", "--seeds", "1",
                 "--start", "4", "--step", "4", "--budget", "4", "--test-fraction", "0.25", "--no-retrain", "--json");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).as("cached: nothing embedded again").doesNotContain("embedding:");
+        Files.delete(cache); // a test leaves nothing in the user's cache folder
+        Files.deleteIfExists(cache.getParent());
     }
 
     @Test
