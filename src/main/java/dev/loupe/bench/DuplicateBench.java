@@ -43,11 +43,13 @@ public final class DuplicateBench {
     public enum Kind { RESIZED, RECOMPRESSED, CROPPED }
 
     /**
+     * @param originals     at most this many images of the tree are used (0: all), drawn at random
      * @param copiesPerKind originals that get a copy of each kind (distinct originals per kind)
-     * @param unrelated     images taken from the other tree and planted as outliers
+     * @param unrelated     images taken from the other tree (one per folder in turn) and planted as outliers
+     * @param junk          generated junk images planted as outliers (noise, flat colour, stripes, gradients)
      * @param thresholds    near-duplicate thresholds to score
      */
-    public record Config(int copiesPerKind, int unrelated, List<Double> thresholds, long seed, String backboneSpec, int threads) {
+    public record Config(int originals, int copiesPerKind, int unrelated, int junk, List<Double> thresholds, List<Integer> ks, long seed, String backboneSpec, int threads) {
     }
 
     private DuplicateBench() {
@@ -58,6 +60,11 @@ public final class DuplicateBench {
         SplittableRandom r = new SplittableRandom(cfg.seed());
         Path tree = work.resolve("tree");
         List<Path> originals = images(data);
+        if (cfg.originals() > 0 && originals.size() > cfg.originals()) {
+            List<Path> some = new ArrayList<>(originals);
+            shuffle(some, r);
+            originals = some.subList(0, cfg.originals()).stream().sorted().toList();
+        }
         List<Path> strangers = images(other);
         if (originals.size() < 3 * cfg.copiesPerKind() + 10) throw new IllegalArgumentException("too few images in " + data);
         if (strangers.size() < cfg.unrelated()) throw new IllegalArgumentException("too few images in " + other);
@@ -88,15 +95,25 @@ public final class DuplicateBench {
                 kindOf.put(rel, k);
             }
         }
-        List<Path> odd = new ArrayList<>(strangers);
-        shuffle(odd, r);
+        // unrelated images: one per folder of OTHER in turn (so they are not all of one kind), then generated junk
+        Map<Path, List<Path>> byFolder = new java.util.TreeMap<>();
+        for (Path p : strangers) byFolder.computeIfAbsent(p.getParent(), k -> new ArrayList<>()).add(p);
+        List<List<Path>> folders = new ArrayList<>(byFolder.values());
+        for (List<Path> f : folders) shuffle(f, r);
         Set<String> planted = new HashSet<>();
+        Set<String> junk = new HashSet<>();
+        Files.createDirectories(tree.resolve("unrelated"));
         for (int i = 0; i < cfg.unrelated(); i++) {
-            String name = odd.get(i).getFileName().toString();
-            String rel = "unrelated/" + i + "-" + name;
-            Files.createDirectories(tree.resolve("unrelated"));
-            Files.copy(odd.get(i), tree.resolve(rel));
+            List<Path> f = folders.get(i % folders.size());
+            Path src = f.get(i / folders.size());
+            String rel = "unrelated/" + i + "-" + src.getFileName();
+            Files.copy(src, tree.resolve(rel));
             planted.add(rel);
+        }
+        for (int i = 0; i < cfg.junk(); i++) {
+            String rel = "unrelated/junk-" + i + ".png";
+            ImageIO.write(junk(i, r), "png", tree.resolve(rel).toFile());
+            junk.add(rel);
         }
 
         try (ProjectStore store = ProjectStore.open(work.resolve("bench.loupe"), true)) {
@@ -110,6 +127,7 @@ public final class DuplicateBench {
             out.put("originals", originals.size());
             out.put("copies_per_kind", cfg.copiesPerKind());
             out.put("unrelated", cfg.unrelated());
+            out.put("junk", cfg.junk());
             List<Map<String, Object>> rows = new ArrayList<>();
             for (double t : cfg.thresholds()) {
                 long t0 = System.nanoTime();
@@ -118,10 +136,18 @@ public final class DuplicateBench {
                 rows.add(scoreGroups(groups, relOf, copyOf, kindOf, t, secs));
             }
             out.put("duplicates", rows);
-            long t0 = System.nanoTime();
-            Outliers.Result o = Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K, Outliers.DEFAULT_Z, cfg.seed(), () -> false);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            out.put("outliers", scoreOutliers(o, relOf, planted, secs));
+            List<Map<String, Object>> outl = new ArrayList<>();
+            for (Outliers.Metric metric : Outliers.Metric.values()) for (int k : cfg.ks()) {
+                long t0 = System.nanoTime();
+                Outliers.Result o = Outliers.find(v.ids(), v.vectors(), k, Outliers.DEFAULT_Z, cfg.seed(), metric, () -> false);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("metric", metric.name().toLowerCase());
+                row.put("k", k);
+                row.putAll(scoreOutliers(o, relOf, planted, junk, secs));
+                outl.add(row);
+            }
+            out.put("outliers", outl);
             return out;
         }
     }
@@ -166,10 +192,20 @@ public final class DuplicateBench {
         return m;
     }
 
-    static Map<String, Object> scoreOutliers(Outliers.Result o, Map<Long, String> relOf, Set<String> planted, double seconds) {
+    static Map<String, Object> scoreOutliers(Outliers.Result o, Map<Long, String> relOf, Set<String> unrelated, Set<String> junk,
+                                             double seconds) {
+        Set<String> planted = new HashSet<>(unrelated);
+        planted.addAll(junk);
         int flagged = o.outliers().size();
         int hit = 0;
-        for (Outliers.Scored s : o.outliers()) if (planted.contains(relOf.get(s.id()))) hit++;
+        int hitUnrelated = 0;
+        int hitJunk = 0;
+        for (Outliers.Scored s : o.outliers()) {
+            String rel = relOf.get(s.id());
+            if (planted.contains(rel)) hit++;
+            if (unrelated.contains(rel)) hitUnrelated++;
+            if (junk.contains(rel)) hitJunk++;
+        }
         int topHit = 0;
         for (int i = 0; i < Math.min(planted.size(), o.scores().size()); i++) {
             if (planted.contains(relOf.get(o.scores().get(i).id()))) topHit++;
@@ -179,10 +215,37 @@ public final class DuplicateBench {
         m.put("planted", planted.size());
         m.put("precision", flagged == 0 ? null : (double) hit / flagged);
         m.put("recall", planted.isEmpty() ? null : (double) hit / planted.size());
+        m.put("recall_unrelated", unrelated.isEmpty() ? null : (double) hitUnrelated / unrelated.size());
+        m.put("recall_junk", junk.isEmpty() ? null : (double) hitJunk / junk.size());
         m.put("precision_at_planted", planted.isEmpty() ? null : (double) topHit / planted.size());
         m.put("threshold", o.threshold());
         m.put("seconds", seconds);
         return m;
+    }
+
+    /** Junk of four kinds in turn: noise, a flat colour, stripes, a gradient. */
+    static BufferedImage junk(int i, SplittableRandom r) {
+        int w = 64 + r.nextInt(192);
+        int h = 64 + r.nextInt(192);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int c1 = r.nextInt(1 << 24);
+        int c2 = r.nextInt(1 << 24);
+        int period = 4 + r.nextInt(20);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = switch (i % 4) {
+                    case 0 -> r.nextInt(1 << 24);
+                    case 1 -> c1;
+                    case 2 -> (x / period) % 2 == 0 ? c1 : c2;
+                    default -> {
+                        int g = 255 * (x + y) / (w + h);
+                        yield (g << 16) | ((255 - g) << 8) | (c1 & 0xff);
+                    }
+                };
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
     }
 
     private static String pair(String a, String b) {

@@ -132,14 +132,23 @@ final class BenchDataCheck {
         @Option(names = "--other", required = true, paramLabel = "OTHER", description = "Where the unrelated images come from.")
         Path other;
 
+        @Option(names = "--originals", description = "Use at most this many images of DIR, drawn at random (0 = all; default: ${DEFAULT-VALUE}).")
+        int originals = 2000;
+
         @Option(names = "--copies", description = "Originals copied per kind of copy (default: ${DEFAULT-VALUE}).")
         int copies = 20;
 
-        @Option(names = "--unrelated", description = "Unrelated images planted (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--unrelated", description = "Images of OTHER planted, one per folder of OTHER in turn (default: ${DEFAULT-VALUE}).")
         int unrelated = 10;
+
+        @Option(names = "--junk", description = "Generated junk images planted: noise, flat colour, stripes, gradient (default: ${DEFAULT-VALUE}).")
+        int junk = 8;
 
         @Option(names = "--thresholds", split = ",", description = "Near-duplicate thresholds to score (default: ${DEFAULT-VALUE}).")
         List<Double> thresholds = new ArrayList<>(List.of(0.90, 0.95, 0.98));
+
+        @Option(names = "--k", split = ",", description = "Outliers: neighbours averaged, one or more values to score (default: ${DEFAULT-VALUE}).")
+        List<Integer> ks = new ArrayList<>(List.of(dev.loupe.datacheck.Outliers.DEFAULT_K));
 
         @Option(names = "--seed", description = "Which originals and unrelated images (default: ${DEFAULT-VALUE}).")
         long seed = 1;
@@ -156,8 +165,8 @@ final class BenchDataCheck {
             Path work = java.nio.file.Files.createTempDirectory("loupe-bench-duplicates");
             Map<String, Object> m;
             try {
-                m = dev.loupe.bench.DuplicateBench.run(data, other, work, new dev.loupe.bench.DuplicateBench.Config(copies, unrelated,
-                        thresholds, seed, backbone, Math.max(1, Runtime.getRuntime().availableProcessors())));
+                m = dev.loupe.bench.DuplicateBench.run(data, other, work, new dev.loupe.bench.DuplicateBench.Config(originals, copies, unrelated, junk,
+                        thresholds, ks, seed, backbone, Math.max(1, Runtime.getRuntime().availableProcessors())));
             } catch (IllegalArgumentException e) {
                 throw new LoupeException(dev.loupe.Faults.describe(e));
             } finally {
@@ -168,17 +177,19 @@ final class BenchDataCheck {
                 Json.print(out, m);
                 return 0;
             }
-            out.printf("%s images: %s originals, %s copies of each kind (resized 50 %%, JPEG quality 50, cropped to 80 %%), %s unrelated%n",
-                    m.get("images"), m.get("originals"), m.get("copies_per_kind"), m.get("unrelated"));
+            out.printf("%s images: %s originals, %s copies of each kind (resized 50 %%, JPEG quality 50, cropped to 80 %%), %s unrelated, %s junk%n",
+                    m.get("images"), m.get("originals"), m.get("copies_per_kind"), m.get("unrelated"), m.get("junk"));
             for (Map<String, Object> r : (List<Map<String, Object>>) m.get("duplicates")) {
                 out.printf(Locale.ROOT, "threshold %.2f: %s groups, pair precision %s, pair recall %s (resized %s, recompressed %s, cropped %s), %.2f s%n",
                         (Double) r.get("threshold"), r.get("groups"), fmt(r.get("pair_precision")), fmt(r.get("pair_recall")),
                         fmt(r.get("recall_resized")), fmt(r.get("recall_recompressed")), fmt(r.get("recall_cropped")), (Double) r.get("seconds"));
             }
-            Map<String, Object> o = (Map<String, Object>) m.get("outliers");
-            out.printf(Locale.ROOT, "outliers: %s flagged, precision %s, recall %s of %s planted (precision in the top %s: %s), %.2f s%n",
-                    o.get("flagged"), fmt(o.get("precision")), fmt(o.get("recall")), o.get("planted"), o.get("planted"),
-                    fmt(o.get("precision_at_planted")), (Double) o.get("seconds"));
+            for (Map<String, Object> o : (List<Map<String, Object>>) m.get("outliers")) {
+                out.printf(Locale.ROOT, "outliers, %s, k = %s: %s flagged, precision %s, recall %s of %s planted (unrelated %s, junk %s; precision in the top %s: %s), %.2f s%n",
+                        o.get("metric"), o.get("k"), o.get("flagged"), fmt(o.get("precision")), fmt(o.get("recall")), o.get("planted"),
+                        fmt(o.get("recall_unrelated")), fmt(o.get("recall_junk")), o.get("planted"),
+                        fmt(o.get("precision_at_planted")), (Double) o.get("seconds"));
+            }
             out.flush();
             return 0;
         }

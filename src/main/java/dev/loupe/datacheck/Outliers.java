@@ -51,8 +51,21 @@ public final class Outliers {
         return DriftTest.median(d2);
     }
 
-    /** Scores every row; null if cancelled. Needs more than {@code k} rows (fewer: every score is 0, none flagged). */
+    /** How distance is measured. */
+    public enum Metric {
+        /** Euclidean distance between the embeddings. */
+        EUCLIDEAN,
+        /** Euclidean distance between the centred embeddings scaled to unit length (a function of the cosine). */
+        ANGULAR
+    }
+
+    /** {@link #find(long[], float[][], int, double, long, Metric, BooleanSupplier)} with the {@link Metric#EUCLIDEAN} metric. */
     public static Result find(long[] ids, float[][] vectors, int k, double z, long seed, BooleanSupplier cancel) {
+        return find(ids, vectors, k, z, seed, Metric.EUCLIDEAN, cancel);
+    }
+
+    /** Scores every row; null if cancelled. Needs more than {@code k} rows (fewer: every score is 0, none flagged). */
+    public static Result find(long[] ids, float[][] vectors, int k, double z, long seed, Metric metric, BooleanSupplier cancel) {
         int n = ids.length;
         double[] score = new double[n];
         if (n > k + 1) {
@@ -60,7 +73,7 @@ public final class Outliers {
             int[] refIndex = ref == null ? null : ref.clone();
             if (refIndex != null) Arrays.sort(refIndex);
             final int[] cols = refIndex;
-            Similarities sims = Similarities.dotProducts(vectors);
+            Similarities sims = metric == Metric.ANGULAR ? Similarities.of(vectors) : Similarities.dotProducts(vectors);
             double same = SAME * SAME * typicalSquaredDistance(sims);
             boolean done = sims.forEachBlock(cols, (from, to, s, m) -> {
                 // the k smallest squared distances, largest on top

@@ -66,6 +66,7 @@ final class Similarities {
         int d = n == 0 ? 1 : vectors[0].length;
         double[] mean = mean(vectors, d);
         float[] flat = new float[n * d];
+        float[] sq = new float[n];
         for (int i = 0; i < n; i++) {
             double norm = 0;
             for (int j = 0; j < d; j++) {
@@ -74,8 +75,9 @@ final class Similarities {
             }
             double s = norm > 0 ? 1 / Math.sqrt(norm) : 0;
             for (int j = 0; j < d; j++) flat[i * d + j] = (float) ((vectors[i][j] - mean[j]) * s);
+            sq[i] = norm > 0 ? 1f : 0f;
         }
-        return new Similarities(Nd4j.create(flat, new long[] {n, d}, 'c'), null);
+        return new Similarities(Nd4j.create(flat, new long[] {n, d}, 'c'), sq);
     }
 
     int size() { return n; }
