@@ -22,11 +22,24 @@ final class Similarities {
     private final INDArray rows;
     private final int n;
     private final float[] squaredNorms;
+    private final float[] flat;
+    private final int d;
 
-    private Similarities(INDArray rows, float[] squaredNorms) {
-        this.rows = rows;
-        this.n = (int) rows.rows();
+    private Similarities(float[] flat, int n, int d, float[] squaredNorms) {
+        this.rows = Nd4j.create(flat, new long[] {n, d}, 'c');
+        this.n = n;
         this.squaredNorms = squaredNorms;
+        this.flat = flat;
+        this.d = d;
+    }
+
+    /** The dot product of two rows (the centred cosine for {@link #of}). */
+    float dot(int i, int j) {
+        double sum = 0;
+        int a = i * d;
+        int b = j * d;
+        for (int t = 0; t < d; t++) sum += flat[a + t] * flat[b + t];
+        return (float) sum;
     }
 
     /**
@@ -48,7 +61,7 @@ final class Similarities {
             }
             sq[i] = (float) norm;
         }
-        return new Similarities(Nd4j.create(flat, new long[] {n, d}, 'c'), sq);
+        return new Similarities(flat, n, d, sq);
     }
 
     float squaredNorm(int row) { return squaredNorms[row]; }
@@ -77,7 +90,7 @@ final class Similarities {
             for (int j = 0; j < d; j++) flat[i * d + j] = (float) ((vectors[i][j] - mean[j]) * s);
             sq[i] = norm > 0 ? 1f : 0f;
         }
-        return new Similarities(Nd4j.create(flat, new long[] {n, d}, 'c'), sq);
+        return new Similarities(flat, n, d, sq);
     }
 
     int size() { return n; }

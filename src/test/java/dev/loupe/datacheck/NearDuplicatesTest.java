@@ -38,4 +38,23 @@ class NearDuplicatesTest {
         for (int i = 0; i < ids.length; i++) ids[i] = i;
         assertEquals(List.of(), NearDuplicates.find(ids, v, 0.95, () -> false));
     }
+
+    @Test
+    void lookAlikesDoNotChainIntoOneGroup() {
+        Random r = new Random(5);
+        int d = 32;
+        float[][] v = DriftTestTest.gaussian(r, 400, d, 0, 1);
+        long[] ids = new long[400];
+        for (int i = 0; i < ids.length; i++) ids[i] = i;
+        // rows 0..29 walk in small steps: neighbours are near-duplicates, the two ends are not
+        for (int i = 1; i < 30; i++) {
+            for (int j = 0; j < d; j++) v[i][j] = v[i - 1][j] + (float) (0.12 * r.nextGaussian());
+        }
+        List<NearDuplicates.Group> groups = NearDuplicates.find(ids, v, 0.95, () -> false);
+        assertTrue(groups.size() >= 2, "the walk must not be one group: " + groups);
+        for (NearDuplicates.Group g : groups) {
+            assertTrue(g.ids().size() < 30, "chained: " + g.ids());
+            assertTrue(g.minSimilarity() >= 0.95, "a pair below the threshold in " + g);
+        }
+    }
 }
