@@ -7,7 +7,6 @@ import dev.loupe.project.ProjectStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /** How the CLI shows a drift check: the "drift" object of {@code import --json} and the plain sentence. */
@@ -46,18 +45,7 @@ final class DriftOutput {
 
     /** "These 240 images look unlike the rest of the project: typical examples …; the model's accuracy on them is likely lower." */
     static String sentence(ProjectStore store, DriftReport r) {
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "These %d images look unlike the rest of the project (p = %.3f; %.0f %% of them are "
-                        + "farther from every earlier image than is usual, against %.0f %% expected)", r.newImages(),
-                r.test().pValue(), 100 * r.farShare(), 100 * r.farExpected()));
-        s.append(": typical examples ").append(String.join(", ", paths(store, r.typical())));
-        if (r.lowerConfidence()) {
-            s.append(String.format(Locale.ROOT, "; the model's accuracy on them is likely lower (%.0f %% of them get a "
-                    + "confidence below that of 90 %% of the labelled images, against %.0f %% of the earlier unlabelled ones)",
-                    100 * r.lowConfidenceNew(), 100 * (Double.isNaN(r.lowConfidenceProject()) ? 0.1 : r.lowConfidenceProject())));
-        }
-        s.append(". `loupe queue PROJECT --new-first` shows them first.");
-        return s.toString();
+        return r.sentence(paths(store, r.typical())) + " `loupe queue PROJECT --new-first` shows them first.";
     }
 
     private static List<String> paths(ProjectStore store, List<Long> ids) {

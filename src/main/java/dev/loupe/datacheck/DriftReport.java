@@ -34,4 +34,23 @@ public record DriftReport(int newImages, int projectImages, DriftTest.Result tes
         double base = Double.isNaN(lowConfidenceProject) ? DriftCheck.LOW_CONFIDENCE_QUANTILE : lowConfidenceProject;
         return !Double.isNaN(lowConfidenceNew) && lowConfidenceNew > base + 0.05 && lowConfidenceNew > 1.25 * base;
     }
+
+    /**
+     * The plain sentence: "These 240 images look unlike the rest of the project (…): typical examples a, b; the model's
+     * accuracy on them is likely lower (…)." {@code typicalNames} names the {@link #typical()} images.
+     */
+    public String sentence(List<String> typicalNames) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(java.util.Locale.ROOT, "These %d images look unlike the rest of the project (p = %.3f; "
+                        + "%.0f %% of them are farther from every earlier image than is usual, against %.0f %% expected)",
+                newImages, test.pValue(), 100 * farShare, 100 * farExpected()));
+        s.append(": typical examples ").append(String.join(", ", typicalNames));
+        if (lowerConfidence()) {
+            s.append(String.format(java.util.Locale.ROOT, "; the model's accuracy on them is likely lower (%.0f %% of them "
+                            + "get a confidence below that of 90 %% of the labelled images, against %.0f %% of the earlier "
+                            + "unlabelled ones)", 100 * lowConfidenceNew,
+                    100 * (Double.isNaN(lowConfidenceProject) ? DriftCheck.LOW_CONFIDENCE_QUANTILE : lowConfidenceProject)));
+        }
+        return s.append('.').toString();
+    }
 }
