@@ -60,6 +60,11 @@ final class ReviewDataCommand implements Callable<Integer> {
                 + "one if any, else the first imported).")
         boolean hideCopies;
 
+        @Option(names = "--label-copies", description = "Give every unlabelled image of a near-duplicate group the label "
+                + "its group's labelled images agree on (through the labelling loop: each is one label, undoable with "
+                + "`loupe undo`). Groups without a label, or with two, are left alone.")
+        boolean labelCopies;
+
         @Option(names = "--undo-exclusion", description = "Reverse the last exclusion change (again: redo it).")
         boolean undo;
 
@@ -91,9 +96,11 @@ final class ReviewDataCommand implements Callable<Integer> {
         if (k < 1) throw new LoupeException("--k must be at least 1.");
         try (ProjectStore store = ProjectStore.open(project, false)) {
             PrintWriter out = spec.commandLine().getOut();
-            if (action.duplicates || action.hideCopies) {
+            if (action.duplicates || action.hideCopies || action.labelCopies) {
                 List<NearDuplicates.Group> groups = NearDuplicates.find(vectors(store).ids(), vectors(store).vectors(), threshold, () -> false);
-                if (action.hideCopies) {
+                if (action.labelCopies) {
+                    return labelCopies(store, groups, out);
+                } else if (action.hideCopies) {
                     hideCopies(store, groups, out);
                 } else {
                     printGroups(store, groups, out);
@@ -184,6 +191,29 @@ final class ReviewDataCommand implements Callable<Integer> {
         report(out, Map.of("groups", groups.size(), "changed", batch == 0 ? 0 : hide.size(), "excluded", store.excludedImages().size()),
                 "Excluded " + (batch == 0 ? 0 : hide.size()) + " copies in " + groups.size() + " group(s); "
                         + "`loupe review PROJECT --undo-exclusion` brings them back.");
+    }
+
+    /** The group's label applied to its unlabelled images, one label at a time through the session (the trainer learns each). */
+    private int labelCopies(ProjectStore store, List<NearDuplicates.Group> groups, PrintWriter out) {
+        Map<Long, Long> labels = store.currentLabels();
+        List<Map.Entry<Long, Long>> todo = new ArrayList<>();
+        int agreed = 0;
+        for (NearDuplicates.Group g : groups) {
+            java.util.Set<Long> classes = new java.util.HashSet<>();
+            for (long id : g.ids()) if (labels.containsKey(id)) classes.add(labels.get(id));
+            if (classes.size() != 1) continue;
+            agreed++;
+            long cls = classes.iterator().next();
+            for (long id : g.ids()) if (!labels.containsKey(id)) todo.add(Map.entry(id, cls));
+        }
+        Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
+        try (dev.loupe.labelling.LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
+            for (Map.Entry<Long, Long> e : todo) session.label(e.getKey(), e.getValue()).join();
+        }
+        report(out, Map.of("groups", groups.size(), "groups_with_one_label", agreed, "labelled", todo.size()),
+                "Labelled " + todo.size() + " copies in " + agreed + " of " + groups.size() + " near-duplicate group(s) "
+                        + "with their group's label; `loupe undo PROJECT` takes back the last one.");
+        return failures.exitCode(0);
     }
 
     private void printOutliers(ProjectStore store, Outliers.Result r, PrintWriter out) {

@@ -99,6 +99,25 @@ class ReviewDataCommandTest {
     }
 
     @Test
+    void labelCopiesGivesTheGroupsLabelToItsUnlabelledCopy() throws Exception {
+        Path project = plantedProject();
+        // the resized copy lies in class1/ and was labelled from its folder: take that label back first
+        Path copy = tmp.resolve("data/class1/img3-big.png");
+        try (dev.loupe.project.ProjectStore store = dev.loupe.project.ProjectStore.open(project, false)) {
+            long id = store.findByPath(copy).orElseThrow().id();
+            store.unlabel(id);
+            assertThat(store.labelOf(id)).isEmpty();
+        }
+        CliRun run = CliRun.run("review", project.toString(), "--label-copies", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("labelled").asInt()).isPositive();
+        try (dev.loupe.project.ProjectStore s = dev.loupe.project.ProjectStore.open(project, false)) {
+            long id = s.findByPath(copy).orElseThrow().id();
+            assertThat(s.labelOf(id).flatMap(s::classById).orElseThrow().name()).isEqualTo("class1");
+        }
+    }
+
+    @Test
     void anUnknownImageIsAClearUserError() throws Exception {
         Path project = tmp.resolve("p.loupe");
         CliRun.run("import", project.toString(), TestImages.imageFolder(tmp.resolve("d"), 1, 3).toString());
