@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 /** {@code loupe bench …}: benchmarks of the learning loop (engines in dev.loupe.bench). */
 @Command(name = "bench", description = "Benchmarks: simulated labelling, forgetting, latency, embedding throughput.",
         subcommands = {BenchCommand.Simulate.class, BenchCommand.ForgettingCmd.class, BenchCommand.LatencyCmd.class,
-                BenchCommand.EmbedCmd.class, BenchCommand.MislabelsCmd.class})
+                BenchCommand.EmbedCmd.class, BenchCommand.MislabelsCmd.class, BenchDataCheck.DriftCmd.class,
+                BenchDataCheck.DuplicatesCmd.class})
 final class BenchCommand {
 
     private BenchCommand() {

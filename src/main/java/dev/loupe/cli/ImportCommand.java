@@ -1,7 +1,12 @@
 package dev.loupe.cli;
 
 import dev.loupe.DiskFullException;
+import dev.loupe.Faults;
+import org.slf4j.LoggerFactory;
 import dev.loupe.LoupeException;
+import dev.loupe.datacheck.DriftReport;
+import dev.loupe.datacheck.DriftTest;
+import dev.loupe.datacheck.ProjectDrift;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.Importer;
@@ -57,6 +62,12 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--no-embed", description = "Do not compute embeddings now (they are computed when the project is next opened for labelling).")
     boolean noEmbed;
 
+    @Option(names = "--no-drift-check", description = "Do not compare the new images with the project's earlier ones.")
+    boolean noDriftCheck;
+
+    /** The id of the backbone the last {@link #embed} used. */
+    private String backboneId;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isDirectory(folder)) {
@@ -71,6 +82,7 @@ final class ImportCommand implements Callable<Integer> {
                     .withLabelsFromSubfolders(labelsFromSubfolders)
                     .withThreads(Math.max(1, threads))
                     .withListener((done, total, current) -> progress.update(done, total));
+            long lastIdBefore = ProjectDrift.lastImageId(store);
             ImportReport report = StoreImportSink.importInto(store, options);
             progress.finish();
             String stopped = report.stopped();
@@ -84,6 +96,25 @@ final class ImportCommand implements Callable<Integer> {
                             .getMessage();
                 }
             }
+            DriftReport drift = null;
+            String noDrift;
+            if (noDriftCheck) {
+                noDrift = "not asked for (--no-drift-check)";
+            } else if (embedded == null) {
+                noDrift = "the new images have no embeddings yet";
+            } else if (lastIdBefore == 0) {
+                noDrift = "the project had no images before";
+            } else {
+                try {
+                    drift = ProjectDrift.afterImport(store, backboneId, lastIdBefore, DriftTest.Config.DEFAULT, () -> false).orElse(null);
+                    noDrift = drift == null ? "too few images on one side (at least " + DriftTest.Config.DEFAULT.minCandidate()
+                            + " new and earlier images are needed)" : null;
+                } catch (RuntimeException e) {
+                    // the images are imported and embedded: a check that could not run must not turn that into a failure
+                    LoggerFactory.getLogger(ImportCommand.class).warn("The drift check failed", e);
+                    noDrift = "the check could not run: " + Faults.describe(e);
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = toJson(report);
@@ -92,13 +123,19 @@ final class ImportCommand implements Callable<Integer> {
                     m.put("embedded", embedded.embedded());
                     m.put("embed_seconds", Math.round(embedded.seconds() * 1000) / 1000.0);
                 }
+                m.put("drift", DriftOutput.json(store, drift, noDrift));
                 Json.print(out, m);
             } else {
                 printText(out, report);
                 if (embedded != null && embedded.embedded() + embedded.failed() > 0) {
                     out.printf("Embedded %d images in %.1f s (%d could not be read).%n", embedded.embedded(), embedded.seconds(), embedded.failed());
-                    out.flush();
                 }
+                if (drift != null && drift.drifted()) {
+                    out.println(DriftOutput.sentence(store, drift));
+                } else if (drift != null) {
+                    out.printf("The new images look like the rest of the project (p = %.2f).%n", drift.test().pValue());
+                }
+                out.flush();
             }
             if (stopped != null) {
                 PrintWriter err = spec.commandLine().getErr();
@@ -113,6 +150,7 @@ final class ImportCommand implements Callable<Integer> {
     /** Embeds what the import added with the project's backbone, so labelling can start at once. */
     private Embedder.Result embed(ProjectStore store) {
         try (Backbone backbone = ProjectBackbone.load(store)) {
+            backboneId = backbone.id();
             Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
             Embedder.Result r = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), Embedder.DEFAULT_BATCH)
                     .run(progress::update, () -> false);

@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.datacheck.ProjectDrift;
 import dev.loupe.labelling.LabellingSession;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.ranking.QueryStrategy;
@@ -36,12 +37,18 @@ final class QueueCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print [{path, predicted, confidence, score}] on stdout.")
     boolean json;
 
+    @Option(names = "--new-first", description = "Show first the images of the last import that looked unlike the rest "
+            + "of the project (the drift check of `loupe import`), most unlike first.")
+    boolean newFirst;
+
     @Override
     public Integer call() {
         QueryStrategy s = Strategies.parse(strategy);
         try (ProjectStore store = ProjectStore.open(project, false);
              LabellingSession session = Projects.session(store, spec.commandLine().getErr())) {
-            List<LabellingSession.QueueItem> items = session.queue(s, Math.max(0, limit));
+            List<LabellingSession.QueueItem> items = newFirst ? newFirst(store, session.queue(s, Integer.MAX_VALUE))
+                    : session.queue(s, Math.max(0, limit));
+            items = items.subList(0, Math.min(items.size(), Math.max(0, limit)));
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 List<Map<String, Object>> rows = new ArrayList<>();
@@ -62,5 +69,16 @@ final class QueueCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The queue with the last drifted import's images moved to the front, in the drift check's order. */
+    private static List<LabellingSession.QueueItem> newFirst(ProjectStore store, List<LabellingSession.QueueItem> queue) {
+        Map<Long, Integer> rank = new java.util.HashMap<>();
+        List<Long> first = ProjectDrift.showFirst(store);
+        for (int i = 0; i < first.size(); i++) rank.put(first.get(i), i);
+        List<LabellingSession.QueueItem> out = new ArrayList<>(queue);
+        // a stable sort: the rest keep the strategy's order
+        out.sort(java.util.Comparator.comparingInt(i -> rank.getOrDefault(i.imageId(), Integer.MAX_VALUE)));
+        return out;
     }
 }

@@ -26,11 +26,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code loupe review}: check the labels (likely mislabels), accept a suggestion or keep a label. */
+/**
+ * {@code loupe review}: look over the project's labels and data. The label check (likely mislabels: accept a
+ * suggestion or keep a label) is here; near-duplicates, outliers and exclusions go to {@link ReviewDataCommand}.
+ */
 @Command(name = "review", description = {
         "Check the labels: --suspects lists the labelled images whose label is likely wrong (each judged by a model",
         "that never saw it), with the suggested class and why. --accept relabels an image to its suggestion (undo",
-        "with `loupe undo`); --keep keeps its label and marks it checked, so it leaves the list until relabelled."})
+        "with `loupe undo`); --keep keeps its label and marks it checked, so it leaves the list until relabelled.",
+        "Look over the data: --duplicates (near-identical images), --outliers (far from every other image);",
+        "excluded images leave the queue and the exports; --undo-exclusion reverses the last change."})
 final class ReviewCommand implements Callable<Integer> {
 
     @Spec
@@ -54,7 +59,13 @@ final class ReviewCommand implements Callable<Integer> {
 
         @Option(names = "--unkeep", required = true, paramLabel = "IMAGE", description = "Take back the checked mark of IMAGE.")
         String unkeep;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        ReviewDataCommand.Action data;
     }
+
+    @picocli.CommandLine.Mixin
+    ReviewDataCommand.Options dataOptions = new ReviewDataCommand.Options();
 
     @Option(names = "--limit", description = "At most this many suspects (default: ${DEFAULT-VALUE}).")
     int limit = 50;
@@ -64,6 +75,15 @@ final class ReviewCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (action.data != null) {
+            ReviewDataCommand data = new ReviewDataCommand();
+            data.spec = spec;
+            data.project = project;
+            data.action = action.data;
+            data.options = dataOptions;
+            data.json = json;
+            return data.call();
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (ProjectStore store = ProjectStore.open(project, false)) {

@@ -218,7 +218,7 @@ public final class ProjectExport {
         throw new LoupeException("Cannot tell the label file format of " + file + ": name it FILE.csv or FILE.json.");
     }
 
-    /** The project's current labels, sorted by path. */
+    /** The project's current labels, sorted by path; excluded images are left out. */
     public static List<LabelRow> labels(ProjectStore store) {
         Map<Long, String> names = new HashMap<>();
         for (LabelClass c : store.allClasses()) {
@@ -229,8 +229,9 @@ public final class ProjectExport {
             images.put(r.id(), r);
         }
         List<LabelRow> rows = new ArrayList<>();
+        java.util.Set<Long> excluded = store.excludedImages(); // excluded images (issue 14) leave the exports
         for (Map.Entry<Long, Long> e : store.currentLabels().entrySet()) {
-            ImageRecord r = images.get(e.getKey());
+            ImageRecord r = excluded.contains(e.getKey()) ? null : images.get(e.getKey());
             if (r != null) {
                 rows.add(new LabelRow(r.path().toString(), names.get(e.getValue())));
             }

@@ -630,12 +630,13 @@ public final class LabellingSession implements AutoCloseable {
     /** The unlabelled images in the order a user sees them. */
     public List<QueueItem> queue(QueryStrategy strategy, int limit) {
         List<QueueItem> out = new ArrayList<>();
+        java.util.Set<Long> excluded = store.excludedImages(); // excluded images (issue 14) are never queued
         if (trainer == null) {
             for (int row : varietyOrder()) {
                 if (out.size() >= limit) {
                     break;
                 }
-                addIfShown(out, row, null, 0f, 0f);
+                if (!excluded.contains(imageIds[row])) addIfShown(out, row, null, 0f, 0f);
             }
             return out;
         }
@@ -645,6 +646,9 @@ public final class LabellingSession implements AutoCloseable {
         }
         for (int i = 0; i < s.queueSize() && out.size() < limit; i++) {
             int row = s.queueAt(i);
+            if (excluded.contains(imageIds[row])) {
+                continue;
+            }
             int p = s.predictedClass(row);
             String name = p < 0 ? null : store.classById(columns.get(p)).map(LabelClass::name).orElse(null);
             addIfShown(out, row, name, s.confidence(row), s.score(row));

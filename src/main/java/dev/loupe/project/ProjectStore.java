@@ -1325,6 +1325,81 @@ public final class ProjectStore implements AutoCloseable {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
+    // ------------------------------------------------------------------ exclusions (issue 14)
+
+    /**
+     * Excludes ({@code excluded} true) or brings back images as one undoable batch, recorded in the append-only
+     * exclusions table. Images already in the wanted state are left out of the batch. Returns the batch number,
+     * or 0 when nothing changed.
+     */
+    public long setExcluded(java.util.Collection<Long> imageIds, boolean excluded, String reason) {
+        return write(c -> {
+            java.util.Set<Long> now = excludedIds(c);
+            List<Long> change = new ArrayList<>();
+            for (long id : new java.util.LinkedHashSet<>(imageIds)) {
+                if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", id) == 0) {
+                    throw invalid("There is no image " + id + ".");
+                }
+                if (now.contains(id) != excluded) change.add(id);
+            }
+            return change.isEmpty() ? 0L : appendExclusions(c, change, excluded, reason, null);
+        });
+    }
+
+    /** Ids of the images now excluded. */
+    public java.util.Set<Long> excludedImages() {
+        return read(ProjectStore::excludedIds);
+    }
+
+    /**
+     * Reverses the most recent exclusion batch (an undo is itself a batch, so a second call redoes). Returns the
+     * number of images whose state changed; 0 when there is nothing to undo.
+     */
+    public int undoLastExclusion() {
+        return write(c -> {
+            long batch = queryLong(c, "SELECT coalesce(max(batch), 0) FROM exclusions");
+            if (batch == 0) return 0;
+            List<Long> ids = new ArrayList<>();
+            boolean wasExcluded = false;
+            try (PreparedStatement ps = c.prepareStatement("SELECT image_id, excluded FROM exclusions WHERE batch = ? ORDER BY seq")) {
+                ps.setLong(1, batch);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                        wasExcluded = rs.getInt(2) == 1;
+                    }
+                }
+            }
+            appendExclusions(c, ids, !wasExcluded, "undo", batch);
+            return ids.size();
+        });
+    }
+
+    private static long appendExclusions(Connection c, List<Long> ids, boolean excluded, String reason, Long undoOf)
+            throws SQLException {
+        long batch = queryLong(c, "SELECT coalesce(max(batch), 0) + 1 FROM exclusions");
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO exclusions (batch, time_ms, image_id, excluded, reason, undo_of) VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (long id : ids) {
+                bind(ps, batch, now, id, excluded ? 1 : 0, reason, undoOf);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return batch;
+    }
+
+    private static java.util.Set<Long> excludedIds(Connection c) throws SQLException {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT e.image_id FROM exclusions e WHERE e.seq = "
+                + "(SELECT max(seq) FROM exclusions WHERE image_id = e.image_id) AND e.excluded = 1");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(rs.getLong(1));
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ settings
 
     public Optional<String> setting(String key) {

@@ -122,8 +122,30 @@ final class Schema {
             CREATE TRIGGER label_checks_no_delete BEFORE DELETE ON label_checks
             BEGIN SELECT RAISE(ABORT, 'label checks are append-only'); END""");
 
+    /**
+     * Images left out of the queue and the exports (issue 14): an append-only record, the latest row per image wins.
+     */
+    static final Migration V4 = Migration.sql(4, "image exclusions",
+            """
+            CREATE TABLE exclusions (
+              seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+              batch    INTEGER NOT NULL,              -- one user action; undo reverses a whole batch
+              time_ms  INTEGER NOT NULL,
+              image_id INTEGER NOT NULL REFERENCES images(id),
+              excluded INTEGER NOT NULL CHECK (excluded IN (0, 1)),
+              reason   TEXT,                          -- e.g. 'near-duplicate', 'outlier', 'user'
+              undo_of  INTEGER                        -- the batch this one reverses, if it is an undo
+            )""",
+            "CREATE INDEX exclusions_image ON exclusions(image_id, seq)",
+            """
+            CREATE TRIGGER exclusions_no_update BEFORE UPDATE ON exclusions
+            BEGIN SELECT RAISE(ABORT, 'the exclusion record is append-only'); END""",
+            """
+            CREATE TRIGGER exclusions_no_delete BEFORE DELETE ON exclusions
+            BEGIN SELECT RAISE(ABORT, 'the exclusion record is append-only'); END""");
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1, V2, V3);
+    static final List<Migration> ALL = List.of(V1, V2, V3, V4);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();

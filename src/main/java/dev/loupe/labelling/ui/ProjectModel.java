@@ -8,6 +8,9 @@ import dev.loupe.backbone.BackboneException;
 import dev.loupe.backbone.catalog.CatalogModels;
 import dev.loupe.export.ProjectFromModel;
 import dev.loupe.importing.ImportOptions;
+import dev.loupe.datacheck.DriftReport;
+import dev.loupe.datacheck.DriftTest;
+import dev.loupe.datacheck.ProjectDrift;
 import dev.loupe.importing.ImportReport;
 import dev.loupe.importing.MissingImages;
 import dev.loupe.importing.SampleProject;
@@ -393,10 +396,12 @@ public final class ProjectModel {
      * thread with the import's report once the new state is shown.
      */
     public CompletableFuture<ImportReport> importFolder(Path folder, boolean labelsFromSubfolders) {
+        long[] lastIdBefore = {0};
         return imagesJob("Importing " + folder.getFileName() + "…", () -> {
             if (!java.nio.file.Files.isDirectory(folder)) {
                 throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
             }
+            lastIdBefore[0] = ProjectDrift.lastImageId(store);
             return StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
                     .withLabelsFromSubfolders(labelsFromSubfolders)
                     .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
@@ -404,6 +409,32 @@ public final class ProjectModel {
         }, report -> {
             if (report.stopped() != null) {
                 enterReadOnly(report.stopped());
+            } else if (report.imported() > 0 && lastIdBefore[0] > 0) {
+                checkDrift(lastIdBefore[0]);
+            }
+        });
+    }
+
+    /**
+     * The import's drift check (issue 14, docs/adr/0027-drift-duplicates-outliers.md) in the background, on the session
+     * thread after the new images are embedded; when it fires, the status bar says so (and `loupe queue --new-first`
+     * can show them first).
+     */
+    private void checkDrift(long lastIdBefore) {
+        withProject((s, sess) -> {
+            try {
+                return ProjectDrift.afterImport(s, sess.backbone().id(), lastIdBefore, DriftTest.Config.DEFAULT, () -> false)
+                        .filter(DriftReport::drifted).map(r -> r.sentence(r.typical().stream()
+                                .map(id -> s.image(id).map(dev.loupe.project.ImageRecord::relPath).orElse("#" + id)).toList()))
+                        .orElse(null);
+            } catch (RuntimeException e) {
+                // a check that could not run is no reason to interrupt the user: the import itself went through
+                org.slf4j.LoggerFactory.getLogger(ProjectModel.class).warn("The drift check after import failed", e);
+                return null;
+            }
+        }, sentence -> {
+            if (sentence != null) {
+                notice.set(sentence);
             }
         });
     }
