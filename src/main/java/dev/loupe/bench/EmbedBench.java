@@ -96,6 +96,7 @@ public final class EmbedBench {
             long t0 = System.nanoTime();
             try (Backbone backbone = ProjectBackbone.load(store)) {
                 long t1 = System.nanoTime();
+                double cpu0 = cpuSeconds();
                 double loadSeconds = (t1 - t0) / 1e9; // once per process: reported, not counted per image
                 Embedder embedder = new Embedder(store, backbone, decoder, threads, batchSize).withTimings(timings);
                 ImportOptions options = ImportOptions.of(data.toAbsolutePath().normalize()).withThreads(threads);
@@ -133,6 +134,8 @@ public final class EmbedBench {
                 m.put("decode_ms_p50", decodeMs.length == 0 ? null : round(Stats.percentile(decodeMs, 50)));
                 m.put("decode_ms_p95", decodeMs.length == 0 ? null : round(Stats.percentile(decodeMs, 95)));
                 m.put("forward_ms_per_image", forwardImages.get() == 0 ? null : round(forwardNanos.get() / 1e6 / forwardImages.get()));
+                m.put("cpu_seconds", round(cpuSeconds() - cpu0));
+                m.put("images_per_cpu_s", round(images / Math.max(1e-9, cpuSeconds() - cpu0)));
                 m.put("load_average", loadAverage());
                 if (opt.compare()) {
                     m.putAll(compare(store, backbone));
@@ -150,6 +153,10 @@ public final class EmbedBench {
      */
     private static Map<String, Object> compare(ProjectStore store, Backbone backbone) {
         ImageDecoder old = ImageDecoder.imageIoOnly();
+        ImageDecoder full = ImageDecoder.fullResolution();
+        double minFull = 1;
+        double sumFull = 0;
+        double minOldFull = 1;
         ThumbnailCache thumbs = new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR));
         EmbeddingSet set = store.embeddings(backbone.id());
         Map<Long, float[]> now = new HashMap<>();
@@ -174,10 +181,17 @@ public final class EmbedBench {
                 }
                 float[] v = now.get(r.id());
                 if (v != null) {
-                    DecodedImage dOld = old.decode(r.path(), backbone.preprocessing().decodeSide());
+                    int side = backbone.preprocessing().decodeSide();
+                    DecodedImage dOld = old.decode(r.path(), side);
                     double c = cosine(v, backbone.embed(List.of(dOld.image()))[0]);
                     minCos = Math.min(minCos, c);
                     sumCos += c;
+                    DecodedImage dFull = full.decode(r.path(), side);
+                    double f = cosine(v, backbone.embed(List.of(dFull.image()))[0]);
+                    double fo = cosine(backbone.embed(List.of(dOld.image()))[0], backbone.embed(List.of(dFull.image()))[0]);
+                    minFull = Math.min(minFull, f);
+                    sumFull += f;
+                    minOldFull = Math.min(minOldFull, fo);
                     cosines++;
                 }
             }
@@ -190,6 +204,9 @@ public final class EmbedBench {
         m.put("thumbnail_worst_mean_abs_diff", round(worstPixelDiff));
         m.put("embedding_cosine_min", cosines == 0 ? null : Stats.round(minCos, 5));
         m.put("embedding_cosine_mean", cosines == 0 ? null : Stats.round(sumCos / cosines, 5));
+        m.put("full_decode_cosine_min", cosines == 0 ? null : Stats.round(minFull, 5));
+        m.put("full_decode_cosine_mean", cosines == 0 ? null : Stats.round(sumFull / cosines, 5));
+        m.put("old_vs_full_decode_cosine_min", cosines == 0 ? null : Stats.round(minOldFull, 5));
         return m;
     }
 
@@ -217,6 +234,15 @@ public final class EmbedBench {
             nb += b[i] * b[i];
         }
         return dot / Math.sqrt(na * nb);
+    }
+
+    /** CPU time of this process so far (all threads): a measure that other jobs on the machine change less. */
+    static double cpuSeconds() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     /** The one-minute load average (the machine is shared: numbers are read with it), or null where there is none. */

@@ -56,6 +56,7 @@ public class ImageDecoder {
 
     private final long maxPixels;
     private final boolean scaledJpeg;
+    private final boolean fullResolution;
 
     /**
      * What to tell the user about a file whose decoding threw {@code t}: the decoder's own reason, "too large" for
@@ -81,12 +82,25 @@ public class ImageDecoder {
      *                   docs/adr/0030-photo-decoding.md); false reads every file through ImageIO
      */
     public ImageDecoder(long maxPixels, boolean scaledJpeg) {
+        this(maxPixels, scaledJpeg, false);
+    }
+
+    private ImageDecoder(long maxPixels, boolean scaledJpeg, boolean fullResolution) {
         if (maxPixels < 1) {
             throw new IllegalArgumentException("maxPixels must be positive");
         }
         this.maxPixels = maxPixels;
         this.scaledJpeg = scaledJpeg;
+        this.fullResolution = fullResolution;
         ensurePlugins();
+    }
+
+    /**
+     * A decoder that reads every pixel of every file through ImageIO (no subsampling, no DCT scaling) before scaling
+     * down: the reference the faster paths are compared with. Slow, and its memory grows with the file.
+     */
+    public static ImageDecoder fullResolution() {
+        return new ImageDecoder(DEFAULT_MAX_PIXELS, false, true);
     }
 
     /** A decoder that reads every file through ImageIO, as Loupe did before reduced JPEG decoding (to compare). */
@@ -295,7 +309,7 @@ public class ImageDecoder {
 
         DecodedImage decode(int maxSide) throws IOException, ImageDecodeException {
             ImageInfo i = info();
-            int step = subsampling(rawWidth, rawHeight, maxSide);
+            int step = fullResolution ? 1 : subsampling(rawWidth, rawHeight, maxSide);
             if (format.equals("jpeg") && scaledJpeg) {
                 BufferedImage scaled = readScaled(maxSide, step);
                 if (scaled != null) {
