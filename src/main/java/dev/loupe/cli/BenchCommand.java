@@ -483,8 +483,8 @@ final class BenchCommand {
     }
 
     @Command(name = "embed", description = {
-            "Import throughput: the real import path (scan, hash, decode, thumbnail, store, then decode + resize +",
-            "forward + store of embeddings) on a folder, into a throw-away project."})
+            "Import throughput: the real import path (scan, hash, decode once, thumbnail, store, and from the same",
+            "pixels resize + forward + store of embeddings) on a folder, into a throw-away project."})
     static final class EmbedCmd implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -504,12 +504,23 @@ final class BenchCommand {
         @Option(names = "--json", description = "Print {images, seconds, images_per_s, decode_ms_p50, forward_ms_per_image, ...}.")
         boolean json;
 
+        @Option(names = "--decode-twice", description = "Decode every image again to embed it, as Loupe did before (to compare).")
+        boolean decodeTwice;
+
+        @Option(names = "--imageio", description = "Read JPEGs through ImageIO only, without reduced DCT decoding (to compare).")
+        boolean imageIo;
+
+        @Option(names = "--compare", description = "Afterwards, check each image against the old path: thumbnail size and "
+                + "pixels, embedding cosine (not timed).")
+        boolean compare;
+
         @Override
         public Integer call() {
             if (!java.nio.file.Files.isDirectory(data)) {
                 throw new LoupeException("Cannot benchmark " + data + ": it is not a folder.");
             }
-            Map<String, Object> m = dev.loupe.bench.EmbedBench.run(data, backbone, Math.max(1, threads), Math.max(1, batch));
+            Map<String, Object> m = dev.loupe.bench.EmbedBench.run(data, backbone, Math.max(1, threads), Math.max(1, batch),
+                    new dev.loupe.bench.EmbedBench.Options(!decodeTwice, !imageIo, compare));
             PrintWriter o = spec.commandLine().getOut();
             if (json) {
                 Json.print(o, m);

@@ -83,17 +83,31 @@ final class ImportCommand implements Callable<Integer> {
                     .withThreads(Math.max(1, threads))
                     .withListener((done, total, current) -> progress.update(done, total));
             long lastIdBefore = ProjectDrift.lastImageId(store);
-            ImportReport report = StoreImportSink.importInto(store, options);
-            progress.finish();
-            String stopped = report.stopped();
+            ImportReport report;
+            String stopped;
             Embedder.Result embedded = null;
-            if (!noEmbed && stopped == null) {
-                try {
-                    embedded = embed(store);
-                } catch (DiskFullException e) {
-                    stopped = DiskFullException.of(store.dir(), "the images were imported, but not all their embeddings "
-                            + "could be saved", -1, "open the project (or import again): the rest are computed then", e)
-                            .getMessage();
+            if (noEmbed) {
+                report = StoreImportSink.importInto(store, options);
+                progress.finish();
+                stopped = report.stopped();
+            } else {
+                // Loaded first, so that each new image is embedded from the pixels its import decoded.
+                try (Backbone backbone = ProjectBackbone.load(store)) {
+                    backboneId = backbone.id();
+                    ImageDecoder decoder = new ImageDecoder();
+                    Embedder embedder = new Embedder(store, backbone, decoder, Math.max(1, threads), Embedder.DEFAULT_BATCH);
+                    report = StoreImportSink.importAndEmbed(store, options, decoder, embedder);
+                    progress.finish();
+                    stopped = report.stopped();
+                    if (stopped == null) {
+                        try {
+                            embedded = embed(embedder);
+                        } catch (DiskFullException e) {
+                            stopped = DiskFullException.of(store.dir(), "the images were imported, but not all their "
+                                    + "embeddings could be saved", -1, "open the project (or import again): the rest "
+                                    + "are computed then", e).getMessage();
+                        }
+                    }
                 }
             }
             DriftReport drift = null;
@@ -147,16 +161,16 @@ final class ImportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Embeds what the import added with the project's backbone, so labelling can start at once. */
-    private Embedder.Result embed(ProjectStore store) {
-        try (Backbone backbone = ProjectBackbone.load(store)) {
-            backboneId = backbone.id();
-            Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
-            Embedder.Result r = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), Embedder.DEFAULT_BATCH)
-                    .run(progress::update, () -> false);
-            progress.finish();
-            return r;
-        }
+    /**
+     * Embeds what the import's own pixels did not (images imported before, or after a failure while importing), so
+     * labelling can start at once; the count includes those embedded during the import.
+     */
+    private Embedder.Result embed(Embedder embedder) {
+        int during = embedder.embeddedDuringImport();
+        Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
+        Embedder.Result r = embedder.run(progress::update, () -> false);
+        progress.finish();
+        return new Embedder.Result(r.embedded() + during, r.failed(), r.seconds(), r.cancelled());
     }
 
     static Map<String, Object> toJson(ImportReport r) {

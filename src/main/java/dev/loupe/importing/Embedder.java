@@ -1,5 +1,6 @@
 package dev.loupe.importing;
 
+import dev.loupe.Faults;
 import dev.loupe.backbone.Backbone;
 
 import dev.loupe.importing.DecodeAhead;
@@ -66,6 +67,7 @@ public final class Embedder {
     private final int threads;
     private final int batchSize;
     private Timings timings = Timings.NONE;
+    private final java.util.concurrent.atomic.AtomicInteger fed = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Reports decode and forward times of the next runs to {@code t}. */
     public Embedder withTimings(Timings t) {
@@ -86,6 +88,16 @@ public final class Embedder {
         this.decoder = decoder;
         this.threads = Math.max(1, threads);
         this.batchSize = Math.max(1, batchSize);
+    }
+
+    /** Images the feeds of this embedder ({@link #feed()}) have embedded and stored. */
+    public int embeddedDuringImport() {
+        return fed.get();
+    }
+
+    /** The backbone this embedder runs. */
+    public Backbone backbone() {
+        return backbone;
     }
 
     /** Whether every usable image of the project has an embedding from this backbone. */
@@ -138,6 +150,136 @@ public final class Embedder {
     }
 
     private record Decoded(long id, BufferedImage image, ImageStatus status, String reason) {
+    }
+
+    /**
+     * The side an import must decode at for its pixels to serve both the thumbnail and this backbone
+     * ({@link ImportOptions#withDecodeMaxSide}, {@link #feed()}).
+     */
+    public static int importDecodeSide(Backbone backbone, int thumbnailSide) {
+        return Math.max(thumbnailSide, backbone.preprocessing().decodeSide());
+    }
+
+    /**
+     * Embeds the pixels an import has just decoded ({@link ImportOptions#withOnDecoded}), so that a new image is
+     * decoded once for its thumbnail and its embedding. The forward pass runs on one thread of its own while the
+     * import goes on decoding; the embeddings are stored on the importing thread. A failure here never reaches the
+     * import: the feed stops, and what it did not embed is left to {@link #run}, which reads those files again.
+     */
+    public Feed feed() {
+        return new Feed();
+    }
+
+    /** See {@link #feed()}; close it when the import is over (that embeds the last batch). */
+    public final class Feed implements java.util.function.Consumer<DecodedImport>, AutoCloseable {
+        private final java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "loupe-embed");
+            t.setDaemon(true);
+            return t;
+        });
+        private final int side = backbone.preprocessing().decodeSide();
+        private List<Long> ids = new ArrayList<>();
+        private List<BufferedImage> images = new ArrayList<>();
+        private java.util.concurrent.Future<Map<Long, float[]>> inFlight;
+        private int embedded;
+        private Throwable failure;
+
+        private Feed() {
+        }
+
+        /** Images embedded and stored so far. */
+        public int embedded() {
+            return embedded;
+        }
+
+        /** Why the feed stopped early, or null. */
+        public Throwable failure() {
+            return failure;
+        }
+
+        @Override
+        public void accept(DecodedImport d) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                Long id = store.findByHash(d.image().sha256()).stream()
+                        .filter(r -> r.path().equals(d.image().path())).map(ImageRecord::id).findFirst().orElse(null);
+                if (id == null) {
+                    return; // not stored (should not happen: the sink has it); run() will see to it
+                }
+                // Shrunk now: a batch waiting for the network holds the backbone's size, not the thumbnail's.
+                images.add(Images.fitWithin(d.decoded().image(), side));
+                ids.add(id);
+                if (ids.size() >= batchSize) {
+                    submit();
+                }
+            } catch (RuntimeException | Error e) {
+                stop(e);
+            }
+        }
+
+        private void submit() {
+            collect();
+            if (failure != null || ids.isEmpty()) {
+                return;
+            }
+            List<Long> batchIds = ids;
+            List<BufferedImage> batch = images;
+            ids = new ArrayList<>();
+            images = new ArrayList<>();
+            inFlight = worker.submit(() -> {
+                long f0 = System.nanoTime();
+                float[][] vectors = backbone.embed(batch);
+                timings.forward(batch.size(), System.nanoTime() - f0);
+                Map<Long, float[]> rows = new HashMap<>();
+                for (int k = 0; k < batchIds.size(); k++) {
+                    rows.put(batchIds.get(k), vectors[k]);
+                }
+                return rows;
+            });
+        }
+
+        /** Stores the batch in flight, if any, once the network is done with it. */
+        private void collect() {
+            if (inFlight == null) {
+                return;
+            }
+            try {
+                Map<Long, float[]> rows = inFlight.get();
+                store.putEmbeddings(backbone.id(), rows);
+                embedded += rows.size();
+                fed.addAndGet(rows.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop(e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                stop(e.getCause());
+            } catch (RuntimeException | Error e) {
+                stop(e);
+            } finally {
+                inFlight = null;
+            }
+        }
+
+        private void stop(Throwable e) {
+            if (failure == null) {
+                failure = e;
+                LOG.warn("Embedding during the import stopped; the rest are embedded afterwards: {}", Faults.describe(e));
+            }
+            ids.clear();
+            images.clear();
+        }
+
+        @Override
+        public void close() {
+            try {
+                submit();
+                collect();
+            } finally {
+                worker.shutdownNow();
+            }
+        }
     }
 
     private Decoded decode(long id, int side) {

@@ -55,6 +55,8 @@ public class ImageDecoder {
     private static volatile boolean pluginsChecked;
 
     private final long maxPixels;
+    private final boolean scaledJpeg;
+    private final boolean fullResolution;
 
     /**
      * What to tell the user about a file whose decoding threw {@code t}: the decoder's own reason, "too large" for
@@ -72,11 +74,38 @@ public class ImageDecoder {
     }
 
     public ImageDecoder(long maxPixels) {
+        this(maxPixels, ScaledJpeg.ENABLED);
+    }
+
+    /**
+     * @param scaledJpeg whether large plain JPEGs may be read at reduced size in the DCT domain (through OpenCV,
+     *                   docs/adr/0030-photo-decoding.md); false reads every file through ImageIO
+     */
+    public ImageDecoder(long maxPixels, boolean scaledJpeg) {
+        this(maxPixels, scaledJpeg, false);
+    }
+
+    private ImageDecoder(long maxPixels, boolean scaledJpeg, boolean fullResolution) {
         if (maxPixels < 1) {
             throw new IllegalArgumentException("maxPixels must be positive");
         }
         this.maxPixels = maxPixels;
+        this.scaledJpeg = scaledJpeg;
+        this.fullResolution = fullResolution;
         ensurePlugins();
+    }
+
+    /**
+     * A decoder that reads every pixel of every file through ImageIO (no subsampling, no DCT scaling) before scaling
+     * down: the reference the faster paths are compared with. Slow, and its memory grows with the file.
+     */
+    public static ImageDecoder fullResolution() {
+        return new ImageDecoder(DEFAULT_MAX_PIXELS, false, true);
+    }
+
+    /** A decoder that reads every file through ImageIO, as Loupe did before reduced JPEG decoding (to compare). */
+    public static ImageDecoder imageIoOnly() {
+        return new ImageDecoder(DEFAULT_MAX_PIXELS, false);
     }
 
     /**
@@ -280,9 +309,13 @@ public class ImageDecoder {
 
         DecodedImage decode(int maxSide) throws IOException, ImageDecodeException {
             ImageInfo i = info();
-            int longest = Math.max(rawWidth, rawHeight);
-            // Read at most about twice the target size; the rest is done by a good downscale.
-            int step = longest <= 2 * maxSide ? 1 : (int) Math.ceil(longest / (2.0 * maxSide));
+            int step = fullResolution ? 1 : subsampling(rawWidth, rawHeight, maxSide);
+            if (format.equals("jpeg") && scaledJpeg) {
+                BufferedImage scaled = readScaled(maxSide, step);
+                if (scaled != null) {
+                    return new DecodedImage(Images.orient(scaled, i.orientation()), i.width(), i.height(), format);
+                }
+            }
             String webpKind = format.equals("webp") ? webpKind(file) : null;
             long needed = estimateHeapBytes(webpKind, rawWidth, rawHeight, step);
             int permits = (int) Math.min(Integer.MAX_VALUE, (needed >> 20) + 1);
@@ -313,6 +346,40 @@ public class ImageDecoder {
             return new DecodedImage(Images.orient(rgb, i.orientation()), i.width(), i.height(), format);
         }
 
+        /**
+         * A large JPEG read at 1/2..1/8 in the DCT domain, then scaled to the very size the ImageIO path gives (so
+         * thumbnails keep their size to the pixel); null when the file is not for that path or OpenCV fails on it.
+         */
+        private BufferedImage readScaled(int maxSide, int step) throws IOException, ImageDecodeException {
+            int d = ScaledJpeg.denominator(rawWidth, rawHeight, maxSide);
+            long fileBytes = Files.size(file);
+            if (d == 1 || fileBytes > Integer.MAX_VALUE - 64 || !ScaledJpeg.available()) {
+                return null;
+            }
+            long reduced = ((long) rawWidth / d + 1) * ((long) rawHeight / d + 1);
+            // the file's bytes on the heap and off it, BGR bytes and the RGB image
+            int permits = (int) Math.min(Integer.MAX_VALUE, ((2 * fileBytes + reduced * 7) >> 20) + 1);
+            if (permits > HEAP_BUDGET_MB) {
+                return null;
+            }
+            HEAP_BUDGET.acquireUninterruptibly(permits);
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                ScaledJpeg.Header h = ScaledJpeg.header(bytes);
+                if (h == null || !h.eligible()) {
+                    return null;
+                }
+                BufferedImage img = ScaledJpeg.decode(bytes, d);
+                if (img == null) {
+                    return null;
+                }
+                int[] target = Images.fittedSize((rawWidth + step - 1) / step, (rawHeight + step - 1) / step, maxSide);
+                return Images.scaleTo(img, target[0], target[1]);
+            } finally {
+                HEAP_BUDGET.release(permits);
+            }
+        }
+
         @Override
         public void close() throws IOException {
             try {
@@ -321,6 +388,24 @@ public class ImageDecoder {
                 iis.close();
             }
         }
+    }
+
+    /**
+     * The source subsampling the ImageIO path reads {@code width}×{@code height} with for {@code maxSide}: at most
+     * about twice the target size, the rest done by a good downscale.
+     */
+    static int subsampling(int width, int height, int maxSide) {
+        int longest = Math.max(width, height);
+        return longest <= 2 * maxSide ? 1 : (int) Math.ceil(longest / (2.0 * maxSide));
+    }
+
+    /**
+     * The size {@link #decode} gives an image whose header says {@code width}×{@code height} (either orientation):
+     * {width, height}.
+     */
+    public static int[] decodedSize(int width, int height, int maxSide) {
+        int step = subsampling(width, height, maxSide);
+        return Images.fittedSize((width + step - 1) / step, (height + step - 1) / step, maxSide);
     }
 
     /** Heap, in MB, that decodes running at the same time may hold together: 60% of the maximum. */

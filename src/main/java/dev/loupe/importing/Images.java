@@ -86,14 +86,33 @@ public final class Images {
         if (maxSide < 1) {
             throw new IllegalArgumentException("maxSide must be positive: " + maxSide);
         }
-        int w = src.getWidth();
-        int h = src.getHeight();
-        if (Math.max(w, h) <= maxSide) {
+        if (Math.max(src.getWidth(), src.getHeight()) <= maxSide) {
             return src;
         }
+        int[] t = fittedSize(src.getWidth(), src.getHeight(), maxSide);
+        return scaleTo(src, t[0], t[1]);
+    }
+
+    /** {@link #fittedSize(int, int, int)} of a {width, height} pair. */
+    public static int[] fittedSize(int[] size, int maxSide) {
+        return fittedSize(size[0], size[1], maxSide);
+    }
+
+    /** The size {@link #fitWithin} gives a {@code w}×{@code h} image: {width, height}. */
+    public static int[] fittedSize(int w, int h, int maxSide) {
+        if (Math.max(w, h) <= maxSide) {
+            return new int[] {w, h};
+        }
         double scale = (double) maxSide / Math.max(w, h);
-        int tw = Math.max(1, (int) Math.round(w * scale));
-        int th = Math.max(1, (int) Math.round(h * scale));
+        return new int[] {Math.max(1, (int) Math.round(w * scale)), Math.max(1, (int) Math.round(h * scale))};
+    }
+
+    /**
+     * Scales an RGB image to exactly {@code tw}×{@code th}, halving step by step first when shrinking: one bilinear
+     * jump from far larger aliases badly. Enlarging (by a few pixels at most, where a reduced decode came out a
+     * little smaller than the size it must match) is one bilinear step.
+     */
+    public static BufferedImage scaleTo(BufferedImage src, int tw, int th) {
         BufferedImage cur = toRgb(src);
         while (cur.getWidth() / 2 >= tw && cur.getHeight() / 2 >= th) {
             cur = resize(cur, cur.getWidth() / 2, cur.getHeight() / 2);

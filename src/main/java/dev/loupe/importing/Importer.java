@@ -519,7 +519,11 @@ public final class Importer {
                 DecodedImage img = decoder.decode(c.path(), options.decodeMaxSide());
                 if (thumbs != null) {
                     try {
-                        countThumbnail(Files.size(thumbs.put(sha, img.image())));
+                        // The size thumbnails have always had (from a decode at the default side), whatever side
+                        // this import decodes at: the gallery's layout and the stored files stay as they were.
+                        int[] size = Images.fittedSize(ImageDecoder.decodedSize(img.width(), img.height(),
+                                ImportOptions.DEFAULT_DECODE_MAX_SIDE), thumbs.side());
+                        countThumbnail(Files.size(thumbs.put(sha, img.image(), size[0], size[1])));
                     } catch (IOException e) {
                         if (Faults.isDiskFull(e) || Faults.isReadOnly(e)) {
                             return new Failed(c, sha, NOT_SAVED, new LoupeException("The thumbnail of " + c.path()

@@ -28,6 +28,21 @@ public final class StoreImportSink implements ImportSink {
                 .run(options, new StoreImportSink(store));
     }
 
+    /**
+     * Imports into {@code store} and embeds the new images with {@code embedder} from the pixels the import decoded
+     * (at the side both the thumbnail and the backbone need), so each new image is decoded once. Images the feed did
+     * not embed (it stopped on a failure) are left for {@link Embedder#run}, which the caller runs next.
+     */
+    public static ImportReport importAndEmbed(ProjectStore store, ImportOptions options, ImageDecoder decoder,
+                                              Embedder embedder) throws IOException {
+        ThumbnailCache thumbs = new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR));
+        try (Embedder.Feed feed = embedder.feed()) {
+            return new Importer(decoder, thumbs).run(options
+                    .withDecodeMaxSide(Embedder.importDecodeSide(embedder.backbone(), thumbs.side()))
+                    .withOnDecoded(feed), new StoreImportSink(store));
+        }
+    }
+
     @Override
     public Path location() {
         return store.dir();

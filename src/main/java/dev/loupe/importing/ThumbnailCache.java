@@ -79,10 +79,20 @@ public final class ThumbnailCache {
      * replacing any earlier one. Returns the file.
      */
     public Path put(String hash, BufferedImage image) throws IOException {
+        int[] size = Images.fittedSize(image.getWidth(), image.getHeight(), side);
+        return put(hash, image, size[0], size[1]);
+    }
+
+    /**
+     * Stores {@code image} scaled to exactly {@code width}×{@code height} as the thumbnail for {@code hash} (the
+     * importer gives the size a thumbnail of that image always had, whatever size it decoded the image at).
+     */
+    public Path put(String hash, BufferedImage image, int width, int height) throws IOException {
         Path target = pathFor(hash);
         FileWrites.check(target);
         Files.createDirectories(target.getParent());
-        BufferedImage thumb = Images.fitWithin(Images.toRgb(image), side);
+        BufferedImage thumb = image.getWidth() == width && image.getHeight() == height ? Images.toRgb(image)
+                : Images.scaleTo(image, width, height);
         Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {

@@ -54,6 +54,7 @@ import java.util.function.LongConsumer;
  * result comes back as a new state on the FX thread. Call its methods on the FX thread.
  */
 public final class ProjectModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectModel.class);
 
     private final SessionExecutor worker;
     private final DialogService dialogs;
@@ -402,10 +403,24 @@ public final class ProjectModel {
                 throw new LoupeException("Cannot import " + folder + ": it is not a folder.");
             }
             lastIdBefore[0] = ProjectDrift.lastImageId(store);
-            return StoreImportSink.importInto(store, ImportOptions.of(folder.toAbsolutePath().normalize())
+            ImportOptions options = ImportOptions.of(folder.toAbsolutePath().normalize())
                     .withLabelsFromSubfolders(labelsFromSubfolders)
                     .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
-                    .withCancel(job::isCancelled));
+                    .withCancel(job::isCancelled);
+            // Embedded from the pixels the import decodes (each photo decoded once); the reopened session embeds
+            // whatever this missed. A backbone that does not load here is reported there, as before.
+            dev.loupe.backbone.Backbone backbone;
+            try {
+                backbone = ProjectBackbone.load(store);
+            } catch (RuntimeException e) {
+                LOG.warn("Importing without embedding: {}", dev.loupe.Faults.describe(e));
+                return StoreImportSink.importInto(store, options);
+            }
+            try (backbone) {
+                dev.loupe.importing.ImageDecoder decoder = new dev.loupe.importing.ImageDecoder();
+                return StoreImportSink.importAndEmbed(store, options, decoder, new dev.loupe.importing.Embedder(store,
+                        backbone, decoder, options.threads(), dev.loupe.importing.Embedder.DEFAULT_BATCH));
+            }
         }, report -> {
             if (report.stopped() != null) {
                 enterReadOnly(report.stopped());
