@@ -7,7 +7,8 @@
 Prints one line per image: the file, the most probable class and its probability. Copy `fit` into your own code to
 feed the model yourself: it returns the H x W x 3 RGB array (0..255) the model's input `image` takes, one per image,
 stacked into N x H x W x 3 float32. Loupe's rule (docs/adr/0020-onnx-export.md): transparent pixels on white; an image
-larger than twice the model's size is first read at every k-th pixel and shrunk to fit twice the size; then stretched
+larger than twice the model's size is first read at every k-th pixel (a plain JPEG: at 1/2, 1/4 or 1/8 in the DCT
+domain, libjpeg's scaled decode, docs/adr/0030) and shrunk to fit twice the size; then stretched
 (SQUASH) or centre-cropped (CENTER_CROP, after scaling its short side to `resize_short_side` when the model has one) to
 the input size, halving while it is at least twice too large, and a last bilinear step. A plain `Image.resize` gives
 slightly different pixels, which can change the prediction of a small model (docs/adr/0020-onnx-export.md).
@@ -44,17 +45,55 @@ def _round(x):
     return int(np.floor(x + 0.5))  # Java's Math.round, not Python's round-half-to-even
 
 
+_ORIENT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
+
+
+def _jpeg_denominator(img, side):
+    """1/2, 1/4 or 1/8: how much smaller Loupe reads a plain 8-bit YCbCr or grey JPEG in the DCT domain (1: not)."""
+    if img.format != "JPEG" or img.mode not in ("RGB", "L") or img.info.get("adobe_transform", -1) not in (-1, 1):
+        return 1
+    if img.mode == "L" and img.info.get("adobe_transform", -1) == 1:
+        return 1
+    icc = img.info.get("icc_profile")
+    if icc and b"sRGB" not in icc and "sRGB".encode("utf-16-be") not in icc:
+        return 1  # a profile other than sRGB: Loupe reads the file whole and converts its colours
+    longest = max(img.size)
+    for d in (8, 4, 2):
+        if -(-longest // d) >= side:  # libjpeg rounds a scaled side up
+            return d
+    return 1
+
+
 def fit(path, width, height, resize="SQUASH", resize_short_side=0):
     """The image at `path` as the model's input: a height x width x 3 float32 array of RGB values 0..255."""
-    img = ImageOps.exif_transpose(Image.open(path))
+    img = Image.open(path)
     side = 2 * max(width, height, resize_short_side)  # Loupe reads images at up to twice the model's size
+    raw_w, raw_h = img.size  # as stored, before the EXIF orientation
     step = 1 if max(img.size) <= 2 * side else -(-max(img.size) // (2 * side))
-    img = img.convert("RGBA")
-    a = np.asarray(Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB"), dtype=np.float64)
-    a = a[::step, ::step]
-    if max(a.shape[:2]) > side:
-        s = side / max(a.shape[:2])
-        a = _shrink(a, max(1, _round(a.shape[1] * s)), max(1, _round(a.shape[0] * s)))
+    d = _jpeg_denominator(img, side)
+    if d > 1:
+        # A large JPEG is read at 1/d in the DCT domain (libjpeg's scaled decode, as Loupe's OpenCV does), then
+        # brought to the size the whole read would give, and only then turned upright.
+        orientation = img.getexif().get(0x0112, 1)
+        img.draft("RGB", (raw_w // d, raw_h // d))
+        a = np.asarray(img.convert("RGB"), dtype=np.float64)
+        w, h = -(-raw_w // step), -(-raw_h // step)
+        if max(w, h) > side:
+            s = side / max(w, h)
+            w, h = max(1, _round(w * s)), max(1, _round(h * s))
+        a = _shrink(a, w, h)
+        if orientation in _ORIENT:
+            a = np.asarray(Image.fromarray(a.astype(np.uint8)).transpose(_ORIENT[orientation]), dtype=np.float64)
+    else:
+        img = ImageOps.exif_transpose(img).convert("RGBA")
+        a = np.asarray(Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB"),
+                       dtype=np.float64)
+        a = a[::step, ::step]
+        if max(a.shape[:2]) > side:
+            s = side / max(a.shape[:2])
+            a = _shrink(a, max(1, _round(a.shape[1] * s)), max(1, _round(a.shape[0] * s)))
     if resize == "CENTER_CROP":
         sh, sw = a.shape[:2]
         scale = resize_short_side / min(sw, sh) if resize_short_side > 0 else max(width / sw, height / sh)

@@ -91,8 +91,13 @@ class LabelCommandTest {
         }
         assertThat(CliRun.run("label", project, "--from-csv", Files.write(tmp.resolve("l.csv"), lines).toString()).exitCode()).isZero();
         JsonNode q = CliRun.run("queue", project, "--strategy", "least-confidence", "--limit", "100", "--json").json();
-        List<Double> conf = q.findValues("confidence").stream().map(JsonNode::asDouble).toList();
-        assertThat(conf).hasSize(6).isSorted();
+        // The queue ranks on the head's probabilities before the temperature (ADR 0022, update of issue 13b): its
+        // order is the score's, 1 - the top probability, most uncertain first. The shown confidence is calibrated, so
+        // two near-equal ones (0.99994 and 0.99992) may come in either order.
+        List<Double> score = q.findValues("score").stream().map(JsonNode::asDouble).toList();
+        assertThat(score).hasSize(6).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(score).allSatisfy(v -> assertThat(v).isBetween(0.0, 1 - 1 / 3.0));
+        assertThat(q.findValues("confidence")).allSatisfy(c -> assertThat(c.asDouble()).isBetween(1 / 3.0, 1.0));
     }
 
     @Test

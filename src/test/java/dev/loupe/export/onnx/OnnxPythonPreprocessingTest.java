@@ -70,6 +70,8 @@ class OnnxPythonPreprocessingTest {
     @CsvSource({"64, 64, SQUASH, 0", "32, 32, CENTER_CROP, 0", "224, 224, CENTER_CROP, 256", "48, 32, CENTER_CROP, 0"})
     void pythonsFitGivesLoupesPixels(int width, int height, ResizeMode resize, int shortSide) throws Exception {
         String python = python();
+        List<Path> files = new ArrayList<>(OnnxPythonPreprocessingTest.files);
+        files.add(orientedJpeg(python));
         Preprocessing p = new Preprocessing(width, height, ColorMode.RGB, resize, Layout.NHWC,
                 new float[] {0, 0, 0}, new float[] {1, 1, 1}, shortSide);
         ImageDecoder decoder = new ImageDecoder();
@@ -103,6 +105,24 @@ class OnnxPythonPreprocessingTest {
         // the edge of a centre crop): 96-100 % identical on these images.
         assertThat(worst).as("largest difference in levels").isLessThanOrEqualTo(3);
         assertThat(exact / (double) py.length).as("share of identical values").isGreaterThan(0.95);
+    }
+
+    /**
+     * A 1200×700 JPEG (read at 1/2..1/8 by the reduced path for the small sizes) whose EXIF says "rotate 90°
+     * clockwise", written by Pillow: the reduced read turns it upright after scaling, as {@code fit} must.
+     */
+    private static synchronized Path orientedJpeg(String python) throws Exception {
+        Path file = dir.resolve("oriented.jpg");
+        if (Files.exists(file)) return file;
+        String code = "import numpy as np; from PIL import Image; y, x = np.mgrid[0:700, 0:1200]; "
+                + "a = np.stack([(x * 7 + y) % 256, (y * 3) % 256, ((x // 40 + y // 40) % 2) * 255], -1).astype('uint8'); "
+                + "e = Image.Exif(); e[0x0112] = 6; "
+                + "Image.fromarray(a).save('" + file.toAbsolutePath() + "', quality=90, exif=e.tobytes())";
+        Process process = new ProcessBuilder(python, "-c", code).redirectErrorStream(true).start();
+        String log = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(log).isZero();
+        return file;
     }
 
     /** A Python 3 with numpy and Pillow, or the test is skipped. */
