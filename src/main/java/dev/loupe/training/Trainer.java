@@ -941,10 +941,12 @@ public final class Trainer implements AutoCloseable {
     /**
      * Where the probabilities the queue ranks by go: the head's own, before the temperature — so calibrating the shown
      * numbers never changes which images are asked for (docs/adr/0022-calibration-from-the-first-labels.md); null where
-     * they are the shown ones (T = 1) or the strategy does not look at them (random).
+     * they are the shown ones (T = 1), the strategy does not look at them (random), or the strategy is least
+     * confidence, which promises the order of the confidence it shows (lowest first: the CLI contract).
      */
     private INDArray rankedBuffer(int rows, int c) {
-        if (head.temperature() == 1.0 || ranker.strategy() == QueryStrategy.RANDOM) return null;
+        QueryStrategy s = ranker.strategy();
+        if (head.temperature() == 1.0 || s == QueryStrategy.RANDOM || s == QueryStrategy.LEAST_CONFIDENCE) return null;
         return rankedBuffers.get(rows, c);
     }
 
