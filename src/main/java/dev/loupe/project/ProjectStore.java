@@ -82,6 +82,8 @@ public final class ProjectStore implements AutoCloseable {
     private final Map<Long, String> labelledBy = new java.util.HashMap<>();
     /** Who the events this store writes are from (ADR 0032); the OS user name unless set. */
     private volatile String annotator = defaultAnnotator();
+    /** False only when a test opens the store with fewer migrations than {@link Schema#ALL} (before v5). */
+    private final boolean recordsAnnotator;
     private boolean closed;
     private volatile Runnable accessCheck = NO_CHECK;
 
@@ -92,10 +94,19 @@ public final class ProjectStore implements AutoCloseable {
         for (JournalEntry e : queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal ORDER BY seq", -1)) {
             labels.apply(e);
         }
-        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT image_id, annotator FROM journal"
-                + " WHERE image_id IS NOT NULL AND kind IN ('LABEL', 'RELABEL', 'UNLABEL') ORDER BY seq")) {
+        boolean hasColumn = false;
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(journal)")) {
             while (rs.next()) {
-                labelledBy.put(rs.getLong(1), rs.getString(2));
+                hasColumn |= "annotator".equals(rs.getString("name"));
+            }
+        }
+        recordsAnnotator = hasColumn;
+        if (recordsAnnotator) {
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT image_id, annotator FROM journal"
+                    + " WHERE image_id IS NOT NULL AND kind IN ('LABEL', 'RELABEL', 'UNLABEL') ORDER BY seq")) {
+                while (rs.next()) {
+                    labelledBy.put(rs.getLong(1), rs.getString(2));
+                }
             }
         }
     }
@@ -1094,6 +1105,9 @@ public final class ProjectStore implements AutoCloseable {
     public Map<Long, String> journalAnnotators() {
         return read(c -> {
             Map<Long, String> out = new java.util.HashMap<>();
+            if (!recordsAnnotator) {
+                return out;
+            }
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT seq, annotator FROM journal WHERE annotator IS NOT NULL")) {
                 while (rs.next()) {
@@ -1120,10 +1134,16 @@ public final class ProjectStore implements AutoCloseable {
             throws SQLException {
         long now = System.currentTimeMillis();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO journal (time_ms, kind, image_id, class_id,"
-                + " other_class_id, text, undo_of, prequential, model_version, annotator)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")) {
-            bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
-                    prequential == null ? null : (prequential ? 1 : 0), modelVersion, by);
+                + " other_class_id, text, undo_of, prequential, model_version"
+                + (recordsAnnotator ? ", annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                + " RETURNING seq")) {
+            if (recordsAnnotator) {
+                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
+                        prequential == null ? null : (prequential ? 1 : 0), modelVersion, by);
+            } else {
+                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
+                        prequential == null ? null : (prequential ? 1 : 0), modelVersion);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new JournalEntry(rs.getLong(1), now, kind, imageId, classId, otherClassId, text, undoOf,
