@@ -50,15 +50,22 @@ final class LabelCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {event, step_ms, rerank_ms, model_version} for a single label.")
     boolean json;
 
+    @Option(names = "--annotator", paramLabel = "NAME", description = "Who gives these labels (default: the OS user name); see `loupe agreement`.")
+    String annotator;
+
     @Override
     public Integer call() throws IOException {
         if ((csv == null) == (image == null || className == null)) {
             throw new LoupeException("Give either IMAGE CLASS or --from-csv FILE.");
         }
+        String by = annotator == null ? null : ProjectStore.checkAnnotator(annotator);
         Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
         int code;
         try (ProjectStore store = ProjectStore.open(project, false);
              LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
+            if (by != null) {
+                store.setAnnotator(by);
+            }
             code = csv == null ? single(store, session) : fromCsv(store, session, failures);
         }
         return failures.exitCode(code); // after close: every model version has been saved or has failed

@@ -78,6 +78,12 @@ public final class ProjectStore implements AutoCloseable {
     private final Object mutex = new Object();
     /** Current labels replayed from the journal; updated only after the event's commit. */
     private final LabelReplay labels = new LabelReplay();
+    /** Image id → the annotator of its newest label event (null: written before schema v5). Guarded by mutex. */
+    private final Map<Long, String> labelledBy = new java.util.HashMap<>();
+    /** Who the events this store writes are from (ADR 0032); the OS user name unless set. */
+    private volatile String annotator = defaultAnnotator();
+    /** False only when a test opens the store with fewer migrations than {@link Schema#ALL} (before v5). */
+    private final boolean recordsAnnotator;
     private boolean closed;
     private volatile Runnable accessCheck = NO_CHECK;
 
@@ -88,6 +94,50 @@ public final class ProjectStore implements AutoCloseable {
         for (JournalEntry e : queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal ORDER BY seq", -1)) {
             labels.apply(e);
         }
+        boolean hasColumn = false;
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(journal)")) {
+            while (rs.next()) {
+                hasColumn |= "annotator".equals(rs.getString("name"));
+            }
+        }
+        recordsAnnotator = hasColumn;
+        if (recordsAnnotator) {
+            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT image_id, annotator FROM journal"
+                    + " WHERE image_id IS NOT NULL AND kind IN ('LABEL', 'RELABEL', 'UNLABEL') ORDER BY seq")) {
+                while (rs.next()) {
+                    labelledBy.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+        }
+    }
+
+    /** The OS user name, the annotator a label is from unless told otherwise. */
+    public static String defaultAnnotator() {
+        String user = System.getProperty("user.name");
+        return user == null || user.isBlank() ? "unknown" : user.strip();
+    }
+
+    /** Who the label events this store writes from now on are from. */
+    public String annotator() {
+        return annotator;
+    }
+
+    /**
+     * Sets who the label events written from now on are from (a name as the team knows it: 1-100 characters, no
+     * control characters).
+     */
+    public void setAnnotator(String name) {
+        annotator = checkAnnotator(name);
+    }
+
+    /** {@code name} stripped, or a ProjectException saying what an annotator name may be. */
+    public static String checkAnnotator(String name) {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty() || n.length() > 100 || n.chars().anyMatch(Character::isISOControl)) {
+            throw invalid("An annotator name needs 1 to 100 characters and no control characters; got \""
+                    + (name == null ? "" : name.replaceAll("\\p{Cntrl}", "?")) + "\".");
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ opening and closing
@@ -439,6 +489,7 @@ public final class ProjectStore implements AutoCloseable {
             throw new IllegalArgumentException(folderLabels.size() + " labels for " + images.size() + " images");
         }
         List<Object[]> rows = imageRows(images);
+        String by = annotator;
         List<String> names = new ArrayList<>(folderLabels.size());
         for (String l : folderLabels) {
             names.add(l == null ? null : checkName(l));
@@ -467,9 +518,10 @@ public final class ProjectStore implements AutoCloseable {
                         labelling.add(Map.entry(ids.get(k), id));
                     }
                 }
-                return new Batch(ids, appendLabels(c, labelling));
+                return new Batch(ids, appendLabels(c, labelling, by));
             });
             b.events().forEach(labels::apply);
+            b.events().forEach(e -> labelledBy.put(e.imageId(), by));
             return b.ids();
         }
     }
@@ -917,7 +969,8 @@ public final class ProjectStore implements AutoCloseable {
         synchronized (mutex) {
             ensureOpen();
             Long previous = labels.labelOf(imageId);
-            if (java.util.Objects.equals(previous, classId)) {
+            String by = annotator;
+            if (unchanged(imageId, previous, classId, by) && !compensatesConfirmation(undoOf)) {
                 return Optional.empty();
             }
             JournalEntry e = write(c -> {
@@ -940,10 +993,35 @@ public final class ProjectStore implements AutoCloseable {
                 }
                 EventKind kind = classId == null ? EventKind.UNLABEL
                         : previous == null ? EventKind.LABEL : EventKind.RELABEL;
-                return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion);
+                return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion, by);
             });
             labels.apply(e);
+            labelledBy.put(imageId, by);
             return Optional.of(e);
+        }
+    }
+
+    /**
+     * Whether labelling {@code imageId} with {@code classId} would say nothing new: it has that label already, from the
+     * same annotator. The same class from another annotator is written (a RELABEL to the same class, a confirmation):
+     * agreement needs each annotator's own label, and dropping the agreeing ones would count only disagreements.
+     */
+    private boolean unchanged(long imageId, Long previous, Long classId, String by) {
+        return java.util.Objects.equals(previous, classId)
+                && (classId == null || java.util.Objects.equals(labelledBy.get(imageId), by));
+    }
+
+    /** Undo or redo of a confirmation (a label event that kept the class) must be written although the class stays. */
+    private boolean compensatesConfirmation(Long undoOf) {
+        if (undoOf == null) {
+            return false;
+        }
+        try {
+            List<JournalEntry> target = queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal WHERE seq = ?", undoOf);
+            return !target.isEmpty() && target.get(0).kind() == EventKind.RELABEL
+                    && java.util.Objects.equals(target.get(0).classId(), target.get(0).otherClassId());
+        } catch (SQLException e) {
+            throw classify(dir, e, "the journal could not be read", "try again");
         }
     }
 
@@ -956,14 +1034,17 @@ public final class ProjectStore implements AutoCloseable {
     public List<JournalEntry> labelAll(List<Map.Entry<Long, Long>> imageToClass) {
         synchronized (mutex) {
             ensureOpen();
-            List<JournalEntry> written = write(c -> appendLabels(c, imageToClass));
+            String by = annotator;
+            List<JournalEntry> written = write(c -> appendLabels(c, imageToClass, by));
             written.forEach(labels::apply);
+            written.forEach(e -> labelledBy.put(e.imageId(), by));
             return written;
         }
     }
 
     /** LABEL/RELABEL events for {@link #labelAll}; the caller holds the mutex and applies them after the commit. */
-    private List<JournalEntry> appendLabels(Connection c, List<Map.Entry<Long, Long>> imageToClass) throws SQLException {
+    private List<JournalEntry> appendLabels(Connection c, List<Map.Entry<Long, Long>> imageToClass, String by)
+            throws SQLException {
         Map<Long, Long> now = new java.util.HashMap<>();
         List<JournalEntry> out = new ArrayList<>();
         Set<Long> checkedClasses = new HashSet<>();
@@ -971,7 +1052,8 @@ public final class ProjectStore implements AutoCloseable {
             long imageId = e.getKey();
             long classId = e.getValue();
             Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
-            if (java.util.Objects.equals(previous, classId)) {
+            if (java.util.Objects.equals(previous, classId)
+                    && (now.containsKey(imageId) || java.util.Objects.equals(labelledBy.get(imageId), by))) {
                 continue;
             }
             if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
@@ -981,7 +1063,7 @@ public final class ProjectStore implements AutoCloseable {
                 liveClass(c, classId);
             }
             EventKind kind = previous == null ? EventKind.LABEL : EventKind.RELABEL;
-            out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null));
+            out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null, by));
             now.put(imageId, classId);
         }
         return out;
@@ -1016,6 +1098,26 @@ public final class ProjectStore implements AutoCloseable {
         return read(c -> first(queryJournal("SELECT " + JOURNAL_COLUMNS + " FROM journal WHERE seq = ?", seq)));
     }
 
+    /**
+     * Journal seq → the annotator who wrote that event, for the events that record one (schema v5 on; older events
+     * are absent).
+     */
+    public Map<Long, String> journalAnnotators() {
+        return read(c -> {
+            Map<Long, String> out = new java.util.HashMap<>();
+            if (!recordsAnnotator) {
+                return out;
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT seq, annotator FROM journal WHERE annotator IS NOT NULL")) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
+    }
+
     /** The newest event's seq, 0 for an empty journal. */
     public long lastSeq() {
         return read(c -> queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal"));
@@ -1024,12 +1126,24 @@ public final class ProjectStore implements AutoCloseable {
     private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
                                      String text, Long undoOf, Boolean prequential, Long modelVersion)
             throws SQLException {
+        return appendEvent(c, kind, imageId, classId, otherClassId, text, undoOf, prequential, modelVersion, annotator);
+    }
+
+    private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
+                                     String text, Long undoOf, Boolean prequential, Long modelVersion, String by)
+            throws SQLException {
         long now = System.currentTimeMillis();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO journal (time_ms, kind, image_id, class_id,"
-                + " other_class_id, text, undo_of, prequential, model_version)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")) {
-            bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
-                    prequential == null ? null : (prequential ? 1 : 0), modelVersion);
+                + " other_class_id, text, undo_of, prequential, model_version"
+                + (recordsAnnotator ? ", annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                + " RETURNING seq")) {
+            if (recordsAnnotator) {
+                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
+                        prequential == null ? null : (prequential ? 1 : 0), modelVersion, by);
+            } else {
+                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
+                        prequential == null ? null : (prequential ? 1 : 0), modelVersion);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new JournalEntry(rs.getLong(1), now, kind, imageId, classId, otherClassId, text, undoOf,

@@ -144,8 +144,16 @@ final class Schema {
             CREATE TRIGGER exclusions_no_delete BEFORE DELETE ON exclusions
             BEGIN SELECT RAISE(ABORT, 'the exclusion record is append-only'); END""");
 
+    /**
+     * Who wrote each journal event (issue 15, ADR 0032): the annotator's name, by default the OS user name. Events
+     * written before v5 keep NULL: who gave them was not recorded, and guessing would put words in someone's mouth.
+     * Adding a nullable column leaves every existing row, and so every label, as it was.
+     */
+    static final Migration V5 = Migration.sql(5, "annotator of journal events",
+            "ALTER TABLE journal ADD COLUMN annotator TEXT");
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1, V2, V3, V4);
+    static final List<Migration> ALL = List.of(V1, V2, V3, V4, V5);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();
