@@ -30,6 +30,17 @@ public final class StatusBar extends HBox {
     private final Label estimate = new Label();
     private final javafx.scene.control.Tooltip estimateTip = new javafx.scene.control.Tooltip();
 
+    private final Button showFirst = new Button("Show them first");
+
+    /** What "Show them first" (offered after a drifted import) does: the window puts those images first in the queue. */
+    public void setOnShowFirst(java.util.function.Consumer<java.util.List<Long>> action) {
+        showFirst.setOnAction(e -> {
+            java.util.List<Long> ids = model.showFirstProperty().get();
+            model.clearShowFirst();
+            action.accept(ids);
+        });
+    }
+
     public StatusBar(ProjectModel model) {
         super(10);
         this.model = model;
@@ -63,9 +74,16 @@ public final class StatusBar extends HBox {
         Label notice = new Label();
         notice.setId("notice");
         notice.textProperty().bind(model.noticeProperty());
+        showFirst.setId("showFirst");
+        showFirst.setFocusTraversable(false);
+        showFirst.visibleProperty().bind(Bindings.createBooleanBinding(() -> !model.showFirstProperty().get().isEmpty(),
+                model.showFirstProperty()));
+        showFirst.managedProperty().bind(showFirst.visibleProperty());
+        notice.setMinWidth(0);
+        HBox.setHgrow(notice, Priority.SOMETIMES);
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
-        getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), estimate, sep(), accuracy);
+        getChildren().addAll(training, sep(), jobBox, notice, showFirst, gap, counts, sep(), estimate, sep(), accuracy);
 
         training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
                 model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
