@@ -145,6 +145,29 @@ class DataCheckPanelTest {
                 .contains(original, copy);
     }
 
+    @Test
+    void afterADriftedImportShowThemFirstPutsTheNewImagesAtTheHeadOfTheQueue(FxRobot robot) throws Exception {
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> model.state() != null && !window.gallery().items().isEmpty()));
+        assertThat(robot.lookup("#showFirst").query().isVisible()).as("nothing to offer before the import").isFalse();
+        Path other = tmp.resolve("other");
+        for (int c : new int[] {5, 7}) {
+            for (int i = 0; i < 30; i++) TestImages.png(other.resolve("class" + c).resolve("img" + i + ".png"), c, 500 + i);
+        }
+        WaitForAsyncUtils.asyncFx(() -> window.importFolder(other, false)).get(10, TimeUnit.SECONDS).get(120, TimeUnit.SECONDS);
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> !model.showFirstProperty().get().isEmpty()));
+        List<Long> first = fx(() -> model.showFirstProperty().get());
+        assertThat(first).hasSize(60);
+        assertThat(fx(() -> model.noticeProperty().get())).startsWith("These 60 images look unlike the rest of the project");
+        fx(() -> { window.gallery().setFilter(GalleryFilter.ALL); return null; });
+
+        robot.clickOn("#showFirst");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(fx(() -> window.gallery().filterProperty().get())).isEqualTo(GalleryFilter.UNLABELLED);
+        assertThat(fx(() -> new ArrayList<>(window.gallery().items().subList(0, 60)))).as("the new images first, most unlike first")
+                .containsExactlyElementsOf(first);
+        assertThat(robot.lookup("#showFirst").query().isVisible()).as("the offer was taken").isFalse();
+    }
+
     /** The store's excluded images, read on the session thread. */
     private Set<Long> excluded() throws Exception {
         return model.withProject((store, session) -> store.excludedImages(), x -> { }).get(10, TimeUnit.SECONDS);
