@@ -31,8 +31,9 @@ public final class GalleryOrder {
      */
     public static long[] of(Snapshot snapshot, long[] idOfRow, Map<Long, Long> labels, List<Long> columns,
                             GalleryFilter filter) {
-        if (filter.kind() == GalleryFilter.Kind.SUSPECTS || filter.kind() == GalleryFilter.Kind.OUTLIERS) {
-            return new long[0]; // the label check's own list (GalleryModel#setSuspects), not an order of the snapshot
+        if (filter.kind() == GalleryFilter.Kind.SUSPECTS || filter.kind() == GalleryFilter.Kind.OUTLIERS
+                || filter.kind() == GalleryFilter.Kind.DUPLICATES) {
+            return new long[0]; // a data check's own list (GalleryModel#setSuspects, ...), not an order of the snapshot
         }
         Long cls = filter.classId();
         int col = cls == null ? -1 : columns.indexOf(cls);

@@ -59,8 +59,8 @@ public final class DataCheckPanel extends VBox {
     private final GalleryModel gallery;
     private final DialogService dialogs;
     private final ThumbnailImages thumbs = new ThumbnailImages(400, THUMB);
-    private final Button findDuplicates = new Button("Find near-duplicates");
-    private final Button findOutliers = new Button("Find outliers");
+    private final Button findDuplicates = new Button("Near-duplicates");
+    private final Button findOutliers = new Button("Outliers");
     private final Button cancel = new Button("Cancel");
     private final ProgressBar progress = new ProgressBar(-1);
     private final Label status = new Label("Near-duplicates: resized or recompressed copies. Outliers: images far from "
@@ -94,7 +94,6 @@ public final class DataCheckPanel extends VBox {
         cancel.setDisable(true);
         progress.setVisible(false);
         progress.setMaxWidth(Double.MAX_VALUE);
-        HBox.setHgrow(progress, Priority.ALWAYS);
         findDuplicates.disableProperty().bind(project.stateProperty().isNull().or(busy));
         findOutliers.disableProperty().bind(project.stateProperty().isNull().or(busy));
         findDuplicates.setOnAction(e -> findDuplicates());
@@ -102,18 +101,19 @@ public final class DataCheckPanel extends VBox {
         cancel.setOnAction(e -> { if (job != null) job.cancel(); });
 
         groups.setCellFactory(v -> new GroupCell());
-        groups.setPlaceholder(new Label("No groups yet: Find near-duplicates."));
+        groups.setPlaceholder(new Label("No groups listed: Find ▸ Near-duplicates."));
         groups.getSelectionModel().selectedItemProperty().addListener((o, was, now) -> {
             if (now != null) {
                 gallery.select(now.ids().get(0));
                 ProjectState s = project.state();
+                // the class its labels agree on, else what the model predicts for its first image
                 groupClass.setValue(s == null ? null : DuplicateActions.agreedClass(now, s.labels()).flatMap(s::classById)
-                        .orElse(groupClass.getValue()));
+                        .or(() -> s.predicted(now.ids().get(0))).orElse(groupClass.getValue()));
             }
         });
         groups.addEventFilter(KeyEvent.KEY_PRESSED, this::onGroupKey);
         outliers.setCellFactory(v -> new OutlierCell());
-        outliers.setPlaceholder(new Label("No outliers listed: Find outliers."));
+        outliers.setPlaceholder(new Label("No outliers listed: Find ▸ Outliers."));
         outliers.getSelectionModel().selectedItemProperty().addListener((o, was, now) -> {
             if (now != null) gallery.select(now.id());
         });
@@ -158,7 +158,8 @@ public final class DataCheckPanel extends VBox {
         VBox.setVgrow(outliers, Priority.ALWAYS);
         groups.setPrefHeight(260);
         outliers.setPrefHeight(200);
-        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelGroup, groupClass);
+        HBox labelAs = new HBox(4, labelGroup, groupClass);
+        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelAs);
         FlowPane outlierActions = new FlowPane(6, 6, exclude, include, undoButton);
         Label keys = new Label("Groups — X: exclude the copies   K: keep all   L: label the group.   "
                 + "Outliers — X: exclude   I: bring back.   Ctrl+Z: undo the last exclusion.");
@@ -167,7 +168,15 @@ public final class DataCheckPanel extends VBox {
         keys.getStyleClass().add("hint");
         setSpacing(6);
         setPadding(new Insets(8));
-        getChildren().addAll(new HBox(8, findDuplicates, findOutliers, cancel, progress), status,
+        for (Button b : List.of(findDuplicates, findOutliers, cancel, excludeCopies, keepAll, labelGroup, exclude, include,
+                undoButton)) {
+            b.setMinWidth(Button.USE_PREF_SIZE);
+        }
+        progress.managedProperty().bind(progress.visibleProperty());
+        Label find = new Label("Find:");
+        HBox top = new HBox(8, find, findDuplicates, findOutliers, cancel);
+        top.setAlignment(Pos.CENTER_LEFT);
+        getChildren().addAll(top, progress, status,
                 heading("Near-duplicate groups"), groups, groupActions, heading("Outliers (farthest first)"), outliers,
                 outlierActions, keys);
 
@@ -251,10 +260,12 @@ public final class DataCheckPanel extends VBox {
     private void showGroups(ProjectVectors v, List<NearDuplicates.Group> found) {
         undo.clear();
         groups.getItems().setAll(found);
+        showGroupsInGallery();
+        if (!found.isEmpty()) gallery.setFilter(GalleryFilter.DUPLICATES);
         int copies = found.stream().mapToInt(g -> g.ids().size() - 1).sum();
         status.setText(found.isEmpty() ? "No near-duplicates among " + v.size() + " images."
                 : found.size() + " near-duplicate group" + (found.size() == 1 ? "" : "s") + " (" + copies + " cop"
-                + (copies == 1 ? "y" : "ies") + ") among " + v.size() + " images.");
+                + (copies == 1 ? "y" : "ies") + ") among " + v.size() + " images; the gallery shows them group by group.");
         if (!found.isEmpty()) {
             groups.getSelectionModel().select(0);
             groups.requestFocus();
@@ -364,6 +375,7 @@ public final class DataCheckPanel extends VBox {
                 int at = Math.min(d.index(), groups.getItems().size());
                 groups.getItems().add(at, d.group());
                 groups.getSelectionModel().select(at);
+                showGroupsInGallery();
             }
             status.setText("Undone: " + r.getKey() + " image" + (r.getKey() == 1 ? "" : "s") + " changed back.");
         });
@@ -389,9 +401,15 @@ public final class DataCheckPanel extends VBox {
         outliers.refresh();
     }
 
+    /** The gallery's Near-duplicates filter: the listed groups' images, group after group. */
+    private void showGroupsInGallery() {
+        gallery.setDuplicates(groups.getItems().stream().flatMap(g -> g.ids().stream()).mapToLong(Long::longValue).toArray());
+    }
+
     private void removeGroup(int index) {
         if (index < 0 || index >= groups.getItems().size()) return;
         groups.getItems().remove(index);
+        showGroupsInGallery();
         if (!groups.getItems().isEmpty()) groups.getSelectionModel().select(Math.min(index, groups.getItems().size() - 1));
     }
 
@@ -419,9 +437,9 @@ public final class DataCheckPanel extends VBox {
         return v;
     }
 
-    private String labelText(ProjectState s, long id) {
-        String name = s.labelOf(id).map(LabelClass::name).orElse("—");
-        return excluded.contains(id) ? name + " (excluded)" : name;
+    private String labelText(ProjectState s, long id, String unlabelled) {
+        String name = s.labelOf(id).map(LabelClass::name).orElse(unlabelled);
+        return excluded.contains(id) ? name + " · excluded" : name;
     }
 
     private final class GroupCell extends ListCell<NearDuplicates.Group> {
@@ -436,7 +454,8 @@ public final class DataCheckPanel extends VBox {
             }
             FlowPane row = new FlowPane(4, 4);
             for (long id : g.ids()) {
-                Label tile = new Label(labelText(s, id), thumb(s, id));
+                Label tile = new Label(labelText(s, id, "—"), thumb(s, id));
+                tile.setOpacity(excluded.contains(id) ? 0.45 : 1);
                 tile.setContentDisplay(javafx.scene.control.ContentDisplay.TOP);
                 tile.setMaxWidth(THUMB + 8);
                 tile.setTooltip(new javafx.scene.control.Tooltip(String.valueOf(s.images().path(id))));
@@ -463,8 +482,9 @@ public final class DataCheckPanel extends VBox {
             }
             java.nio.file.Path p = s.images().path(o.id());
             Label text = new Label(String.format(Locale.ROOT, "%s%nscore %.2f · %s", p == null ? "#" + o.id()
-                    : p.getFileName(), o.score(), labelText(s, o.id())));
+                    : p.getFileName(), o.score(), labelText(s, o.id(), "unlabelled")));
             HBox row = new HBox(8, thumb(s, o.id()), text);
+            row.setOpacity(excluded.contains(o.id()) ? 0.45 : 1);
             row.setAlignment(Pos.CENTER_LEFT);
             setGraphic(row);
         }

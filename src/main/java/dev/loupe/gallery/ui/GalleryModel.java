@@ -75,6 +75,7 @@ public final class GalleryModel {
             showFirst = List.of();
             excluded = java.util.Set.of();
             outliers = new long[0];
+            duplicates = new long[0];
         }
         if (now == null) {
             items.clear();
@@ -131,6 +132,15 @@ public final class GalleryModel {
     }
 
     private long[] outliers = new long[0];
+    private long[] duplicates = new long[0];
+
+    /** The listed near-duplicate groups' images, group after group: what {@link GalleryFilter#DUPLICATES} shows. */
+    public void setDuplicates(long[] imageIds) {
+        duplicates = imageIds.clone();
+        if (filter.get().kind() == GalleryFilter.Kind.DUPLICATES) {
+            rerankAll();
+        }
+    }
     private java.util.Set<Long> excluded = java.util.Set.of();
     private List<Long> showFirst = List.of();
 
@@ -168,6 +178,8 @@ public final class GalleryModel {
             ids = java.util.Arrays.stream(suspects).filter(id -> s.labels().containsKey(id)).toArray();
         } else if (filter.get().kind() == GalleryFilter.Kind.OUTLIERS) {
             ids = outliers;
+        } else if (filter.get().kind() == GalleryFilter.Kind.DUPLICATES) {
+            ids = duplicates;
         } else {
             long[] all = s.snapshot() == null ? s.images().orderWithoutModel() : s.images().ids();
             ids = GalleryOrder.of(s.snapshot(), all, s.labels(), s.columns(), filter.get());

@@ -79,8 +79,18 @@ public final class StatusBar extends HBox {
         showFirst.visibleProperty().bind(Bindings.createBooleanBinding(() -> !model.showFirstProperty().get().isEmpty(),
                 model.showFirstProperty()));
         showFirst.managedProperty().bind(showFirst.visibleProperty());
+        // a long notice (the drift sentence) is cut, whole in its tooltip; the button and the counts keep their width
         notice.setMinWidth(0);
         HBox.setHgrow(notice, Priority.SOMETIMES);
+        javafx.scene.control.Tooltip noticeTip = new javafx.scene.control.Tooltip();
+        noticeTip.setWrapText(true);
+        noticeTip.setMaxWidth(600);
+        noticeTip.textProperty().bind(model.noticeProperty());
+        notice.tooltipProperty().bind(Bindings.when(model.noticeProperty().isEmpty()).then((javafx.scene.control.Tooltip) null)
+                .otherwise(noticeTip));
+        for (javafx.scene.layout.Region r : java.util.List.of(showFirst, training, counts, estimate, accuracy)) {
+            r.setMinWidth(Region.USE_PREF_SIZE);
+        }
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
         getChildren().addAll(training, sep(), jobBox, notice, showFirst, gap, counts, sep(), estimate, sep(), accuracy);
