@@ -74,6 +74,7 @@ public final class MainWindow {
     private final EvaluationModel evaluation;
     private final EvaluationPanel evaluationPanel;
     private final dev.loupe.datacheck.ui.LabelCheckPanel labelCheck;
+    private final dev.loupe.datacheck.ui.DataCheckPanel dataCheck;
     private final Menu recent = new Menu("Open recent");
 
     public MainWindow(Stage stage, ProjectModel model, DialogService dialogs) {
@@ -102,7 +103,11 @@ public final class MainWindow {
         Tab checkTab = new Tab("Check labels", labelCheck);
         checkTab.setId("labelCheckTab");
         checkTab.setClosable(false);
-        side.getTabs().addAll(labelTab, evalTab, checkTab);
+        dataCheck = new dev.loupe.datacheck.ui.DataCheckPanel(model, gallery, dialogs);
+        Tab dataTab = new Tab("Duplicates & outliers", dataCheck);
+        dataTab.setId("dataCheckTab");
+        dataTab.setClosable(false);
+        side.getTabs().addAll(labelTab, evalTab, checkTab, dataTab);
 
         SplitPane centre = new SplitPane(galleryView, side);
         centre.setDividerPositions(0.68);
@@ -110,7 +115,9 @@ public final class MainWindow {
 
         BorderPane root = new BorderPane(centre);
         root.setTop(new VBox(menuBar(), readOnlyBanner()));
-        root.setBottom(new StatusBar(model));
+        StatusBar status = new StatusBar(model);
+        status.setOnShowFirst(gallery::showFirst); // after a drifted import: its images head the queue
+        root.setBottom(status);
         Scene scene = new Scene(root, 1280, 820);
         scene.getStylesheets().add(Objects.requireNonNull(MainWindow.class.getResource("loupe.css")).toExternalForm());
         scene.addEventHandler(KeyEvent.KEY_PRESSED, this::onHotkey);
@@ -137,6 +144,10 @@ public final class MainWindow {
 
     public dev.loupe.datacheck.ui.LabelCheckPanel labelCheckPanel() {
         return labelCheck;
+    }
+
+    public dev.loupe.datacheck.ui.DataCheckPanel dataCheckPanel() {
+        return dataCheck;
     }
 
     public EvaluationPanel evaluationPanel() {

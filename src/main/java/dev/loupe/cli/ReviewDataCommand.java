@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import dev.loupe.LoupeException;
+import dev.loupe.datacheck.DuplicateActions;
 import dev.loupe.datacheck.NearDuplicates;
 import dev.loupe.datacheck.Outliers;
 import dev.loupe.datacheck.ProjectVectors;
@@ -171,12 +172,7 @@ final class ReviewDataCommand implements Callable<Integer> {
     }
 
     private void hideCopies(ProjectStore store, List<NearDuplicates.Group> groups, PrintWriter out) {
-        Map<Long, Long> labels = store.currentLabels();
-        List<Long> hide = new ArrayList<>();
-        for (NearDuplicates.Group g : groups) {
-            long keep = g.ids().stream().filter(labels::containsKey).findFirst().orElse(g.ids().get(0));
-            for (long id : g.ids()) if (id != keep) hide.add(id);
-        }
+        List<Long> hide = DuplicateActions.copies(groups, store.currentLabels());
         long batch = store.setExcluded(hide, true, "near-duplicate");
         report(out, Map.of("groups", groups.size(), "changed", batch == 0 ? 0 : hide.size(), "excluded", store.excludedImages().size()),
                 "Excluded " + (batch == 0 ? 0 : hide.size()) + " copies in " + groups.size() + " group(s); "
@@ -185,20 +181,12 @@ final class ReviewDataCommand implements Callable<Integer> {
 
     /** The group's label applied to its unlabelled images, one label at a time through the session (the trainer learns each). */
     private int labelCopies(ProjectStore store, List<NearDuplicates.Group> groups, PrintWriter out) {
-        Map<Long, Long> labels = store.currentLabels();
-        List<Map.Entry<Long, Long>> todo = new ArrayList<>();
-        int agreed = 0;
-        for (NearDuplicates.Group g : groups) {
-            java.util.Set<Long> classes = new java.util.HashSet<>();
-            for (long id : g.ids()) if (labels.containsKey(id)) classes.add(labels.get(id));
-            if (classes.size() != 1) continue;
-            agreed++;
-            long cls = classes.iterator().next();
-            for (long id : g.ids()) if (!labels.containsKey(id)) todo.add(Map.entry(id, cls));
-        }
+        DuplicateActions.Plan plan = DuplicateActions.labelCopies(groups, store.currentLabels());
+        List<DuplicateActions.Label> todo = plan.labels();
+        int agreed = plan.groupsWithOneLabel();
         Projects.Failures failures = new Projects.Failures(spec.commandLine().getErr());
         try (dev.loupe.labelling.LabellingSession session = Projects.session(store, spec.commandLine().getErr(), failures)) {
-            for (Map.Entry<Long, Long> e : todo) session.label(e.getKey(), e.getValue()).join();
+            for (DuplicateActions.Label l : todo) session.label(l.imageId(), l.classId()).join();
         }
         report(out, Map.of("groups", groups.size(), "groups_with_one_label", agreed, "labelled", todo.size()),
                 "Labelled " + todo.size() + " copies in " + agreed + " of " + groups.size() + " near-duplicate group(s) "

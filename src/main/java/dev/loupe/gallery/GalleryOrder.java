@@ -31,8 +31,9 @@ public final class GalleryOrder {
      */
     public static long[] of(Snapshot snapshot, long[] idOfRow, Map<Long, Long> labels, List<Long> columns,
                             GalleryFilter filter) {
-        if (filter.kind() == GalleryFilter.Kind.SUSPECTS) {
-            return new long[0]; // the label check's own list (GalleryModel#setSuspects), not an order of the snapshot
+        if (filter.kind() == GalleryFilter.Kind.SUSPECTS || filter.kind() == GalleryFilter.Kind.OUTLIERS
+                || filter.kind() == GalleryFilter.Kind.DUPLICATES) {
+            return new long[0]; // a data check's own list (GalleryModel#setSuspects, ...), not an order of the snapshot
         }
         Long cls = filter.classId();
         int col = cls == null ? -1 : columns.indexOf(cls);
@@ -116,5 +117,18 @@ public final class GalleryOrder {
             }
         }
         return Arrays.copyOf(out, n);
+    }
+
+    /** {@code order} with the ids of {@code first} that it holds moved to the front, in {@code first}'s order. */
+    public static long[] first(long[] order, List<Long> first) {
+        java.util.Set<Long> in = new java.util.HashSet<>();
+        for (long id : order) in.add(id);
+        java.util.Set<Long> front = new java.util.LinkedHashSet<>();
+        for (Long id : first) if (in.contains(id)) front.add(id);
+        long[] out = new long[order.length];
+        int n = 0;
+        for (long id : front) out[n++] = id;
+        for (long id : order) if (!front.contains(id)) out[n++] = id;
+        return out;
     }
 }

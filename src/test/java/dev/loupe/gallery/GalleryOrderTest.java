@@ -30,4 +30,12 @@ class GalleryOrderTest {
         assertThat(GalleryOrder.of(null, ids, labels, List.of(7L), GalleryFilter.ALL)).containsExactly(10, 12, 13, 11);
         assertThat(GalleryOrder.of(null, ids, labels, List.of(7L), GalleryFilter.labelledAs(7))).containsExactly(11);
     }
+
+    @Test
+    void showThemFirstMovesTheDriftedImagesStillQueuedToTheFrontInTheirOrder() {
+        long[] queue = {1, 2, 3, 4, 5};
+        // 9 is not in the queue (labelled or excluded since): it is skipped, not invented
+        assertThat(GalleryOrder.first(queue, List.of(4L, 9L, 2L))).containsExactly(4, 2, 1, 3, 5);
+        assertThat(GalleryOrder.first(queue, List.of())).containsExactly(queue);
+    }
 }

@@ -71,6 +71,12 @@ public final class GalleryModel {
     // ---- ordering -----------------------------------------------------------------------------------------
 
     private void onState(ProjectState old, ProjectState now) {
+        if (now == null || old != null && !old.dir().equals(now.dir())) {
+            showFirst = List.of();
+            excluded = java.util.Set.of();
+            outliers = new long[0];
+            duplicates = new long[0];
+        }
         if (now == null) {
             items.clear();
             selected.set(null);
@@ -125,12 +131,66 @@ public final class GalleryModel {
         }
     }
 
-    private long[] fresh(ProjectState s) {
-        if (filter.get().kind() == GalleryFilter.Kind.SUSPECTS) {
-            return java.util.Arrays.stream(suspects).filter(id -> s.labels().containsKey(id)).toArray();
+    private long[] outliers = new long[0];
+    private long[] duplicates = new long[0];
+
+    /** The listed near-duplicate groups' images, group after group: what {@link GalleryFilter#DUPLICATES} shows. */
+    public void setDuplicates(long[] imageIds) {
+        duplicates = imageIds.clone();
+        if (filter.get().kind() == GalleryFilter.Kind.DUPLICATES) {
+            rerankAll();
         }
-        long[] ids = s.snapshot() == null ? s.images().orderWithoutModel() : s.images().ids();
-        return GalleryOrder.of(s.snapshot(), ids, s.labels(), s.columns(), filter.get());
+    }
+    private java.util.Set<Long> excluded = java.util.Set.of();
+    private List<Long> showFirst = List.of();
+
+    /** The outliers of the last outlier search, farthest first: what {@link GalleryFilter#OUTLIERS} shows. */
+    public void setOutliers(long[] imageIds) {
+        outliers = imageIds.clone();
+        if (filter.get().kind() == GalleryFilter.Kind.OUTLIERS) {
+            rerankAll();
+        }
+    }
+
+    /** The project's excluded images (ADR 0027): every filter leaves them out. */
+    public void setExcluded(java.util.Set<Long> imageIds) {
+        excluded = java.util.Set.copyOf(imageIds);
+        rerankAll();
+    }
+
+    /**
+     * "Show them first" after a drifted import: the unlabelled queue starts with these images (most unlike the project
+     * first), then goes on in the model's order; it switches the gallery to the queue.
+     */
+    public void showFirst(List<Long> imageIds) {
+        showFirst = List.copyOf(imageIds);
+        startOver = true;
+        if (filter.get().equals(GalleryFilter.UNLABELLED)) {
+            rerankAll();
+        } else {
+            setFilter(GalleryFilter.UNLABELLED);
+        }
+    }
+
+    private long[] fresh(ProjectState s) {
+        long[] ids;
+        if (filter.get().kind() == GalleryFilter.Kind.SUSPECTS) {
+            ids = java.util.Arrays.stream(suspects).filter(id -> s.labels().containsKey(id)).toArray();
+        } else if (filter.get().kind() == GalleryFilter.Kind.OUTLIERS) {
+            ids = outliers;
+        } else if (filter.get().kind() == GalleryFilter.Kind.DUPLICATES) {
+            ids = duplicates;
+        } else {
+            long[] all = s.snapshot() == null ? s.images().orderWithoutModel() : s.images().ids();
+            ids = GalleryOrder.of(s.snapshot(), all, s.labels(), s.columns(), filter.get());
+            if (!showFirst.isEmpty() && filter.get().equals(GalleryFilter.UNLABELLED)) {
+                ids = GalleryOrder.first(ids, showFirst);
+            }
+        }
+        if (excluded.isEmpty()) {
+            return ids;
+        }
+        return java.util.Arrays.stream(ids).filter(id -> !excluded.contains(id)).toArray();
     }
 
     /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */

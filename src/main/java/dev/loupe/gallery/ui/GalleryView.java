@@ -111,7 +111,8 @@ public final class GalleryView extends BorderPane {
         filter.setId("filter");
         filter.setCellFactory(l -> new FilterCell());
         filter.setButtonCell(new FilterCell());
-        filter.getItems().setAll(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL, GalleryFilter.SUSPECTS);
+        filter.getItems().setAll(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL, GalleryFilter.SUSPECTS,
+                GalleryFilter.OUTLIERS, GalleryFilter.DUPLICATES);
         filter.setValue(model.filterProperty().get());
         filter.setOnAction(e -> {
             if (filter.getValue() != null) {
@@ -135,7 +136,7 @@ public final class GalleryView extends BorderPane {
 
     private void fillFilters(ProjectState s) {
         List<GalleryFilter> all = new ArrayList<>(List.of(GalleryFilter.UNLABELLED, GalleryFilter.LABELLED, GalleryFilter.ALL,
-                GalleryFilter.SUSPECTS));
+                GalleryFilter.SUSPECTS, GalleryFilter.OUTLIERS, GalleryFilter.DUPLICATES));
         for (LabelClass c : s.classes()) {
             all.add(GalleryFilter.predictedAs(c.id()));
         }
@@ -168,6 +169,8 @@ public final class GalleryView extends BorderPane {
             case PREDICTED_AS -> "Predicted as " + cls;
             case LABELLED_AS -> "Labelled as " + cls;
             case SUSPECTS -> "Check my labels (likely mislabels)";
+            case OUTLIERS -> "Outliers (far from every other image)";
+            case DUPLICATES -> "Near-duplicates (group by group)";
         };
     }
 

@@ -61,6 +61,9 @@ public final class ProjectModel {
     private final ReadOnlyObjectWrapper<ProjectState> state = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyIntegerWrapper labelsInFlight = new ReadOnlyIntegerWrapper();
     private final ReadOnlyStringWrapper notice = new ReadOnlyStringWrapper("");
+    /** The last drifted import's images, most unlike the project first; empty when there is nothing to offer. */
+    private final javafx.beans.property.ReadOnlyObjectWrapper<List<Long>> showFirst =
+            new javafx.beans.property.ReadOnlyObjectWrapper<>(List.of());
     private final ReadOnlyStringWrapper readOnly = new ReadOnlyStringWrapper("");
     /** Asks every {@link #SPACE_CHECK_SECONDS} s, while the project is read-only, whether it can be written again. */
     private ScheduledExecutorService spaceCheck;
@@ -203,6 +206,19 @@ public final class ProjectModel {
     }
 
     /** A short note for the status bar (e.g. "Nothing to undo."). */
+    /**
+     * The images of the last import whose drift check fired, most unlike the project first (what "Show them first"
+     * puts at the head of the queue); empty otherwise. Cleared by the next import or project.
+     */
+    public javafx.beans.property.ReadOnlyObjectProperty<List<Long>> showFirstProperty() {
+        return showFirst.getReadOnlyProperty();
+    }
+
+    /** The "Show them first" offer was taken or dismissed. */
+    public void clearShowFirst() {
+        showFirst.set(List.of());
+    }
+
     public ReadOnlyStringProperty noticeProperty() {
         return notice.getReadOnlyProperty();
     }
@@ -324,6 +340,7 @@ public final class ProjectModel {
         int gen = ++generation;
         job.start("Opening " + dir.getFileName() + "…");
         notice.set("");
+        showFirst.set(List.of());
         stopSpaceCheck(); // a read-only state belonged to the project being closed
         state.set(null); // the old project is closed first: nothing of it may be acted on meanwhile
         CompletableFuture<ProjectState> f = worker.submit(() -> {
@@ -436,20 +453,24 @@ public final class ProjectModel {
      * can show them first).
      */
     private void checkDrift(long lastIdBefore) {
+        record Drifted(String sentence, List<Long> first) {
+        }
         withProject((s, sess) -> {
             try {
                 return ProjectDrift.afterImport(s, sess.backbone().id(), lastIdBefore, DriftTest.Config.DEFAULT, () -> false)
-                        .filter(DriftReport::drifted).map(r -> r.sentence(r.typical().stream()
-                                .map(id -> s.image(id).map(dev.loupe.project.ImageRecord::relPath).orElse("#" + id)).toList()))
+                        .filter(DriftReport::drifted).map(r -> new Drifted(r.sentence(r.typical().stream()
+                                .map(id -> s.image(id).map(dev.loupe.project.ImageRecord::relPath).orElse("#" + id)).toList()),
+                                ProjectDrift.showFirst(s)))
                         .orElse(null);
             } catch (RuntimeException e) {
                 // a check that could not run is no reason to interrupt the user: the import itself went through
                 org.slf4j.LoggerFactory.getLogger(ProjectModel.class).warn("The drift check after import failed", e);
                 return null;
             }
-        }, sentence -> {
-            if (sentence != null) {
-                notice.set(sentence);
+        }, d -> {
+            if (d != null) {
+                notice.set(d.sentence());
+                showFirst.set(d.first());
             }
         });
     }
@@ -470,6 +491,7 @@ public final class ProjectModel {
         int gen = ++generation; // the old session's late snapshots must not land on the new state
         job.start(title);
         notice.set("");
+        showFirst.set(List.of());
         record Done<T>(T result, ProjectState state) {
         }
         CompletableFuture<R> done = new CompletableFuture<>();

@@ -30,6 +30,17 @@ public final class StatusBar extends HBox {
     private final Label estimate = new Label();
     private final javafx.scene.control.Tooltip estimateTip = new javafx.scene.control.Tooltip();
 
+    private final Button showFirst = new Button("Show them first");
+
+    /** What "Show them first" (offered after a drifted import) does: the window puts those images first in the queue. */
+    public void setOnShowFirst(java.util.function.Consumer<java.util.List<Long>> action) {
+        showFirst.setOnAction(e -> {
+            java.util.List<Long> ids = model.showFirstProperty().get();
+            model.clearShowFirst();
+            action.accept(ids);
+        });
+    }
+
     public StatusBar(ProjectModel model) {
         super(10);
         this.model = model;
@@ -63,9 +74,26 @@ public final class StatusBar extends HBox {
         Label notice = new Label();
         notice.setId("notice");
         notice.textProperty().bind(model.noticeProperty());
+        showFirst.setId("showFirst");
+        showFirst.setFocusTraversable(false);
+        showFirst.visibleProperty().bind(Bindings.createBooleanBinding(() -> !model.showFirstProperty().get().isEmpty(),
+                model.showFirstProperty()));
+        showFirst.managedProperty().bind(showFirst.visibleProperty());
+        // a long notice (the drift sentence) is cut, whole in its tooltip; the button and the counts keep their width
+        notice.setMinWidth(0);
+        HBox.setHgrow(notice, Priority.SOMETIMES);
+        javafx.scene.control.Tooltip noticeTip = new javafx.scene.control.Tooltip();
+        noticeTip.setWrapText(true);
+        noticeTip.setMaxWidth(600);
+        noticeTip.textProperty().bind(model.noticeProperty());
+        notice.tooltipProperty().bind(Bindings.when(model.noticeProperty().isEmpty()).then((javafx.scene.control.Tooltip) null)
+                .otherwise(noticeTip));
+        for (javafx.scene.layout.Region r : java.util.List.of(showFirst, training, counts, estimate, accuracy)) {
+            r.setMinWidth(Region.USE_PREF_SIZE);
+        }
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
-        getChildren().addAll(training, sep(), jobBox, notice, gap, counts, sep(), estimate, sep(), accuracy);
+        getChildren().addAll(training, sep(), jobBox, notice, showFirst, gap, counts, sep(), estimate, sep(), accuracy);
 
         training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
                 model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
