@@ -100,10 +100,23 @@ public final class ProjectStore implements AutoCloseable {
      *                          locked by another process, made by a newer Loupe, read-only folder
      */
     public static ProjectStore open(Path dir, boolean create) {
-        return open(dir, create, Schema.ALL);
+        return open(dir, create, Schema.ALL, true);
+    }
+
+    /**
+     * Opens an existing project for a quick look ({@code loupe status}): as {@link #open(Path, boolean)} but without
+     * SQLite's {@code quick_check} over the whole file (half a second for 100,000 images, ADR 0031). A damaged page the
+     * look reads still fails as "damaged"; pages it does not read are judged by the next full open.
+     */
+    public static ProjectStore openForGlance(Path dir) {
+        return open(dir, false, Schema.ALL, false);
     }
 
     static ProjectStore open(Path dir, boolean create, List<Migration> migrations) {
+        return open(dir, create, migrations, true);
+    }
+
+    private static ProjectStore open(Path dir, boolean create, List<Migration> migrations, boolean checkIntegrity) {
         for (int i = 0; i < migrations.size(); i++) {
             if (migrations.get(i).version() != i + 1) {
                 throw new IllegalArgumentException("migration versions must run 1, 2, 3...: " + migrations);
@@ -130,7 +143,7 @@ public final class ProjectStore implements AutoCloseable {
         Connection conn = null;
         try {
             if (dbExists) {
-                inspect(d, db, Schema.latest(migrations));
+                inspect(d, db, Schema.latest(migrations), checkIntegrity);
             }
             // nothing has been written to the file before this point
             conn = DriverManager.getConnection("jdbc:sqlite:" + db);
@@ -181,7 +194,7 @@ public final class ProjectStore implements AutoCloseable {
      * read-only connection: SQLite replays the WAL for it but, unlike a writer, never checkpoints on close, so a refused
      * project.db and its project.db-wal stay exactly as they were.
      */
-    private static void inspect(Path d, Path db, int latest) throws SQLException {
+    private static void inspect(Path d, Path db, int latest, boolean checkIntegrity) throws SQLException {
         SQLiteConfig readOnly = new SQLiteConfig();
         readOnly.setReadOnly(true);
         try (Connection c = readOnly.createConnection("jdbc:sqlite:" + db)) {
@@ -197,7 +210,9 @@ public final class ProjectStore implements AutoCloseable {
                         + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
                         + latest + "). Upgrade Loupe to open it.");
             }
-            checkIntegrity(c, d);
+            if (checkIntegrity) {
+                checkIntegrity(c, d);
+            }
         }
     }
 
