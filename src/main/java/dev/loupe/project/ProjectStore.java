@@ -1144,6 +1144,60 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /** Where {@link #embeddingsInto} writes: asked once for room for {@code rows × dim} floats. */
+    @FunctionalInterface
+    public interface EmbeddingRows {
+        FloatBuffer allocate(int rows, int dim);
+    }
+
+    /**
+     * The embeddings of {@code backbone} copied straight into the buffer {@code rows} allocates, row i for image
+     * {@code ids[i]}, ids ascending; returns the ids. Unlike {@link #embeddings} it makes no array per image: 100,000
+     * 480-d rows arrive in one native buffer without 190 MB of heap copies on the way (ADR 0031). Nothing is allocated
+     * when there are none (empty ids).
+     */
+    public long[] embeddingsInto(String backbone, EmbeddingRows rows) {
+        return read(c -> {
+            int n;
+            int dim;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*), min(dim), max(dim) FROM embeddings WHERE backbone = ?")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n = rs.getInt(1);
+                    dim = rs.getInt(2);
+                    if (n > 0 && dim != rs.getInt(3)) {
+                        throw new ProjectException(ProjectException.Kind.IO, "Project " + dir + " holds embeddings of "
+                                + backbone + " with different widths (" + dim + " and " + rs.getInt(3)
+                                + "): compute them again (remove the base model's embeddings and reopen).");
+                    }
+                }
+            }
+            long[] ids = new long[n];
+            if (n == 0) {
+                return ids;
+            }
+            FloatBuffer out = rows.allocate(n, dim);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT image_id, vector FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    int i = 0;
+                    for (; i < n && rs.next(); i++) {
+                        ids[i] = rs.getLong(1);
+                        out.position(i * dim);
+                        out.put(ByteBuffer.wrap(rs.getBytes(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+                    }
+                    if (i < n) {
+                        return java.util.Arrays.copyOf(ids, i); // rows removed meanwhile (one connection: not expected)
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+
     /** Ids of images with status ok that have no embedding from {@code backbone}, ascending. */
     public List<Long> imagesWithoutEmbedding(String backbone) {
         return read(c -> {
