@@ -39,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ProjectStore store = ProjectStore.open(project, false)) {
+        try (ProjectStore store = ProjectStore.openForGlance(project)) {
             Map<String, Object> status = status(store);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -7,7 +7,6 @@ import dev.loupe.importing.ImageDecoder;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.importing.Embedder;
 import dev.loupe.project.ClassText;
-import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;
 import dev.loupe.project.JournalEntry;
@@ -26,13 +25,16 @@ import dev.loupe.training.RetrainResult;
 import dev.loupe.training.Snapshot;
 import dev.loupe.training.TextPrior;
 import dev.loupe.training.Trainer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -152,7 +154,7 @@ public final class LabellingSession implements AutoCloseable {
     private ModelVersion lastSaved;
     private Snapshot lastSavedSnapshot;
 
-    private LabellingSession(ProjectStore store, Backbone backbone, EmbeddingSet set, Options options) {
+    private LabellingSession(ProjectStore store, Backbone backbone, long[] ids, INDArray rows, Options options) {
         this.store = store;
         this.backbone = backbone;
         this.options = options;
@@ -161,12 +163,12 @@ public final class LabellingSession implements AutoCloseable {
             store.setSetting(SEED_SETTING, "42");
             return "42";
         }));
-        this.imageIds = set.ids().clone();
+        this.imageIds = ids;
         this.rowOf = new HashMap<>(imageIds.length * 2);
         for (int r = 0; r < imageIds.length; r++) {
             rowOf.put(imageIds[r], r);
         }
-        this.embeddings = set.size() == 0 ? Nd4j.zeros(0, backbone.dim()) : Nd4j.create(set.vectors());
+        this.embeddings = rows;
         for (LabelClass c : store.allClasses()) {
             columns.add(c.id());
         }
@@ -203,8 +205,11 @@ public final class LabellingSession implements AutoCloseable {
      * fits, and brings it up to date with the journal. Blocks until that is done (run it off the UI thread).
      */
     public static LabellingSession open(ProjectStore store, Options options) {
+        long t0 = System.nanoTime();
         markMissingFiles(store);
+        long t1 = System.nanoTime();
         Backbone backbone = ProjectBackbone.load(store);
+        long t2 = System.nanoTime();
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), Embedder.DEFAULT_BATCH);
             if (!embedder.upToDate()) {
@@ -217,14 +222,33 @@ public final class LabellingSession implements AutoCloseable {
                     options.publishOn().execute(() -> options.onError().accept(told));
                 }
             }
-            EmbeddingSet set = store.embeddings(backbone.id());
-            LabellingSession s = new LabellingSession(store, backbone, set, options);
+            long t3 = System.nanoTime();
+            INDArray[] rows = new INDArray[1];
+            long[] ids = store.embeddingsInto(backbone.id(), (n, dim) -> {
+                rows[0] = Nd4j.create(DataType.FLOAT, n, dim); // the model's rows, filled in place (ADR 0031)
+                return rows[0].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            });
+            if (rows[0] != null && rows[0].rows() != ids.length) {
+                rows[0] = rows[0].get(NDArrayIndex.interval(0, ids.length), NDArrayIndex.all()).dup();
+            }
+            long t4 = System.nanoTime();
+            LabellingSession s = new LabellingSession(store, backbone, ids,
+                    rows[0] == null ? Nd4j.zeros(0, backbone.dim()) : rows[0], options);
+            long t5 = System.nanoTime();
             s.startTrainer();
+            long t6 = System.nanoTime();
+            LOG.info("Session open on {} images in {} ms: missing-file check {}, base model {}, embedding check {}, "
+                    + "embeddings read into the model's rows {}, session {}, trainer to its first ranking {}", ids.length,
+                    ms(t6 - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4), ms(t6 - t5));
             return s;
         } catch (RuntimeException e) {
             backbone.close();
             throw e;
         }
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /**

@@ -150,10 +150,23 @@ public final class ProjectStore implements AutoCloseable {
      *                          locked by another process, made by a newer Loupe, read-only folder
      */
     public static ProjectStore open(Path dir, boolean create) {
-        return open(dir, create, Schema.ALL);
+        return open(dir, create, Schema.ALL, true);
+    }
+
+    /**
+     * Opens an existing project for a quick look ({@code loupe status}): as {@link #open(Path, boolean)} but without
+     * SQLite's {@code quick_check} over the whole file (half a second for 100,000 images, ADR 0031). A damaged page the
+     * look reads still fails as "damaged"; pages it does not read are judged by the next full open.
+     */
+    public static ProjectStore openForGlance(Path dir) {
+        return open(dir, false, Schema.ALL, false);
     }
 
     static ProjectStore open(Path dir, boolean create, List<Migration> migrations) {
+        return open(dir, create, migrations, true);
+    }
+
+    private static ProjectStore open(Path dir, boolean create, List<Migration> migrations, boolean checkIntegrity) {
         for (int i = 0; i < migrations.size(); i++) {
             if (migrations.get(i).version() != i + 1) {
                 throw new IllegalArgumentException("migration versions must run 1, 2, 3...: " + migrations);
@@ -180,7 +193,7 @@ public final class ProjectStore implements AutoCloseable {
         Connection conn = null;
         try {
             if (dbExists) {
-                inspect(d, db, Schema.latest(migrations));
+                inspect(d, db, Schema.latest(migrations), checkIntegrity);
             }
             // nothing has been written to the file before this point
             conn = DriverManager.getConnection("jdbc:sqlite:" + db);
@@ -231,7 +244,7 @@ public final class ProjectStore implements AutoCloseable {
      * read-only connection: SQLite replays the WAL for it but, unlike a writer, never checkpoints on close, so a refused
      * project.db and its project.db-wal stay exactly as they were.
      */
-    private static void inspect(Path d, Path db, int latest) throws SQLException {
+    private static void inspect(Path d, Path db, int latest, boolean checkIntegrity) throws SQLException {
         SQLiteConfig readOnly = new SQLiteConfig();
         readOnly.setReadOnly(true);
         try (Connection c = readOnly.createConnection("jdbc:sqlite:" + db)) {
@@ -247,7 +260,9 @@ public final class ProjectStore implements AutoCloseable {
                         + " was made by a newer Loupe (schema v" + version + "; this Loupe knows up to v"
                         + latest + "). Upgrade Loupe to open it.");
             }
-            checkIntegrity(c, d);
+            if (checkIntegrity) {
+                checkIntegrity(c, d);
+            }
         }
     }
 
@@ -1240,6 +1255,60 @@ public final class ProjectStore implements AutoCloseable {
                 }
             }
             return new EmbeddingSet(backbone, dim, ids, vectors);
+        });
+    }
+
+    /** Where {@link #embeddingsInto} writes: asked once for room for {@code rows × dim} floats. */
+    @FunctionalInterface
+    public interface EmbeddingRows {
+        FloatBuffer allocate(int rows, int dim);
+    }
+
+    /**
+     * The embeddings of {@code backbone} copied straight into the buffer {@code rows} allocates, row i for image
+     * {@code ids[i]}, ids ascending; returns the ids. Unlike {@link #embeddings} it makes no array per image: 100,000
+     * 480-d rows arrive in one native buffer without 190 MB of heap copies on the way (ADR 0031). Nothing is allocated
+     * when there are none (empty ids).
+     */
+    public long[] embeddingsInto(String backbone, EmbeddingRows rows) {
+        return read(c -> {
+            int n;
+            int dim;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*), min(dim), max(dim) FROM embeddings WHERE backbone = ?")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n = rs.getInt(1);
+                    dim = rs.getInt(2);
+                    if (n > 0 && dim != rs.getInt(3)) {
+                        throw new ProjectException(ProjectException.Kind.IO, "Project " + dir + " holds embeddings of "
+                                + backbone + " with different widths (" + dim + " and " + rs.getInt(3)
+                                + "): compute them again (remove the base model's embeddings and reopen).");
+                    }
+                }
+            }
+            long[] ids = new long[n];
+            if (n == 0) {
+                return ids;
+            }
+            FloatBuffer out = rows.allocate(n, dim);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT image_id, vector FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    int i = 0;
+                    for (; i < n && rs.next(); i++) {
+                        ids[i] = rs.getLong(1);
+                        out.position(i * dim);
+                        out.put(ByteBuffer.wrap(rs.getBytes(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+                    }
+                    if (i < n) {
+                        return java.util.Arrays.copyOf(ids, i); // rows removed meanwhile (one connection: not expected)
+                    }
+                }
+            }
+            return ids;
         });
     }
 

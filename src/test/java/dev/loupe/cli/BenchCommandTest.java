@@ -88,4 +88,31 @@ class BenchCommandTest {
             assertThat(j.get(k).asDouble()).as(k).isPositive();
         }
     }
+
+    @Test
+    void openStampsEachStepInOrderAndLabelsTheProject(@TempDir Path dir) throws Exception {
+        Path data = TestImages.imageFolder(dir.resolve("data"), 2, 6);
+        String project = dir.resolve("p.loupe").toString();
+        assertThat(CliRun.run("import", project, data.toString()).exitCode()).isZero();
+        CliRun none = CliRun.run("bench", "open", project);
+        assertThat(none.exitCode()).isNotZero();
+        assertThat(none.err()).contains("has no classes").contains("loupe classes");
+        for (int c = 0; c < 2; c++) {
+            assertThat(CliRun.run("classes", project, "add", "class" + c).exitCode()).isZero();
+        }
+
+        CliRun r = CliRun.run("bench", "open", project, "--labels", "5", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode steps = r.json().get("steps");
+        assertThat(steps.findValuesAsText("step")).containsExactly("main", "store open", "session open",
+                "image list (12)", "first 12 thumbnails read", "first label accepted", "5 labels accepted");
+        long previous = 0;
+        for (JsonNode s : steps) {
+            assertThat(s.get("at_ms").asLong()).as(s.get("step").asText()).isGreaterThanOrEqualTo(previous);
+            previous = s.get("at_ms").asLong();
+            assertThat(s.get("peak_rss_mib").asLong()).isGreaterThanOrEqualTo(s.get("rss_mib").asLong());
+        }
+        JsonNode status = CliRun.run("status", project, "--json").json();
+        assertThat(status.get("labelled").asLong()).isEqualTo(5);
+    }
 }

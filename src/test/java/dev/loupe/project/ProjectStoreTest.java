@@ -326,6 +326,46 @@ class ProjectStoreTest {
     }
 
     @Test
+    void embeddingsIntoFillsOneBufferRowByRowInIdOrderBitForBit() {
+        List<Long> ids = TestImages.addMany(store, photos, 4);
+        Random rnd = new Random(11);
+        Map<Long, float[]> vectors = new HashMap<>();
+        for (long id : List.of(ids.get(2), ids.get(0), ids.get(3))) { // stored out of order, one image without
+            float[] v = new float[64];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) rnd.nextGaussian() * 1e3f;
+            }
+            vectors.put(id, v);
+        }
+        vectors.get(ids.get(3))[5] = Float.NaN;
+        vectors.get(ids.get(3))[6] = -0.0f;
+        store.putEmbeddings("cnn-v1", vectors);
+
+        for (java.nio.ByteOrder order : List.of(java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN)) {
+            java.nio.FloatBuffer[] given = new java.nio.FloatBuffer[1];
+            int[] asked = new int[2];
+            long[] got = reopen().embeddingsInto("cnn-v1", (n, dim) -> {
+                asked[0] = n;
+                asked[1] = dim;
+                given[0] = java.nio.ByteBuffer.allocateDirect(n * dim * 4).order(order).asFloatBuffer();
+                return given[0];
+            });
+            assertThat(got).containsExactly(ids.get(0), ids.get(2), ids.get(3));
+            assertThat(asked).containsExactly(3, 64);
+            for (int r = 0; r < got.length; r++) {
+                float[] want = vectors.get(got[r]);
+                for (int j = 0; j < want.length; j++) {
+                    assertThat(Float.floatToRawIntBits(given[0].get(r * 64 + j)))
+                            .isEqualTo(Float.floatToRawIntBits(want[j]));
+                }
+            }
+        }
+        assertThat(store.embeddingsInto("other", (n, dim) -> {
+            throw new AssertionError("nothing to allocate for a base model without embeddings");
+        })).isEmpty();
+    }
+
+    @Test
     void modelVersionsAndSettingsPersist() throws Exception {
         Files.writeString(store.modelsDir().resolve("v0001.zip"), "x");
         ModelVersion v = store.addModelVersion("models/v0001.zip", 12, 40, "first");
