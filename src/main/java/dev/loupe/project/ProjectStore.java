@@ -78,8 +78,6 @@ public final class ProjectStore implements AutoCloseable {
     private final Object mutex = new Object();
     /** Current labels replayed from the journal; updated only after the event's commit. */
     private final LabelReplay labels = new LabelReplay();
-    /** Image id → the annotator of its newest label event (null: written before schema v5). Guarded by mutex. */
-    private final Map<Long, String> labelledBy = new java.util.HashMap<>();
     /** Who the events this store writes are from (ADR 0032); the OS user name unless set. */
     private volatile String annotator = defaultAnnotator();
     /** False only when a test opens the store with fewer migrations than {@link Schema#ALL} (before v5). */
@@ -101,14 +99,6 @@ public final class ProjectStore implements AutoCloseable {
             }
         }
         recordsAnnotator = hasColumn;
-        if (recordsAnnotator) {
-            try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT image_id, annotator FROM journal"
-                    + " WHERE image_id IS NOT NULL AND kind IN ('LABEL', 'RELABEL', 'UNLABEL') ORDER BY seq")) {
-                while (rs.next()) {
-                    labelledBy.put(rs.getLong(1), rs.getString(2));
-                }
-            }
-        }
     }
 
     /** The OS user name, the annotator a label is from unless told otherwise. */
@@ -536,7 +526,6 @@ public final class ProjectStore implements AutoCloseable {
                 return new Batch(ids, appendLabels(c, labelling, by));
             });
             b.events().forEach(labels::apply);
-            b.events().forEach(e -> labelledBy.put(e.imageId(), by));
             return b.ids();
         }
     }
@@ -1011,7 +1000,6 @@ public final class ProjectStore implements AutoCloseable {
                 return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion, by);
             });
             labels.apply(e);
-            labelledBy.put(imageId, by);
             return Optional.of(e);
         }
     }
@@ -1023,7 +1011,24 @@ public final class ProjectStore implements AutoCloseable {
      */
     private boolean unchanged(long imageId, Long previous, Long classId, String by) {
         return java.util.Objects.equals(previous, classId)
-                && (classId == null || java.util.Objects.equals(labelledBy.get(imageId), by));
+                && (classId == null || java.util.Objects.equals(read(c -> lastLabelledBy(c, imageId)), by));
+    }
+
+    /**
+     * Who wrote {@code imageId}'s newest label event (null: none, or written before schema v5). Asked only when a label
+     * repeats the current one, so nothing is kept in memory or read at open (index journal_image).
+     */
+    private String lastLabelledBy(Connection c, long imageId) throws SQLException {
+        if (!recordsAnnotator) {
+            return null;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT annotator FROM journal WHERE image_id = ?"
+                + " AND kind IN ('LABEL', 'RELABEL', 'UNLABEL') ORDER BY seq DESC LIMIT 1")) {
+            ps.setLong(1, imageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     /** Undo or redo of a confirmation (a label event that kept the class) must be written although the class stays. */
@@ -1052,7 +1057,6 @@ public final class ProjectStore implements AutoCloseable {
             String by = annotator;
             List<JournalEntry> written = write(c -> appendLabels(c, imageToClass, by));
             written.forEach(labels::apply);
-            written.forEach(e -> labelledBy.put(e.imageId(), by));
             return written;
         }
     }
@@ -1068,7 +1072,7 @@ public final class ProjectStore implements AutoCloseable {
             long classId = e.getValue();
             Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
             if (java.util.Objects.equals(previous, classId)
-                    && (now.containsKey(imageId) || java.util.Objects.equals(labelledBy.get(imageId), by))) {
+                    && (now.containsKey(imageId) || java.util.Objects.equals(lastLabelledBy(c, imageId), by))) {
                 continue;
             }
             if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", imageId) == 0) {
