@@ -333,6 +333,7 @@ public final class Simulation {
         int[] labelOf = new int[n];
         Arrays.fill(labelOf, LabelUpdate.UNLABELLED);
         Head head = Head.create(HeadConfig.linear(pool.d(), seed), classes);
+        CalibrationDump dump = CalibrationDump.open(strategy, seed, x, truth, testX, testY);
         // Every row re-scored per step: the queue a user slower than the idle refresh sees, and deterministic.
         try (Trainer trainer = Trainer.builder(x, head).seed(seed).normalization(norm).ranker(ranker(strategy, seed))
                 .scoring(ScoringPolicy.alwaysFull()).start()) {
@@ -341,11 +342,13 @@ public final class Simulation {
             for (int b = 0; b < budgets.length; b++) {
                 while (labels < budgets[b]) {
                     int row = snap.queueAt(0);
+                    if (dump != null) dump.labelled(row, truth[row]);
                     labelOf[row] = truth[row];
                     snap = trainer.submit(LabelUpdate.label(row, truth[row])).join();
                     labels++;
                 }
                 scores[b] = HeadEval.scores(snap.headState(), testX, testY);
+                if (dump != null) dump.budget(budgets[b], snap.headState(), testX);
                 acc[b] = scores[b].accuracy();
                 temperature[b] = snap.headState().temperature();
                 estimate[b] = snap.estimate();

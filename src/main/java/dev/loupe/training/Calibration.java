@@ -61,7 +61,27 @@ public final class Calibration {
      *                    the accuracy estimate
      * @param used        predictions the fit used
      */
-    public record Fit(double temperature, double logSd, int used) {}
+    public record Fit(double temperature, double logSd, int used, double uniformShare) {
+        public Fit(double temperature, double logSd, int used) {
+            this(temperature, logSd, used, 0.0);
+        }
+    }
+
+    /**
+     * Grid of the uniform share ε (the part of each shown distribution spread evenly over the classes with examples):
+     * see {@link #fit}. 0 is on it, so a head whose confident guesses are right keeps them.
+     */
+    private static final double[] UNIFORM_GRID = {0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.35, 0.4};
+    /** Prior of ε₀ (the uniform share of a new head): logit-normal around this, with this spread of its log-odds. */
+    static final double UNIFORM = 0.2;
+    static final double UNIFORM_SD = 0.5;
+    /** Labels at which the uniform share has halved: {@code ε(n) = ε₀ / (1 + n / UNIFORM_HALF)}. */
+    static final double UNIFORM_HALF = 200;
+
+    /** The uniform share of a head of {@code labels} labels, for ε₀ = {@code young}. */
+    static double uniformAt(double young, double labels) {
+        return young / (1 + Math.max(0, labels) / UNIFORM_HALF);
+    }
 
     /** {@code 1 + (few / labels)²}: how much more softening a head of {@code labels} labels needs than a mature one. */
     static double youth(double labels, double few) {
@@ -86,42 +106,58 @@ public final class Calibration {
     public static Fit fit(Records records, int labels, int activeClasses, int extraLabels) {
         int[] use = records.usable(labels);
         double lo = Math.log(MIN_T), hi = Math.log(MAX_T), step = (hi - lo) / T_STEPS;
-        // loss[i][k]: negative log-likelihood of prediction use[i] at temperature exp(lo + k · step)
-        double[][] loss = new double[use.length][T_STEPS + 1];
+        // right[i][k]: probability prediction use[i] gave its label at temperature exp(lo + k · step)
+        double[][] right = new double[use.length][T_STEPS + 1];
+        int[] seen = new int[use.length];
         for (int i = 0; i < use.length; i++) {
-            for (int k = 0; k <= T_STEPS; k++) loss[i][k] = records.nll(use[i], Math.exp(lo + k * step));
+            seen[i] = records.seenClasses(use[i]);
+            for (int k = 0; k <= T_STEPS; k++) right[i][k] = Math.exp(-records.nll(use[i], Math.exp(lo + k * step)));
         }
+        double[][] loss = new double[use.length][T_STEPS + 1];
         double[] logYouth = new double[use.length];
-        double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW;
-        for (double few : FEW_GRID) {
-            for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1 + extraLabels, few));
-            double fewPrior = 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
-            for (int k = 0; k <= T_STEPS; k++) {
-                double far = lo + k * step;
-                double v = fewPrior + 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
-                for (int i = 0; i < use.length && v < bestV; i++) {
-                    int at = (int) Math.round((far + logYouth[i] - lo) / step);
-                    v += records.weight(use[i]) * loss[i][Math.max(0, Math.min(T_STEPS, at))];
-                }
-                if (v < bestV) {
-                    bestV = v;
-                    bestFar = far;
-                    bestFew = few;
+        double bestV = Double.POSITIVE_INFINITY, bestFar = Math.log(T_FAR), bestFew = FEW, bestUniform = 0;
+        for (double uniform : UNIFORM_GRID) {
+            for (int i = 0; i < use.length; i++) {
+                double u = uniformAt(uniform, records.labelsBefore(use[i]) + 1 + extraLabels);
+                for (int k = 0; k <= T_STEPS; k++) loss[i][k] = -Math.log((1 - u) * right[i][k] + u / seen[i] + 1e-300);
+            }
+            double uniformPrior = 0.5 * sq((logit(Math.max(uniform, 0.003)) - logit(UNIFORM)) / UNIFORM_SD);
+            for (double few : FEW_GRID) {
+                for (int i = 0; i < use.length; i++) logYouth[i] = Math.log(youth(records.labelsBefore(use[i]) + 1 + extraLabels, few));
+                double fewPrior = uniformPrior + 0.5 * sq((Math.log(few) - Math.log(FEW)) / FEW_SD);
+                for (int k = 0; k <= T_STEPS; k++) {
+                    double far = lo + k * step;
+                    double v = fewPrior + 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
+                    for (int i = 0; i < use.length && v < bestV; i++) {
+                        int at = (int) Math.round((far + logYouth[i] - lo) / step);
+                        v += records.weight(use[i]) * loss[i][Math.max(0, Math.min(T_STEPS, at))];
+                    }
+                    if (v < bestV) {
+                        bestV = v;
+                        bestFar = far;
+                        bestFew = few;
+                        bestUniform = uniform;
+                    }
                 }
             }
         }
         double t = Math.exp(bestFar) * youth(labels + extraLabels, bestFew);
         t = Math.max(MIN_T, Math.min(MAX_T, t));
         // Spread of log T∞ (so of log T) with n_c at its mode: curvature of the objective, exactly, at ± h.
-        double h = 0.05, fewAt = bestFew;
+        double h = 0.05, fewAt = bestFew, young = bestUniform;
         java.util.function.DoubleUnaryOperator f = far -> {
             double v = 0.5 * sq((far - Math.log(T_FAR)) / T_FAR_SD);
-            for (int i : use) v += records.weight(i) * records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1 + extraLabels, fewAt));
+            for (int j = 0; j < use.length; j++) {
+                int i = use[j];
+                double p = Math.exp(-records.nll(i, Math.exp(far) * youth(records.labelsBefore(i) + 1 + extraLabels, fewAt)));
+                double u = uniformAt(young, records.labelsBefore(i) + 1 + extraLabels);
+                v -= records.weight(i) * Math.log((1 - u) * p + u / seen[j] + 1e-300);
+            }
             return v;
         };
         double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);
         double logSd = curvature > 1e-9 ? Math.min(T_FAR_SD, 1 / Math.sqrt(curvature)) : T_FAR_SD;
-        return new Fit(t, logSd, use.length);
+        return new Fit(t, logSd, use.length, uniformAt(bestUniform, labels + extraLabels));
     }
 
     /**
@@ -131,6 +167,10 @@ public final class Calibration {
     public static double unseenShare(int labels, int liveClasses, int unseen) {
         if (unseen <= 0 || liveClasses <= 0) return 0.0;
         return unseen * UNSEEN_ALPHA / (Math.max(0, labels) + liveClasses * UNSEEN_ALPHA);
+    }
+
+    private static double logit(double p) {
+        return Math.log(p / (1 - p));
     }
 
     private static double sq(double v) {
@@ -233,6 +273,13 @@ public final class Calibration {
                 }
             }
             return Arrays.copyOf(out, n);
+        }
+
+        /** Classes prediction {@code i} could choose from (those with examples then: logits not masked). */
+        int seenClasses(int i) {
+            int k = 0;
+            for (float v : logits[i]) if (v > Head.MASK_BIAS / 2) k++;
+            return Math.max(1, k);
         }
 
         /** Negative log-likelihood of prediction {@code i} at temperature {@code t}. */

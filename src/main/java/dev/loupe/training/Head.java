@@ -251,6 +251,7 @@ public final class Head {
     private double temperature = 1.0; // scoring divides the logits by it (Calibration); training does not
     private double temperatureLogSd; // how well the fit pinned log T down (for the accuracy estimate's band)
     private double unseenShare; // scoring multiplies the probabilities by 1 - it (Calibration)
+    private double uniformShare; // scoring spreads this part evenly over the active classes (Calibration)
     private Calibration.Records records = Calibration.Records.EMPTY;
     private EstimateHistory history = EstimateHistory.EMPTY;
 
@@ -299,6 +300,19 @@ public final class Head {
     }
 
     public double unseenShare() { return unseenShare; }
+
+    /**
+     * Spreads {@code share} of every scored distribution evenly over the classes with examples:
+     * {@code (1 − share) · softmax(logits / T) + share / K}, fitted with the temperature (see {@link Calibration#fit}).
+     * No predicted class changes, nor the order of top probabilities. Part of the head's state.
+     */
+    public void setUniformShare(double share) {
+        checkWriter();
+        if (!(share >= 0 && share < 1)) throw new IllegalArgumentException("uniform share must be in [0, 1): " + share);
+        uniformShare = share;
+    }
+
+    public double uniformShare() { return uniformShare; }
 
     /** The prequential predictions kept with this head (see {@link Calibration}). */
     public Calibration.Records calibrationRecords() { return records; }
@@ -383,7 +397,17 @@ public final class Head {
         }
         logitsInto(x, out, 1.0 / temperature, true);
         Nd4j.exec(new SoftMax(out, out, -1));
+        spreadUniform(out);
         if (unseenShare > 0) out.muli(1 - unseenShare);
+    }
+
+    /** {@code (1 − ε) · p + ε / K} on the K active classes (masked ones stay exactly 0). */
+    private void spreadUniform(INDArray p) {
+        if (uniformShare <= 0) return;
+        float[] even = new float[classCount];
+        float each = (float) (uniformShare / activeCount());
+        for (int c = 0; c < classCount; c++) if (active[c]) even[c] = each;
+        p.muli(1 - uniformShare).addiRowVector(Nd4j.createFromArray(even).reshape(1, classCount));
     }
 
     /**
@@ -392,7 +416,7 @@ public final class Head {
      * (docs/adr/0022-calibration-from-the-first-labels.md). With T = 1 both are the same; {@code ranked} null skips it.
      */
     public void predictInto(INDArray x, INDArray out, INDArray ranked) {
-        if (ranked == null || temperature == 1.0 || activeCount() == 0) {
+        if (ranked == null || (temperature == 1.0 && uniformShare == 0) || activeCount() == 0) {
             predictInto(x, out);
             if (ranked != null) ranked.assign(out);
             return;
@@ -406,6 +430,7 @@ public final class Head {
         out.assign(ranked).muli(1.0 / temperature);
         Nd4j.exec(new SoftMax(out, out, -1));
         Nd4j.exec(new SoftMax(ranked, ranked, -1));
+        spreadUniform(out);
         if (unseenShare > 0) {
             out.muli(1 - unseenShare);
             ranked.muli(1 - unseenShare);
@@ -708,7 +733,7 @@ public final class Head {
     public HeadState state() {
         checkWriter();
         return new HeadState(config, classCount, active, paramsArray(), updaterArray(),
-                net.getIterationCount(), net.getEpochCount(), normalization, temperature, temperatureLogSd, unseenShare,
+                net.getIterationCount(), net.getEpochCount(), normalization, temperature, temperatureLogSd, unseenShare, uniformShare,
                 records, history);
     }
 
@@ -729,6 +754,7 @@ public final class Head {
         temperature = s.temperature();
         temperatureLogSd = s.temperatureLogSd();
         unseenShare = s.unseenShare();
+        uniformShare = s.uniformShare();
         records = s.calibrationRecords();
         history = s.estimateHistory();
     }

@@ -18,7 +18,8 @@ public final class HeadState {
     private static final int MAGIC_V2 = 0x4C53_5432; // "LST2": LST1 + optional input normalisation
     private static final int MAGIC_V3 = 0x4C53_5433; // "LST3": LST2 + the temperature of the shown probabilities
     private static final int MAGIC_V4 = 0x4C53_5434; // "LST4": LST3 + unseen-class share, kept predictions, estimate curve
-    private static final int MAGIC = 0x4C53_5435;    // "LST5": LST4 + each kept prediction's weight
+    private static final int MAGIC_V5 = 0x4C53_5435; // "LST5": LST4 + each kept prediction's weight
+    private static final int MAGIC = 0x4C53_5436;    // "LST6": LST5 + the uniform share of the shown probabilities
     private static final int MAX_LENGTH = 1 << 26;
 
     private final HeadConfig config;
@@ -32,12 +33,14 @@ public final class HeadState {
     private final double temperature;
     private final double temperatureLogSd;
     private final double unseenShare;
+    private final double uniformShare;
     private final Calibration.Records records;
     private final EstimateHistory history;
 
     HeadState(HeadConfig config, int classCount, boolean[] active, float[] params, float[] updater,
               int iterationCount, int epochCount, InputNormalization normalization, double temperature,
-              double temperatureLogSd, double unseenShare, Calibration.Records records, EstimateHistory history) {
+              double temperatureLogSd, double unseenShare, double uniformShare, Calibration.Records records,
+              EstimateHistory history) {
         this.config = config;
         this.classCount = classCount;
         this.active = active.clone();
@@ -49,6 +52,7 @@ public final class HeadState {
         this.temperature = temperature;
         this.temperatureLogSd = temperatureLogSd;
         this.unseenShare = unseenShare;
+        this.uniformShare = uniformShare;
         this.records = records;
         this.history = history;
     }
@@ -68,6 +72,12 @@ public final class HeadState {
      * {@code (1 − unseenShare) · softmax(logits / temperature)} (see {@link Calibration}).
      */
     public double unseenShare() { return unseenShare; }
+    /**
+     * The part of each shown distribution spread evenly over the classes with examples, before the unseen share:
+     * {@code (1 − unseenShare) · ((1 − uniformShare) · softmax(logits / temperature) + uniformShare / K)} on the K classes
+     * with examples (see {@link Calibration}). 0 for states written before it existed (LST5 and older).
+     */
+    public double uniformShare() { return uniformShare; }
     /** The prequential predictions the temperature was fitted on. */
     public Calibration.Records calibrationRecords() { return records; }
     /** The estimated accuracy on the unlabelled images at each label count so far. */
@@ -79,7 +89,7 @@ public final class HeadState {
      */
     public HeadState withoutCalibrationRecords() {
         return new HeadState(config, classCount, active, params, updater, iterationCount, epochCount, normalization,
-                temperature, temperatureLogSd, unseenShare, Calibration.Records.EMPTY, EstimateHistory.EMPTY);
+                temperature, temperatureLogSd, unseenShare, uniformShare, Calibration.Records.EMPTY, EstimateHistory.EMPTY);
     }
 
     /**
@@ -156,6 +166,7 @@ public final class HeadState {
         d.writeDouble(temperature);
         d.writeDouble(temperatureLogSd);
         d.writeDouble(unseenShare);
+        d.writeDouble(uniformShare);
         records.writeTo(d);
         history.writeTo(d);
         d.flush();
@@ -164,7 +175,7 @@ public final class HeadState {
     public static HeadState readFrom(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         int magic = d.readInt();
-        if (magic != MAGIC && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
+        if (magic != MAGIC && magic != MAGIC_V5 && magic != MAGIC_V4 && magic != MAGIC_V3 && magic != MAGIC_V2 && magic != MAGIC_V1) {
             throw new IOException("not a Loupe head state");
         }
         HeadConfig cfg = new HeadConfig(d.readInt(), d.readInt(), d.readDouble(), d.readDouble(), d.readLong());
@@ -187,19 +198,22 @@ public final class HeadState {
                 throw new IOException("bad input normalisation: " + Faults.describe(e), e);
             }
         }
-        double temperature = magic == MAGIC || magic == MAGIC_V4 || magic == MAGIC_V3 ? d.readDouble() : 1.0;
+        double temperature = magic == MAGIC || magic == MAGIC_V5 || magic == MAGIC_V4 || magic == MAGIC_V3 ? d.readDouble() : 1.0;
         if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IOException("bad temperature " + temperature);
-        double logSd = 0, unseen = 0;
+        double logSd = 0, unseen = 0, uniform = 0;
         Calibration.Records records = Calibration.Records.EMPTY;
         EstimateHistory history = EstimateHistory.EMPTY;
-        if (magic == MAGIC || magic == MAGIC_V4) {
+        if (magic == MAGIC || magic == MAGIC_V5 || magic == MAGIC_V4) {
             logSd = d.readDouble();
             unseen = d.readDouble();
-            if (!(logSd >= 0) || !(unseen >= 0 && unseen < 1)) throw new IOException("bad calibration " + logSd + ", " + unseen);
-            records = Calibration.Records.readFrom(d, magic == MAGIC);
+            if (magic == MAGIC) uniform = d.readDouble();
+            if (!(logSd >= 0) || !(unseen >= 0 && unseen < 1) || !(uniform >= 0 && uniform < 1)) {
+                throw new IOException("bad calibration " + logSd + ", " + unseen + ", " + uniform);
+            }
+            records = Calibration.Records.readFrom(d, magic != MAGIC_V4);
             history = EstimateHistory.readFrom(d);
         }
-        return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature, logSd, unseen, records, history);
+        return new HeadState(cfg, c, act, params, updater, it, ep, norm, temperature, logSd, unseen, uniform, records, history);
     }
 
     private static void writeFloats(DataOutputStream d, float[] a) throws IOException {
@@ -222,7 +236,7 @@ public final class HeadState {
                 && epochCount == s.epochCount && config.equals(s.config) && Arrays.equals(active, s.active)
                 && Arrays.equals(params, s.params) && Arrays.equals(updater, s.updater)
                 && java.util.Objects.equals(normalization, s.normalization) && temperature == s.temperature
-                && temperatureLogSd == s.temperatureLogSd && unseenShare == s.unseenShare && records.equals(s.records)
+                && temperatureLogSd == s.temperatureLogSd && unseenShare == s.unseenShare && uniformShare == s.uniformShare && records.equals(s.records)
                 && history.equals(s.history);
     }
 

@@ -638,6 +638,7 @@ public final class Trainer implements AutoCloseable {
         if (!force && labels >= REFIT_ALWAYS_BELOW && fittedAt >= 0 && labels % REFIT_EVERY != 0) return;
         Calibration.Fit fit = Calibration.fit(head.calibrationRecords(), labels, head.activeCount(), textLabels());
         head.setTemperature(fit.temperature(), fit.logSd());
+        head.setUniformShare(fit.uniformShare());
         fittedAt = labels;
     }
 
@@ -843,7 +844,8 @@ public final class Trainer implements AutoCloseable {
         }
         if (m == 0) return new double[] {0, 0};
         float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rows, m)));
-        double t = head.temperature(), scale = 1 - head.unseenShare();
+        double t = head.temperature(), u = head.uniformShare();
+        double scale = (1 - head.unseenShare()) * (1 - u); // the even part ε / K is the same at every T: it cancels
         double at = meanTop(z, t), softer = meanTop(z, t * Math.exp(BAND_Z * sd)), sharper = meanTop(z, t * Math.exp(-BAND_Z * sd));
         return new double[] {scale * Math.max(0, at - softer), scale * Math.max(0, sharper - at)};
     }
@@ -946,7 +948,7 @@ public final class Trainer implements AutoCloseable {
      */
     private INDArray rankedBuffer(int rows, int c) {
         QueryStrategy s = ranker.strategy();
-        if (head.temperature() == 1.0 || s == QueryStrategy.RANDOM || s == QueryStrategy.LEAST_CONFIDENCE) return null;
+        if ((head.temperature() == 1.0 && head.uniformShare() == 0) || s == QueryStrategy.RANDOM || s == QueryStrategy.LEAST_CONFIDENCE) return null;
         return rankedBuffers.get(rows, c);
     }
 
@@ -991,9 +993,11 @@ public final class Trainer implements AutoCloseable {
             fresh.setCalibrationRecords(crossFitted(train, epochs, new SplittableRandom(seed ^ 0x6A09E667F3BCC909L)));
             Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount(), textLabels());
             fresh.setTemperature(fit.temperature(), fit.logSd());
+            fresh.setUniformShare(fit.uniformShare());
         } else {
             fresh.setCalibrationRecords(head.calibrationRecords());
             fresh.setTemperature(head.temperature(), head.temperatureLogSd());
+            fresh.setUniformShare(head.uniformShare());
         }
         head = fresh;
         fittedAt = trainCount;

@@ -53,6 +53,87 @@ class CalibrationTest {
     }
 
     @Test
+    void theUniformShareRecoversHowOftenAYoungHeadGuessesNoBetterThanChanceAndStaysNearZeroWhenItDoesNot() {
+        // heads of 20..219 labels whose labels follow softmax(z / 1.5), except that a share 0.3 / (1 + n / 200) of them
+        // is drawn uniformly: the sure-and-wrong guesses of a head that has not seen that kind of image yet (issue 13c)
+        Random rnd = new Random(5);
+        Calibration.Records mixed = Calibration.Records.EMPTY;
+        for (int i = 0; i < Calibration.WINDOW; i++) {
+            int n = 20 + i;
+            float[] z = new float[6];
+            for (int j = 0; j < z.length; j++) z[j] = (float) (4 * rnd.nextGaussian());
+            int label;
+            if (rnd.nextDouble() < Calibration.uniformAt(0.3, n)) {
+                label = rnd.nextInt(z.length);
+            } else {
+                double[] p = new double[z.length];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (float v : z) max = Math.max(max, v / 1.5);
+                for (int j = 0; j < z.length; j++) sum += p[j] = Math.exp(z[j] / 1.5 - max);
+                double u = rnd.nextDouble() * sum;
+                label = 0;
+                while (label < z.length - 1 && (u -= p[label]) > 0) label++;
+            }
+            mixed = mixed.with(z, label, n - 1, 6);
+        }
+        Calibration.Fit fit = Calibration.fit(mixed, 220, 6);
+        assertThat(fit.uniformShare()).isBetween(Calibration.uniformAt(0.2, 220), Calibration.uniformAt(0.4, 220));
+        assertThat(fit.temperature()).isBetween(1.1, 2.2);
+        // heads of the same ages that are right as often as they say: their sure guesses stay sure
+        Calibration.Records sure = predictions(Calibration.Records.EMPTY, n -> 0.6, 19, Calibration.WINDOW, 6, 7);
+        assertThat(Calibration.fit(sure, 220, 6).uniformShare()).isLessThanOrEqualTo(Calibration.uniformAt(0.1, 220));
+        // and the share fades as labels come, like the temperature's youth
+        assertThat(Calibration.fit(Calibration.Records.EMPTY, 1000, 6).uniformShare())
+                .isCloseTo(Calibration.uniformAt(Calibration.UNIFORM, 1000), offset(1e-12)).isLessThan(0.04);
+    }
+
+    @Test
+    void aHeadWithAUniformShareShowsItOnTheClassesWithExamplesOnlyAndKeepsItInItsState() throws Exception {
+        Blobs blobs = new Blobs(120, 8, 3, 3.0, 9);
+        INDArray x = blobs.embeddings();
+        Head h = Head.create(HeadConfig.linear(8, 3), 4); // a fourth class without examples
+        INDArray mean = x.mean(0).reshape(1, 8);
+        for (int c = 0; c < 3; c++) h.activateClass(c, x.getRow(c).reshape(1, 8), mean);
+        INDArray y = Nd4j.zeros(40, 4);
+        for (int i = 0; i < 40; i++) y.putScalar(i, blobs.y[i], 1f);
+        for (int s = 0; s < 20; s++) h.fit(x.get(NDArrayIndex.interval(0, 40), NDArrayIndex.all()), y);
+        INDArray before = h.predict(x);
+        float[][] z = h.logits(x);
+        h.setTemperature(2.0, 0.2);
+        h.setUnseenShare(0.1);
+        h.setUniformShare(0.3);
+        INDArray after = h.predict(x);
+        assertThat(after.argMax(1)).isEqualTo(before.argMax(1));
+        for (int i = 0; i < 5; i++) {
+            double max = Math.max(z[i][0], Math.max(z[i][1], z[i][2]));
+            double sum = 0;
+            for (int c = 0; c < 3; c++) sum += Math.exp((z[i][c] - max) / 2.0);
+            for (int c = 0; c < 3; c++) {
+                double p = 0.7 * Math.exp((z[i][c] - max) / 2.0) / sum + 0.3 / 3;
+                assertThat(after.getDouble(i, c)).isCloseTo(0.9 * p, offset(1e-5));
+            }
+            assertThat(after.getDouble(i, 3)).as("a class without examples still gets exactly 0").isZero();
+        }
+        // the queue's own probabilities leave the share out (calibration never changes a pick)
+        INDArray shown = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, new long[] {x.rows(), 4}, 'c');
+        INDArray ranked = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, new long[] {x.rows(), 4}, 'c');
+        h.predictInto(x, shown, ranked);
+        assertThat(shown).isEqualTo(after);
+        double m0 = Math.max(z[0][0], Math.max(z[0][1], z[0][2]));
+        double s0 = 0;
+        for (int c = 0; c < 3; c++) s0 += Math.exp(z[0][c] - m0);
+        assertThat(ranked.getDouble(0, 0)).isCloseTo(0.9 * Math.exp(z[0][0] - m0) / s0, offset(1e-5));
+        HeadState s = h.state();
+        assertThat(s.uniformShare()).isEqualTo(0.3);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        s.writeTo(bytes);
+        HeadState back = HeadState.readFrom(new ByteArrayInputStream(bytes.toByteArray()));
+        assertThat(back).isEqualTo(s);
+        assertThat(Head.fromState(back).predict(x)).isEqualTo(after);
+        assertThat(Head.fromState(s.withoutCalibrationRecords()).predict(x)).isEqualTo(after);
+    }
+
+    @Test
     void withoutPredictionsTheTemperatureIsThePriorsWhichSoftensMoreWhileLabelsAreFew() {
         Calibration.Fit ten = Calibration.fit(Calibration.Records.EMPTY, 10, 3);
         Calibration.Fit many = Calibration.fit(Calibration.Records.EMPTY, 1000, 3);

@@ -152,9 +152,13 @@ class TrainerTest {
         assertThat(state.temperature()).isEqualTo(fit.temperature()).isGreaterThan(1.5);
         assertThat(state.temperatureLogSd()).isEqualTo(fit.logSd());
         assertThat(state.unseenShare()).isZero(); // every class has an example
+        // the part spread evenly over the classes is fitted with it, on the same predictions
+        assertThat(state.uniformShare()).isEqualTo(fit.uniformShare()).isBetween(0.0, 0.3);
+        double u = state.uniformShare();
         // the shown confidence is exactly the calibrated softmax, and the predicted class is the raw head's
         Head raw = Head.fromState(state);
         raw.setTemperature(1.0);
+        raw.setUniformShare(0);
         float[][] z = raw.logits(b.embeddings());
         INDArray plain = raw.predict(b.embeddings());
         int[] arg = plain.argMax(1).toIntVector();
@@ -162,7 +166,7 @@ class TrainerTest {
             double max = Double.NEGATIVE_INFINITY, sum = 0;
             for (float v : z[r]) max = Math.max(max, v);
             for (float v : z[r]) sum += Math.exp((v - max) / state.temperature());
-            assertThat((double) s.confidence(r)).isCloseTo(1 / sum, within(1e-5));
+            assertThat((double) s.confidence(r)).isCloseTo((1 - u) / sum + u / b.classes, within(1e-5));
             assertThat(s.predictedClass(r)).isEqualTo(arg[r]);
             assertThat(s.confidence(r)).isLessThan(plain.getFloat(r, arg[r]));
             // the queue ranks by the head's own margin, before the temperature: calibrating changes no pick

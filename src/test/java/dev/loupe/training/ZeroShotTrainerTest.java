@@ -84,8 +84,9 @@ class ZeroShotTrainerTest {
         Calibration.Records kept = state.calibrationRecords();
         assertThat(kept.size()).as("the zero-shot guess of every label is kept, the first made before any label").isEqualTo(6);
         assertThat(kept.labelsBefore(0)).isZero();
-        assertThat(state.temperature()).as("the text counts as TEXT_LABELS labels in the law")
-                .isEqualTo(Calibration.fit(kept, 6, 5, Calibration.TEXT_LABELS).temperature());
+        Calibration.Fit fit = Calibration.fit(kept, 6, 5, Calibration.TEXT_LABELS);
+        assertThat(state.temperature()).as("the text counts as TEXT_LABELS labels in the law").isEqualTo(fit.temperature());
+        assertThat(state.uniformShare()).isEqualTo(fit.uniformShare());
         float[][] z = await(trainer.call(h -> h.logits(data.embeddings())));
         double[] p = new double[5];
         double max = Double.NEGATIVE_INFINITY, sum = 0;
@@ -93,7 +94,9 @@ class ZeroShotTrainerTest {
         for (int c = 0; c < 5; c++) sum += p[c] = Math.exp(z[10][c] / state.temperature() - max);
         double top = 0;
         for (double v : p) top = Math.max(top, v / sum);
-        assertThat((double) s.confidence(10)).as("shown = softmax(logits / T)").isCloseTo(top, within(1e-4));
+        double u = state.uniformShare();
+        assertThat((double) s.confidence(10)).as("shown = (1 − u) · softmax(logits / T) + u / 5")
+                .isCloseTo((1 - u) * top + u / 5, within(1e-4));
     }
 
     @Test

@@ -302,13 +302,24 @@ public final class OnnxExport {
         }
         x = g.op("Div", "head/calibrated", List.of(x, g.scalar("head/temperature", (float) head.temperature())));
         // Axis 1 of the N x C logits: the same meaning before and after opset 13 changed Softmax's axis rule.
-        if (head.unseenShare() > 0) {
-            // the share of images expected in classes without an example yet, as predict leaves it out
-            x = g.op("Softmax", "head/softmax", List.of(x), attr("axis", 1L));
-            g.node("Mul", List.of(x, g.scalar("head/seen_share", (float) (1 - head.unseenShare()))), OUTPUT);
-        } else {
+        boolean even = head.uniformShare() > 0, unseen = head.unseenShare() > 0;
+        if (!even && !unseen) {
             g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
+            return;
         }
+        x = g.op("Softmax", "head/softmax", List.of(x), attr("axis", 1L));
+        if (even) {
+            // the calibrated uniform share, spread over the classes that had examples (masked columns stay 0)
+            int c = head.classCount(), k = 0;
+            for (int j = 0; j < c; j++) if (head.isActive(j)) k++;
+            float[] spread = new float[c];
+            for (int j = 0; j < c; j++) if (head.isActive(j)) spread[j] = (float) (head.uniformShare() / k);
+            x = g.op("Mul", "head/sharp_part", List.of(x, g.scalar("head/kept_share", (float) (1 - head.uniformShare()))));
+            if (unseen) x = g.op("Add", "head/spread", List.of(x, g.floats("head/uniform", new long[] {c}, spread)));
+            else g.node("Add", List.of(x, g.floats("head/uniform", new long[] {c}, spread)), OUTPUT);
+        }
+        // the share of images expected in classes without an example yet, as predict leaves it out
+        if (unseen) g.node("Mul", List.of(x, g.scalar("head/seen_share", (float) (1 - head.unseenShare()))), OUTPUT);
     }
 
     /** What the graph does to the pixels before the base model, in words. */
@@ -358,8 +369,11 @@ public final class OnnxExport {
             throw new IllegalStateException(e);
         }
         m.put("output", OUTPUT + ": N x " + columns.size() + " probabilities, "
-                + (head.unseenShare() > 0 ? "(1 - unseen_share) * " : "") + "softmax(logits / temperature)");
+                + (head.unseenShare() > 0 ? "(1 - unseen_share) * " : "")
+                + (head.uniformShare() > 0 ? "((1 - uniform_share) * softmax(logits / temperature) + uniform_share / K"
+                        + " on the K classes that had examples)" : "softmax(logits / temperature)"));
         m.put("temperature", Double.toString(head.temperature()));
+        if (head.uniformShare() > 0) m.put("uniform_share", Double.toString(head.uniformShare()));
         if (head.unseenShare() > 0) m.put("unseen_share", Double.toString(head.unseenShare()));
         m.put("backbone_id", backbone.id());
         m.put("backbone_name", backbone.name());
