@@ -4,6 +4,7 @@ import dev.loupe.datacheck.DataCheckJob;
 import dev.loupe.datacheck.DuplicateActions;
 import dev.loupe.datacheck.NearDuplicates;
 import dev.loupe.datacheck.Outliers;
+import dev.loupe.datacheck.PixelPrint;
 import dev.loupe.datacheck.ProjectVectors;
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.ui.GalleryModel;
@@ -40,7 +41,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleConsumer;
 import java.util.function.Function;
 
 /**
@@ -48,7 +51,8 @@ import java.util.function.Function;
  * embeddings the session already holds, with the same core as {@code loupe review --duplicates / --outliers}. Each
  * group shows its thumbnails side by side. Keys on the group list: X excludes the copies (keeps the labelled or first
  * image, {@link DuplicateActions#keeper}), K keeps them all (the group leaves the list), L labels the group as the
- * chosen class (each image one label through the journal; Edit ▸ Undo takes them back one by one). Keys on the outlier
+ * chosen class (each image one label through the journal; Edit ▸ Undo takes them back one by one: the journal has no
+ * batches, ADR 0035). Kept and labelled groups are remembered (ProjectStore.keepGroup). Keys on the outlier
  * list: X excludes, I brings back. Ctrl/Cmd+Z undoes the last exclusion change. Excluded images leave the gallery, the
  * queue and the exports.
  */
@@ -62,13 +66,15 @@ public final class DataCheckPanel extends VBox {
     private final Button findDuplicates = new Button("Near-duplicates");
     private final Button findOutliers = new Button("Outliers");
     private final Button cancel = new Button("Cancel");
-    private final ProgressBar progress = new ProgressBar(-1);
-    private final Label status = new Label("Near-duplicates: resized or recompressed copies. Outliers: images far from "
+    private final ProgressBar progress = new ProgressBar(ProgressBar.INDETERMINATE_PROGRESS);
+    private final Label status = new Label("Near-duplicates: resized, recompressed or cropped copies. Outliers: images far from "
             + "every other one (junk, or a kind of image nobody labelled yet).");
     private final ListView<NearDuplicates.Group> groups = new ListView<>();
     private final ListView<Outliers.Scored> outliers = new ListView<>();
     private final ComboBox<LabelClass> groupClass = new ComboBox<>();
     private final BooleanProperty busy = new SimpleBooleanProperty();
+    /** Whether the project has an exclusion change to undo (the Undo button is disabled otherwise). */
+    private final BooleanProperty canUndo = new SimpleBooleanProperty();
     /** Groups taken out by "exclude the copies", for Ctrl+Z: the group and where it was (null: an outlier change). */
     private final Deque<Removed> undo = new ArrayDeque<>();
     private Set<Long> excluded = Set.of();
@@ -152,7 +158,7 @@ public final class DataCheckPanel extends VBox {
         Button undoButton = new Button("Undo exclusion");
         undoButton.setId("undoExclusion");
         undoButton.setOnAction(e -> undoExclusion());
-        undoButton.disableProperty().bind(project.stateProperty().isNull());
+        undoButton.disableProperty().bind(project.stateProperty().isNull().or(canUndo.not()));
 
         VBox.setVgrow(groups, Priority.ALWAYS);
         VBox.setVgrow(outliers, Priority.ALWAYS);
@@ -201,37 +207,54 @@ public final class DataCheckPanel extends VBox {
 
     // ---- the searches -------------------------------------------------------------------------------------------
 
-    /** Finds near-duplicate groups (the default threshold of {@code loupe review --duplicates}) and lists them. */
+    /**
+     * Finds near-duplicate groups as {@code loupe review --duplicates} does (embedding candidates confirmed by the
+     * pixel check of the thumbnails) and lists those not kept before.
+     */
     public void findDuplicates() {
-        run("Looking for near-duplicates…", v -> cancelled -> NearDuplicates.find(v.ids(), v.vectors(),
-                NearDuplicates.DEFAULT_THRESHOLD, cancelled), (v, r) -> showGroups(v, r));
+        ProjectState s = project.state();
+        if (s == null) return;
+        dev.loupe.labelling.ui.ImageIndex images = s.images();
+        NearDuplicates.PixelCheck check = NearDuplicates.PixelCheck.of(id -> PixelPrint.read(images.thumbnail(id)));
+        run("Looking for near-duplicates", v -> (cancelled, done) -> NearDuplicates.find(v.ids(), v.vectors(),
+                NearDuplicates.DEFAULT_THRESHOLD, check, cancelled, done), (v, r) -> showGroups(v, r));
     }
 
     /** Scores every image by its distance to its nearest neighbours and lists the outliers. */
     public void findOutliers() {
-        run("Looking for outliers…", v -> cancelled -> Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K,
-                Outliers.DEFAULT_Z, 42, cancelled), (v, r) -> showOutliers(v, r));
+        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K,
+                Outliers.DEFAULT_Z, 42, Outliers.Metric.EUCLIDEAN, cancelled, done), (v, r) -> showOutliers(v, r));
     }
+
+    /** The embeddings searched and the groups the user kept before (read together on the session thread). */
+    private record Input(ProjectVectors vectors, List<Set<Long>> kept) {}
 
     /**
      * Reads the live images' embeddings on the session thread (the ones the session already computed), then runs the
      * search on its own thread; the result comes back on the FX thread.
      */
-    private <T> void run(String what, Function<ProjectVectors, Function<BooleanSupplier, T>> search,
-                         java.util.function.BiConsumer<ProjectVectors, T> shown) {
+    private <T> void run(String what, Function<ProjectVectors, BiFunction<BooleanSupplier, DoubleConsumer, T>> search,
+                         java.util.function.BiConsumer<Input, T> shown) {
         if (busy.get()) return;
         busy.set(true);
         status.setText("Reading the embeddings…");
+        progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progress.setVisible(true);
-        project.withProject((store, session) -> ProjectVectors.of(store, store.embeddings(session.backbone().id())), v -> {
-            status.setText(what);
+        project.withProject((store, session) -> new Input(ProjectVectors.of(store, store.embeddings(session.backbone().id())),
+                store.keptGroups()), in -> {
+            status.setText(what + "…");
             cancel.setDisable(false);
-            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", search.apply(v));
+            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", search.apply(in.vectors()),
+                    p -> Platform.runLater(() -> {
+                        if (job == null) return;
+                        progress.setProgress(p);
+                        status.setText(String.format(Locale.ROOT, "%s… %d %%", what, Math.round(100 * p)));
+                    }));
             job = j;
             j.result().whenComplete((r, t) -> Platform.runLater(() -> {
                 finished();
                 if (t == null) {
-                    shown.accept(v, r);
+                    shown.accept(in, r);
                 } else {
                     failed(t);
                 }
@@ -257,7 +280,9 @@ public final class DataCheckPanel extends VBox {
         busy.set(false);
     }
 
-    private void showGroups(ProjectVectors v, List<NearDuplicates.Group> found) {
+    private void showGroups(Input in, List<NearDuplicates.Group> all) {
+        ProjectVectors v = in.vectors();
+        List<NearDuplicates.Group> found = DuplicateActions.withoutKept(all, in.kept());
         undo.clear();
         groups.getItems().setAll(found);
         showGroupsInGallery();
@@ -272,7 +297,8 @@ public final class DataCheckPanel extends VBox {
         }
     }
 
-    private void showOutliers(ProjectVectors v, Outliers.Result r) {
+    private void showOutliers(Input in, Outliers.Result r) {
+        ProjectVectors v = in.vectors();
         List<Outliers.Scored> found = r.outliers();
         outliers.getItems().setAll(found);
         gallery.setOutliers(found.stream().mapToLong(Outliers.Scored::id).toArray());
@@ -322,10 +348,23 @@ public final class DataCheckPanel extends VBox {
         });
     }
 
-    /** The selected group's images are all kept: the group leaves the list (nothing is written). */
+    /**
+     * The selected group's images are all kept: the group leaves the list and is remembered (the project's exclusion
+     * record), so later searches, here and in {@code loupe review --duplicates}, leave it out.
+     */
     public void keepGroup() {
+        keepGroup(null);
+    }
+
+    private void keepGroup(String done) {
+        NearDuplicates.Group g = groups.getSelectionModel().getSelectedItem();
         int index = groups.getSelectionModel().getSelectedIndex();
-        if (index >= 0) removeGroup(index);
+        if (g == null) return;
+        project.withProject((store, session) -> store.keepGroup(g.ids()), batch -> {
+            int at = groups.getItems().indexOf(g);
+            removeGroup(at >= 0 ? at : index);
+            status.setText(done != null ? done : "Kept all " + g.ids().size() + " images; the group will not be listed again.");
+        });
     }
 
     /** Labels every image of the selected group that does not have the chosen class yet, one label each. */
@@ -342,9 +381,8 @@ public final class DataCheckPanel extends VBox {
         List<Long> todo = DuplicateActions.toLabel(g, s.labels(), c.id());
         int done = 0;
         for (long id : todo) if (project.label(id, c.id())) done++;
-        status.setText("Labelled " + done + " image" + (done == 1 ? "" : "s") + " of the group as " + c.name()
+        keepGroup("Labelled " + done + " image" + (done == 1 ? "" : "s") + " of the group as " + c.name()
                 + "; Edit ▸ Undo label takes them back one by one.");
-        keepGroup();
     }
 
     /** Excludes or brings back the selected outlier. */
@@ -363,6 +401,7 @@ public final class DataCheckPanel extends VBox {
     public void undoExclusion() {
         project.withProject((store, session) -> {
             int n = store.undoLastExclusion();
+            canUndoNow = store.canUndoExclusion();
             return Map.entry(n, store.excludedImages());
         }, r -> {
             showExcluded(r.getValue());
@@ -384,6 +423,7 @@ public final class DataCheckPanel extends VBox {
     private void changeExclusion(List<Long> ids, boolean exclude, String reason, Runnable then) {
         project.withProject((store, session) -> {
             store.setExcluded(ids, exclude, reason);
+            canUndoNow = store.canUndoExclusion();
             return store.excludedImages();
         }, now -> {
             showExcluded(now);
@@ -392,10 +432,17 @@ public final class DataCheckPanel extends VBox {
     }
 
     private void loadExcluded() {
-        project.withProject((store, session) -> store.excludedImages(), this::showExcluded);
+        project.withProject((store, session) -> {
+            canUndoNow = store.canUndoExclusion();
+            return store.excludedImages();
+        }, this::showExcluded);
     }
 
+    /** Written on the session thread with each exclusion read, shown by {@link #showExcluded} on the FX thread. */
+    private volatile boolean canUndoNow;
+
     private void showExcluded(Set<Long> now) {
+        canUndo.set(canUndoNow);
         excluded = Set.copyOf(now);
         gallery.setExcluded(excluded);
         outliers.refresh();
@@ -417,6 +464,7 @@ public final class DataCheckPanel extends VBox {
         if (job != null) job.cancel();
         undo.clear();
         excluded = Set.of();
+        canUndo.set(false);
         groups.getItems().clear();
         outliers.getItems().clear();
     }
