@@ -31,8 +31,9 @@ final class ReviewDataCommand implements Callable<Integer> {
     Action action;
 
     static final class Action {
-        @Option(names = "--duplicates", description = "Groups of near-identical images (by embedding; the import already "
-                + "drops byte-identical files).")
+        @Option(names = "--duplicates", description = "Groups of near-identical images: resized, recompressed or cropped "
+                + "copies (embedding neighbours confirmed by their thumbnails' pixels; the import already drops "
+                + "byte-identical files). Groups kept with --keep-group are left out.")
         boolean duplicates;
 
         @Option(names = "--outliers", description = "Images far from every other image, farthest first.")
@@ -68,7 +69,8 @@ final class ReviewDataCommand implements Callable<Integer> {
 
     /** The tuning options of the data checks (a mixin of {@code loupe review}). */
     static final class Options {
-        @Option(names = "--threshold", description = "Near-duplicate similarity threshold, centred cosine (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--threshold", description = "Near-duplicates by embedding: the centred cosine a pair needs with --embedding-only, "
+                + "or when an image has no thumbnail for the pixel check (default: ${DEFAULT-VALUE}).")
         double threshold = NearDuplicates.DEFAULT_THRESHOLD;
 
         @Option(names = "--embedding-only", description = "Near-duplicates by embedding alone (--threshold), without "
