@@ -51,8 +51,9 @@ import java.util.function.Function;
  * embeddings the session already holds, with the same core as {@code loupe review --duplicates / --outliers}. Each
  * group shows its thumbnails side by side. Keys on the group list: X excludes the copies (keeps the labelled or first
  * image, {@link DuplicateActions#keeper}), K keeps them all (the group leaves the list), L labels the group as the
- * chosen class (each image one label through the journal; Edit ▸ Undo takes them back one by one: the journal has no
- * batches, ADR 0035). Kept and labelled groups are remembered (ProjectStore.keepGroup). Keys on the outlier
+ * chosen class (each image one label through the journal; "Undo group label" takes them all back while they are the
+ * newest labels, Edit ▸ Undo one by one: the journal has no batches, ADR 0035). Kept groups are remembered
+ * (ProjectStore.keepGroup). Keys on the outlier
  * list: X excludes, I brings back. Ctrl/Cmd+Z undoes the last exclusion change. Excluded images leave the gallery, the
  * queue and the exports.
  */
@@ -81,6 +82,11 @@ public final class DataCheckPanel extends VBox {
     private DataCheckJob<?> job;
 
     private record Removed(NearDuplicates.Group group, int index) {}
+
+    /** The last group labelled here, for "Undo group label": the group, where it was, and how many labels it got. */
+    private record Labelled(NearDuplicates.Group group, int index, int count) {}
+
+    private final javafx.beans.property.ObjectProperty<Labelled> lastLabelled = new javafx.beans.property.SimpleObjectProperty<>();
 
     public DataCheckPanel(ProjectModel project, GalleryModel gallery, DialogService dialogs) {
         this.project = project;
@@ -146,6 +152,10 @@ public final class DataCheckPanel extends VBox {
         excludeCopies.disableProperty().bind(noGroup);
         keepAll.disableProperty().bind(noGroup);
         labelGroup.disableProperty().bind(noGroup.or(groupClass.valueProperty().isNull()));
+        Button undoLabel = new Button("Undo group label");
+        undoLabel.setId("undoGroupLabel");
+        undoLabel.setOnAction(e -> undoGroupLabel());
+        undoLabel.disableProperty().bind(lastLabelled.isNull());
         Button exclude = new Button("Exclude");
         exclude.setId("excludeOutlier");
         exclude.setOnAction(e -> setOutlierExcluded(true));
@@ -165,7 +175,7 @@ public final class DataCheckPanel extends VBox {
         groups.setPrefHeight(260);
         outliers.setPrefHeight(200);
         HBox labelAs = new HBox(4, labelGroup, groupClass);
-        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelAs);
+        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelAs, undoLabel);
         FlowPane outlierActions = new FlowPane(6, 6, exclude, include, undoButton);
         Label keys = new Label("Groups — X: exclude the copies   K: keep all   L: label the group.   "
                 + "Outliers — X: exclude   I: bring back.   Ctrl+Z: undo the last exclusion.");
@@ -174,7 +184,7 @@ public final class DataCheckPanel extends VBox {
         keys.getStyleClass().add("hint");
         setSpacing(6);
         setPadding(new Insets(8));
-        for (Button b : List.of(findDuplicates, findOutliers, cancel, excludeCopies, keepAll, labelGroup, exclude, include,
+        for (Button b : List.of(findDuplicates, findOutliers, cancel, excludeCopies, keepAll, labelGroup, undoLabel, exclude, include,
                 undoButton)) {
             b.setMinWidth(Button.USE_PREF_SIZE);
         }
@@ -381,8 +391,31 @@ public final class DataCheckPanel extends VBox {
         List<Long> todo = DuplicateActions.toLabel(g, s.labels(), c.id());
         int done = 0;
         for (long id : todo) if (project.label(id, c.id())) done++;
-        keepGroup("Labelled " + done + " image" + (done == 1 ? "" : "s") + " of the group as " + c.name()
-                + "; Edit ▸ Undo label takes them back one by one.");
+        int index = groups.getSelectionModel().getSelectedIndex();
+        lastLabelled.set(done == 0 ? null : new Labelled(g, index, done));
+        removeGroup(index);
+        status.setText("Labelled " + done + " image" + (done == 1 ? "" : "s") + " of the group as " + c.name()
+                + "; Undo group label takes them all back.");
+    }
+
+    /** Takes back the last group label as one action (while its labels are the newest) and lists the group again. */
+    public void undoGroupLabel() {
+        Labelled l = lastLabelled.get();
+        if (l == null) return;
+        lastLabelled.set(null);
+        project.undoLabels(Set.copyOf(l.group().ids()), l.count()).thenAccept(n -> Platform.runLater(() -> {
+            if (n == 0) {
+                status.setText("The group's labels are no longer the last ones: Edit ▸ Undo label takes labels back one by one.");
+                return;
+            }
+            if (!groups.getItems().contains(l.group())) {
+                int at = Math.min(l.index(), groups.getItems().size());
+                groups.getItems().add(at, l.group());
+                groups.getSelectionModel().select(at);
+                showGroupsInGallery();
+            }
+            status.setText("Undone: " + n + " label" + (n == 1 ? "" : "s") + " of the group.");
+        }));
     }
 
     /** Excludes or brings back the selected outlier. */
@@ -465,6 +498,7 @@ public final class DataCheckPanel extends VBox {
         undo.clear();
         excluded = Set.of();
         canUndo.set(false);
+        lastLabelled.set(null);
         groups.getItems().clear();
         outliers.getItems().clear();
     }

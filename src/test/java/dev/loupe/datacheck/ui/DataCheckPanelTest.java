@@ -131,6 +131,22 @@ class DataCheckPanelTest {
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> groups.getItems().contains(planted)));
         assertThat(robot.lookup("#undoExclusion").query().isDisabled()).as("an exclusion change to undo (a redo)").isFalse();
 
+        // L labels the whole group; "Undo group label" takes every one of its labels back in one action
+        ProjectState withClass = model.addClass("shapes", null, null).get(20, TimeUnit.SECONDS);
+        var cls = withClass.classes().stream().filter(c -> c.name().equals("shapes")).findFirst().orElseThrow();
+        fx(() -> {
+            groups.getSelectionModel().select(groups.getItems().indexOf(planted));
+            window.dataCheckPanel().groupClass().setValue(cls);
+            groups.requestFocus();
+            return null;
+        });
+        robot.type(KeyCode.L);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> planted.ids().stream().allMatch(id -> model.state().labelOf(id).isPresent())));
+        assertThat(fx(() -> groups.getItems())).doesNotContain(planted);
+        robot.clickOn("#undoGroupLabel");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> planted.ids().stream().noneMatch(id -> model.state().labelOf(id).isPresent())));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> groups.getItems().contains(planted)));
+
         // K keeps the group whole: remembered, so the next search leaves it out
         fx(() -> { groups.getSelectionModel().select(groups.getItems().indexOf(planted)); groups.requestFocus(); return null; });
         robot.type(KeyCode.K);
