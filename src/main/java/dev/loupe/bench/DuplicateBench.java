@@ -2,6 +2,7 @@ package dev.loupe.bench;
 
 import dev.loupe.datacheck.NearDuplicates;
 import dev.loupe.datacheck.Outliers;
+import dev.loupe.datacheck.PixelPrint;
 import dev.loupe.datacheck.ProjectVectors;
 import dev.loupe.importing.ImportOptions;
 import dev.loupe.importing.StoreImportSink;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.LongFunction;
 import java.util.stream.Stream;
 
 /**
@@ -47,9 +49,12 @@ public final class DuplicateBench {
      * @param copiesPerKind originals that get a copy of each kind (distinct originals per kind)
      * @param unrelated     images taken from the other tree (one per folder in turn) and planted as outliers
      * @param junk          generated junk images planted as outliers (noise, flat colour, stripes, gradients)
-     * @param thresholds    near-duplicate thresholds to score
+     * @param thresholds    near-duplicate thresholds to score (embedding alone; also the fallback of the pixel check)
+     * @param candidates    pixel check: candidate thresholds to score (each with each of {@code matches})
+     * @param matches       pixel check: pixel match thresholds to score
      */
-    public record Config(int originals, int copiesPerKind, int unrelated, int junk, List<Double> thresholds, List<Integer> ks, long seed, String backboneSpec, int threads) {
+    public record Config(int originals, int copiesPerKind, int unrelated, int junk, List<Double> thresholds, List<Double> candidates,
+                         List<Double> matches, List<Double> ratios, List<Integer> ks, long seed, String backboneSpec, int threads) {
     }
 
     private DuplicateBench() {
@@ -133,9 +138,47 @@ public final class DuplicateBench {
                 long t0 = System.nanoTime();
                 List<NearDuplicates.Group> groups = NearDuplicates.find(v.ids(), v.vectors(), t, () -> false);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                rows.add(scoreGroups(groups, relOf, copyOf, kindOf, t, secs));
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("method", "embedding");
+                row.putAll(scoreGroups(groups, relOf, copyOf, kindOf, t, secs));
+                rows.add(row);
+            }
+            LongFunction<Path> thumbs = ProjectVectors.thumbnails(store);
+            for (double c : cfg.candidates()) for (double mt : cfg.matches()) for (double ratio : cfg.ratios()) {
+                long t0 = System.nanoTime();
+                NearDuplicates.PixelCheck check = new NearDuplicates.PixelCheck(id -> PixelPrint.read(thumbs.apply(id)), c, mt, ratio);
+                List<NearDuplicates.Group> groups = NearDuplicates.find(v.ids(), v.vectors(), NearDuplicates.DEFAULT_THRESHOLD,
+                        check, () -> false, p -> { });
+                double secs = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("method", "pixels");
+                row.put("candidate_threshold", c);
+                row.put("match_threshold", mt);
+                row.put("look_alike_ratio", ratio);
+                row.putAll(scoreGroups(groups, relOf, copyOf, kindOf, NearDuplicates.DEFAULT_THRESHOLD, secs));
+                rows.add(row);
             }
             out.put("duplicates", rows);
+            if (Boolean.getBoolean("loupe.bench.pairs")) {
+                // diagnostics: pixel match and embedding similarity of each true pair, and of the false pairs of the last row
+                Map<String, Long> idOf = new HashMap<>();
+                relOf.forEach((id, rel) -> idOf.put(rel, id));
+                Map<Long, Integer> row = new HashMap<>();
+                for (int i = 0; i < v.ids().length; i++) row.put(v.ids()[i], i);
+                for (Map.Entry<String, String> e : copyOf.entrySet()) {
+                    long a = idOf.get(e.getKey());
+                    long b = idOf.get(e.getValue());
+                    System.err.printf("TRUE %s %.3f %s%n", kindOf.get(e.getKey()), PixelPrint.match(PixelPrint.read(thumbs.apply(a)), PixelPrint.read(thumbs.apply(b))), e.getKey());
+                }
+                @SuppressWarnings("unchecked")
+                List<String> fp = (List<String>) rows.get(rows.size() - 1).get("false_pairs");
+                for (String p : fp) {
+                    String[] ab = p.split("\\|");
+                    long a = idOf.get(ab[0]);
+                    long b = idOf.get(ab[1]);
+                    System.err.printf("FALSE %.3f %s%n", PixelPrint.match(PixelPrint.read(thumbs.apply(a)), PixelPrint.read(thumbs.apply(b))), p);
+                }
+            }
             List<Map<String, Object>> outl = new ArrayList<>();
             for (Outliers.Metric metric : Outliers.Metric.values()) for (int k : cfg.ks()) {
                 long t0 = System.nanoTime();
@@ -148,6 +191,31 @@ public final class DuplicateBench {
                 outl.add(row);
             }
             out.put("outliers", outl);
+            // a pixel statistic beside the kNN score: images that show almost nothing (low grey-level entropy)
+            Map<Long, Double> entropy = new HashMap<>();
+            for (long id : v.ids()) {
+                PixelPrint p = PixelPrint.read(thumbs.apply(id));
+                if (p != null) entropy.put(id, p.entropyBits());
+            }
+            Outliers.Result base = Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K, Outliers.DEFAULT_Z, cfg.seed(), () -> false);
+            Set<Long> knn = new HashSet<>();
+            for (Outliers.Scored sc : base.outliers()) knn.add(sc.id());
+            List<Map<String, Object>> low = new ArrayList<>();
+            for (double bits : List.of(0.5, 1.0, 1.5)) {
+                for (boolean union : List.of(false, true)) {
+                    List<Outliers.Scored> flagged = new ArrayList<>();
+                    for (Outliers.Scored sc : base.scores()) {
+                        boolean lowDetail = entropy.getOrDefault(sc.id(), 99.0) < bits;
+                        flagged.add(new Outliers.Scored(sc.id(), sc.score(), lowDetail || (union && knn.contains(sc.id()))));
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("entropy_below", bits);
+                    row.put("with_knn", union);
+                    row.putAll(scoreOutliers(new Outliers.Result(flagged, base.threshold(), base.logMedian(), base.logMad()), relOf, planted, junk, 0));
+                    low.add(row);
+                }
+            }
+            out.put("low_detail", low);
             return out;
         }
     }
@@ -170,7 +238,16 @@ public final class DuplicateBench {
             for (int i = 0; i < f.size(); i++) for (int j = i + 1; j < f.size(); j++) truth.add(pair(f.get(i), f.get(j)));
         }
         int hit = 0;
-        for (String p : predicted) if (truth.contains(p)) hit++;
+        int withPlanted = 0;
+        List<String> falsePairs = new ArrayList<>();
+        for (String p : predicted) {
+            if (truth.contains(p)) hit++;
+            else falsePairs.add(p.replace('\n', '|'));
+            // pairs involving a planted copy: the precision that the collection's own near-copies do not cloud
+            String[] ab = p.split("\n");
+            if (copyOf.containsKey(ab[0]) || copyOf.containsKey(ab[1])) withPlanted++;
+        }
+        falsePairs.sort(null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("threshold", threshold);
         m.put("groups", groups.size());
@@ -178,6 +255,7 @@ public final class DuplicateBench {
         m.put("true_pairs", truth.size());
         m.put("pair_precision", predicted.isEmpty() ? null : (double) hit / predicted.size());
         m.put("pair_recall", truth.isEmpty() ? null : (double) hit / truth.size());
+        m.put("pair_precision_planted", withPlanted == 0 ? null : (double) hit / withPlanted);
         for (Kind k : Kind.values()) {
             int n = 0;
             int found = 0;
@@ -189,6 +267,8 @@ public final class DuplicateBench {
             m.put("recall_" + k.name().toLowerCase(), n == 0 ? null : (double) found / n);
         }
         m.put("seconds", seconds);
+        // what the false pairs are, to look at (a few)
+        m.put("false_pairs", Boolean.getBoolean("loupe.bench.pairs") ? falsePairs : falsePairs.subList(0, Math.min(40, falsePairs.size())));
         return m;
     }
 

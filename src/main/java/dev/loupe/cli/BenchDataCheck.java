@@ -147,6 +147,19 @@ final class BenchDataCheck {
         @Option(names = "--thresholds", split = ",", description = "Near-duplicate thresholds to score (default: ${DEFAULT-VALUE}).")
         List<Double> thresholds = new ArrayList<>(List.of(0.90, 0.95, 0.98));
 
+        @Option(names = "--candidates", split = ",", description = "Pixel check: embedding similarities a candidate pair "
+                + "needs, one or more values to score (default: ${DEFAULT-VALUE}).")
+        List<Double> candidates = new ArrayList<>(List.of(dev.loupe.datacheck.NearDuplicates.PixelCheck.DEFAULT_CANDIDATE));
+
+        @Option(names = "--matches", split = ",", description = "Pixel check: pixel match (NCC) a copy needs, one or more "
+                + "values to score (default: ${DEFAULT-VALUE}).")
+        List<Double> matches = new ArrayList<>(List.of(dev.loupe.datacheck.NearDuplicates.PixelCheck.DEFAULT_MATCH));
+
+        @Option(names = "--ratios", split = ",", description = "Pixel check: how much closer than the image's usual "
+                + "look-alikes a copy must be (1 - match <= RATIO x (1 - median look-alike match); 1 = off), one or more values "
+                + "to score (default: ${DEFAULT-VALUE}).")
+        List<Double> ratios = new ArrayList<>(List.of(dev.loupe.datacheck.NearDuplicates.PixelCheck.DEFAULT_RATIO));
+
         @Option(names = "--k", split = ",", description = "Outliers: neighbours averaged, one or more values to score (default: ${DEFAULT-VALUE}).")
         List<Integer> ks = new ArrayList<>(List.of(dev.loupe.datacheck.Outliers.DEFAULT_K));
 
@@ -166,7 +179,7 @@ final class BenchDataCheck {
             Map<String, Object> m;
             try {
                 m = dev.loupe.bench.DuplicateBench.run(data, other, work, new dev.loupe.bench.DuplicateBench.Config(originals, copies, unrelated, junk,
-                        thresholds, ks, seed, backbone, Math.max(1, Runtime.getRuntime().availableProcessors())));
+                        thresholds, candidates, matches, ratios, ks, seed, backbone, Math.max(1, Runtime.getRuntime().availableProcessors())));
             } catch (IllegalArgumentException e) {
                 throw new LoupeException(dev.loupe.Faults.describe(e));
             } finally {
@@ -180,8 +193,12 @@ final class BenchDataCheck {
             out.printf("%s images: %s originals, %s copies of each kind (resized 50 %%, JPEG quality 50, cropped to 80 %%), %s unrelated, %s junk%n",
                     m.get("images"), m.get("originals"), m.get("copies_per_kind"), m.get("unrelated"), m.get("junk"));
             for (Map<String, Object> r : (List<Map<String, Object>>) m.get("duplicates")) {
-                out.printf(Locale.ROOT, "threshold %.2f: %s groups, pair precision %s, pair recall %s (resized %s, recompressed %s, cropped %s), %.2f s%n",
-                        (Double) r.get("threshold"), r.get("groups"), fmt(r.get("pair_precision")), fmt(r.get("pair_recall")),
+                String method = "pixels".equals(r.get("method"))
+                        ? String.format(Locale.ROOT, "pixels, candidates >= %.2f, match >= %.2f, look-alike ratio %.2f",
+                                (Double) r.get("candidate_threshold"), (Double) r.get("match_threshold"), (Double) r.get("look_alike_ratio"))
+                        : String.format(Locale.ROOT, "embedding >= %.2f", (Double) r.get("threshold"));
+                out.printf(Locale.ROOT, "%s: %s groups, pair precision %s (%s among pairs with a planted copy), pair recall %s (resized %s, recompressed %s, cropped %s), %.2f s%n",
+                        method, r.get("groups"), fmt(r.get("pair_precision")), fmt(r.get("pair_precision_planted")), fmt(r.get("pair_recall")),
                         fmt(r.get("recall_resized")), fmt(r.get("recall_recompressed")), fmt(r.get("recall_cropped")), (Double) r.get("seconds"));
             }
             for (Map<String, Object> o : (List<Map<String, Object>>) m.get("outliers")) {
@@ -189,6 +206,11 @@ final class BenchDataCheck {
                         o.get("metric"), o.get("k"), o.get("flagged"), fmt(o.get("precision")), fmt(o.get("recall")), o.get("planted"),
                         fmt(o.get("recall_unrelated")), fmt(o.get("recall_junk")), o.get("planted"),
                         fmt(o.get("precision_at_planted")), (Double) o.get("seconds"));
+            }
+            for (Map<String, Object> o : (List<Map<String, Object>>) m.get("low_detail")) {
+                out.printf(Locale.ROOT, "low detail (grey entropy < %.1f bits)%s: %s flagged, precision %s, recall %s (unrelated %s, junk %s)%n",
+                        (Double) o.get("entropy_below"), Boolean.TRUE.equals(o.get("with_knn")) ? " or kNN outlier" : "", o.get("flagged"),
+                        fmt(o.get("precision")), fmt(o.get("recall")), fmt(o.get("recall_unrelated")), fmt(o.get("recall_junk")));
             }
             out.flush();
             return 0;

@@ -4,6 +4,7 @@ import dev.loupe.LoupeException;
 import dev.loupe.datacheck.DuplicateActions;
 import dev.loupe.datacheck.NearDuplicates;
 import dev.loupe.datacheck.Outliers;
+import dev.loupe.datacheck.PixelPrint;
 import dev.loupe.datacheck.ProjectVectors;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ProjectStore;
@@ -30,8 +31,9 @@ final class ReviewDataCommand implements Callable<Integer> {
     Action action;
 
     static final class Action {
-        @Option(names = "--duplicates", description = "Groups of near-identical images (by embedding; the import already "
-                + "drops byte-identical files).")
+        @Option(names = "--duplicates", description = "Groups of near-identical images: resized, recompressed or cropped "
+                + "copies (embedding neighbours confirmed by their thumbnails' pixels; the import already drops "
+                + "byte-identical files). Groups kept with --keep-group are left out.")
         boolean duplicates;
 
         @Option(names = "--outliers", description = "Images far from every other image, farthest first.")
@@ -53,6 +55,11 @@ final class ReviewDataCommand implements Callable<Integer> {
                 + "`loupe undo`). Groups without a label, or with two, are left alone.")
         boolean labelCopies;
 
+        @Option(names = "--keep-group", arity = "2..*", paramLabel = "IMAGE", description = "Keep every image of a "
+                + "near-duplicate group (paths as imported): the group is left out of later --duplicates, --hide-copies "
+                + "and --label-copies, as the app's Keep all does.")
+        List<String> keepGroup;
+
         @Option(names = "--undo-exclusion", description = "Reverse the last exclusion change (again: redo it).")
         boolean undo;
 
@@ -62,8 +69,21 @@ final class ReviewDataCommand implements Callable<Integer> {
 
     /** The tuning options of the data checks (a mixin of {@code loupe review}). */
     static final class Options {
-        @Option(names = "--threshold", description = "Near-duplicate similarity threshold, centred cosine (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--threshold", description = "Near-duplicates by embedding: the centred cosine a pair needs with --embedding-only, "
+                + "or when an image has no thumbnail for the pixel check (default: ${DEFAULT-VALUE}).")
         double threshold = NearDuplicates.DEFAULT_THRESHOLD;
+
+        @Option(names = "--embedding-only", description = "Near-duplicates by embedding alone (--threshold), without "
+                + "the pixel check of the thumbnails (which also finds cropped copies).")
+        boolean embeddingOnly;
+
+        @Option(names = "--candidates", description = "Pixel check: the embedding similarity a candidate pair needs "
+                + "(default: ${DEFAULT-VALUE}).")
+        double candidates = NearDuplicates.PixelCheck.DEFAULT_CANDIDATE;
+
+        @Option(names = "--match", description = "Pixel check: the pixel match (colour NCC, crops allowed) a copy needs "
+                + "(default: ${DEFAULT-VALUE}).")
+        double match = NearDuplicates.PixelCheck.DEFAULT_MATCH;
 
         @Option(names = "--k", description = "Outliers: neighbours averaged (default: ${DEFAULT-VALUE}).")
         int k = Outliers.DEFAULT_K;
@@ -88,7 +108,7 @@ final class ReviewDataCommand implements Callable<Integer> {
         try (ProjectStore store = ProjectStore.open(project, false)) {
             PrintWriter out = spec.commandLine().getOut();
             if (action.duplicates || action.hideCopies || action.labelCopies) {
-                List<NearDuplicates.Group> groups = NearDuplicates.find(vectors(store).ids(), vectors(store).vectors(), options.threshold, () -> false);
+                List<NearDuplicates.Group> groups = DuplicateActions.withoutKept(findGroups(store), store.keptGroups());
                 if (action.labelCopies) {
                     return labelCopies(store, groups, out);
                 } else if (action.hideCopies) {
@@ -107,6 +127,12 @@ final class ReviewDataCommand implements Callable<Integer> {
                 report(out, Map.of("changed", batch == 0 ? 0 : ids.size(), "excluded", store.excludedImages().size()),
                         (batch == 0 ? "Nothing changed" : (ex ? "Excluded " : "Brought back ") + ids.size() + " image(s)")
                                 + "; " + store.excludedImages().size() + " excluded now.");
+            } else if (action.keepGroup != null) {
+                List<Long> ids = new ArrayList<>();
+                for (String ref : action.keepGroup) ids.add(Projects.image(store, ref).id());
+                store.keepGroup(ids);
+                report(out, Map.of("kept", ids.size()), "Kept the group of " + ids.size() + " images: it is no longer "
+                        + "listed as near-duplicates.");
             } else if (action.undo) {
                 int n = store.undoLastExclusion();
                 report(out, Map.of("changed", n, "excluded", store.excludedImages().size()),
@@ -135,16 +161,35 @@ final class ReviewDataCommand implements Callable<Integer> {
         return cached;
     }
 
+    /** Near-duplicate groups as the options say: by embedding and the pixel check of the thumbnails by default. */
+    private List<NearDuplicates.Group> findGroups(ProjectStore store) {
+        ProjectVectors v = vectors(store);
+        if (options.embeddingOnly) return NearDuplicates.find(v.ids(), v.vectors(), options.threshold, () -> false);
+        if (!(options.candidates > -1 && options.candidates <= 1) || !(options.match > -1 && options.match <= 1)) {
+            throw new LoupeException("--candidates and --match must be in (-1, 1], e.g. 0.8 and 0.9.");
+        }
+        java.util.function.LongFunction<Path> thumbs = ProjectVectors.thumbnails(store);
+        NearDuplicates.PixelCheck check = new NearDuplicates.PixelCheck(id -> PixelPrint.read(thumbs.apply(id)),
+                options.candidates, options.match);
+        return NearDuplicates.find(v.ids(), v.vectors(), options.threshold, check, () -> false, p -> { });
+    }
+
     private void printGroups(ProjectStore store, List<NearDuplicates.Group> groups, PrintWriter out) {
         Map<Long, Long> labels = store.currentLabels();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("threshold", options.threshold);
+            m.put("pixel_check", !options.embeddingOnly);
+            if (!options.embeddingOnly) {
+                m.put("candidates", options.candidates);
+                m.put("match", options.match);
+            }
             m.put("images", cached.size());
             List<Map<String, Object>> gs = new ArrayList<>();
             for (NearDuplicates.Group g : groups) {
                 Map<String, Object> gm = new LinkedHashMap<>();
                 gm.put("min_similarity", Math.round(g.minSimilarity() * 1e4) / 1e4);
+                if (!Double.isNaN(g.minPixelMatch())) gm.put("min_pixel_match", Math.round(g.minPixelMatch() * 1e4) / 1e4);
                 List<Map<String, Object>> members = new ArrayList<>();
                 for (long id : g.ids()) {
                     Map<String, Object> im = new LinkedHashMap<>();
@@ -159,10 +204,16 @@ final class ReviewDataCommand implements Callable<Integer> {
             Json.print(out, m);
             return;
         }
-        out.printf("%d near-duplicate group(s) among %d images (similarity >= %.2f).%n", groups.size(), cached.size(), options.threshold);
+        if (options.embeddingOnly) {
+            out.printf(Locale.ROOT, "%d near-duplicate group(s) among %d images (similarity >= %.2f).%n", groups.size(), cached.size(), options.threshold);
+        } else {
+            out.printf(Locale.ROOT, "%d near-duplicate group(s) among %d images (similarity >= %.2f and pixel match >= %.2f).%n",
+                    groups.size(), cached.size(), options.candidates, options.match);
+        }
         int n = 1;
         for (NearDuplicates.Group g : groups) {
-            out.printf(Locale.ROOT, "group %d (%d images, least similarity %.3f):%n", n++, g.ids().size(), g.minSimilarity());
+            out.printf(Locale.ROOT, "group %d (%d images, least similarity %.3f%s):%n", n++, g.ids().size(), g.minSimilarity(),
+                    Double.isNaN(g.minPixelMatch()) ? "" : String.format(Locale.ROOT, ", least pixel match %.3f", g.minPixelMatch()));
             for (long id : g.ids()) {
                 String l = label(store, labels.get(id));
                 out.printf("  %s%s%n", path(store, id), l == null ? "" : "  [" + l + "]");

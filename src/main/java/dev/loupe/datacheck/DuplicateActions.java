@@ -44,6 +44,14 @@ public final class DuplicateActions {
         return g.ids().stream().filter(id -> !Long.valueOf(classId).equals(labels.get(id))).toList();
     }
 
+    /**
+     * The groups the user has not kept whole: a group leaves the list when all its images are in one group kept
+     * before ({@code ProjectStore.keptGroups}); one that gained an image since comes back, as that image is news.
+     */
+    public static List<NearDuplicates.Group> withoutKept(List<NearDuplicates.Group> groups, List<? extends Set<Long>> kept) {
+        return groups.stream().filter(g -> kept.stream().noneMatch(k -> k.containsAll(g.ids()))).toList();
+    }
+
     /** One label to give: an image and its class. */
     public record Label(long imageId, long classId) {
     }

@@ -66,6 +66,12 @@ public final class Outliers {
 
     /** Scores every row; null if cancelled. Needs more than {@code k} rows (fewer: every score is 0, none flagged). */
     public static Result find(long[] ids, float[][] vectors, int k, double z, long seed, Metric metric, BooleanSupplier cancel) {
+        return find(ids, vectors, k, z, seed, metric, cancel, p -> { });
+    }
+
+    /** As above; {@code progress} receives the share of images scored (0..1) from the calling thread. */
+    public static Result find(long[] ids, float[][] vectors, int k, double z, long seed, Metric metric, BooleanSupplier cancel,
+                              java.util.function.DoubleConsumer progress) {
         int n = ids.length;
         double[] score = new double[n];
         if (n > k + 1) {
@@ -95,6 +101,7 @@ public final class Outliers {
                     for (double v : top) sum += Math.sqrt(v);
                     score[i] = top.isEmpty() ? 0 : sum / top.size();
                 }
+                progress.accept((double) to / n);
             }, cancel);
             if (!done) return null;
         }
@@ -108,6 +115,7 @@ public final class Outliers {
         List<Scored> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(new Scored(ids[i], score[i], n > k + 1 && mad > 0 && score[i] > threshold));
         out.sort(Comparator.comparingDouble((Scored s) -> -s.score()).thenComparingLong(Scored::id));
+        progress.accept(1.0);
         return new Result(out, threshold, median, mad);
     }
 }

@@ -54,6 +54,17 @@ public record ProjectVectors(long[] ids, float[][] vectors) {
 
     public int size() { return ids.length; }
 
+    /** Where each image's stored thumbnail is (null for an unknown image); the prints of the pixel check read them. */
+    public static java.util.function.LongFunction<java.nio.file.Path> thumbnails(ProjectStore store) {
+        dev.loupe.importing.ThumbnailCache cache = new dev.loupe.importing.ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR));
+        Map<Long, String> sha = new HashMap<>();
+        for (ImageRecord r : store.images()) sha.put(r.id(), r.sha256());
+        return id -> {
+            String h = sha.get(id);
+            return h == null ? null : cache.pathFor(h);
+        };
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ProjectVectors p && Arrays.equals(ids, p.ids);

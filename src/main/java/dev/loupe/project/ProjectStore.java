@@ -1544,7 +1544,7 @@ public final class ProjectStore implements AutoCloseable {
      */
     public int undoLastExclusion() {
         return write(c -> {
-            long batch = queryLong(c, "SELECT coalesce(max(batch), 0) FROM exclusions");
+            long batch = lastExclusionBatch(c);
             if (batch == 0) return 0;
             List<Long> ids = new ArrayList<>();
             boolean wasExcluded = false;
@@ -1559,6 +1559,50 @@ public final class ProjectStore implements AutoCloseable {
             }
             appendExclusions(c, ids, !wasExcluded, "undo", batch);
             return ids.size();
+        });
+    }
+
+    /** Whether {@link #undoLastExclusion} has a batch to reverse. */
+    public boolean canUndoExclusion() {
+        return read(c -> lastExclusionBatch(c) > 0);
+    }
+
+    /** The newest batch that excluded or brought back images (kept groups are not exclusion changes); 0 if none. */
+    private static long lastExclusionBatch(Connection c) throws SQLException {
+        return queryLong(c, "SELECT coalesce(max(batch), 0) FROM exclusions WHERE reason IS NOT ?", KEPT);
+    }
+
+    /** The reason on the rows of a near-duplicate group the user kept whole. */
+    private static final String KEPT = "kept";
+
+    /**
+     * Remembers that the user kept every image of a near-duplicate group (issue 14): one batch of "not excluded" rows
+     * with reason {@value #KEPT} in the append-only exclusions table, which changes no image's state (the group's
+     * images are all included when it is listed; an excluded one is brought back) and which {@link #undoLastExclusion}
+     * skips. Returns the batch number.
+     */
+    public long keepGroup(java.util.Collection<Long> imageIds) {
+        return write(c -> {
+            List<Long> ids = new ArrayList<>(new java.util.TreeSet<>(imageIds));
+            for (long id : ids) {
+                if (queryLong(c, "SELECT count(*) FROM images WHERE id = ?", id) == 0) throw invalid("There is no image " + id + ".");
+            }
+            if (ids.size() < 2) throw invalid("A group needs two images or more.");
+            return appendExclusions(c, ids, false, KEPT, null);
+        });
+    }
+
+    /** The groups kept whole with {@link #keepGroup}, each as its image ids, oldest first. */
+    public List<java.util.Set<Long>> keptGroups() {
+        return read(c -> {
+            java.util.Map<Long, java.util.Set<Long>> byBatch = new java.util.LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT batch, image_id FROM exclusions WHERE reason = ? ORDER BY seq")) {
+                ps.setString(1, KEPT);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) byBatch.computeIfAbsent(rs.getLong(1), b -> new java.util.TreeSet<>()).add(rs.getLong(2));
+                }
+            }
+            return List.copyOf(byBatch.values());
         });
     }
 

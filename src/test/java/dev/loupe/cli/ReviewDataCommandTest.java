@@ -118,6 +118,26 @@ class ReviewDataCommandTest {
     }
 
     @Test
+    void aKeptGroupIsNoLongerListedNorHidden() throws Exception {
+        Path project = plantedProject();
+        JsonNode before = CliRun.run("review", project.toString(), "--duplicates", "--json").json();
+        assertThat(before.get("pixel_check").asBoolean()).isTrue();
+        List<String> first = before.get("groups").get(0).get("images").findValuesAsText("path");
+        List<String> args = new java.util.ArrayList<>(List.of("review", project.toString(), "--keep-group"));
+        args.addAll(first);
+        args.add("--json");
+        CliRun keep = CliRun.run(args.toArray(String[]::new));
+        assertThat(keep.exitCode()).as(keep.err()).isZero();
+        JsonNode after = CliRun.run("review", project.toString(), "--duplicates", "--json").json();
+        assertThat(after.get("groups").size()).isEqualTo(before.get("groups").size() - 1);
+        after.get("groups").forEach(g -> assertThat(g.get("images").findValuesAsText("path")).isNotEqualTo(first));
+        CliRun hide = CliRun.run("review", project.toString(), "--hide-copies", "--json");
+        assertThat(hide.exitCode()).as(hide.err()).isZero();
+        JsonNode list = CliRun.run("review", project.toString(), "--excluded", "--json").json();
+        for (JsonNode e : list) assertThat(first).as("the kept group's images stay").doesNotContain(e.asText());
+    }
+
+    @Test
     void anUnknownImageIsAClearUserError() throws Exception {
         Path project = tmp.resolve("p.loupe");
         CliRun.run("import", project.toString(), TestImages.imageFolder(tmp.resolve("d"), 1, 3).toString());

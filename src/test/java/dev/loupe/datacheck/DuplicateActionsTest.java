@@ -34,4 +34,13 @@ class DuplicateActionsTest {
         // the app's "label the group as": every image without that class, relabels included
         assertThat(DuplicateActions.toLabel(twoLabels, labels, 100L)).containsExactly(7L, 8L);
     }
+
+    @Test
+    void aKeptGroupLeavesTheListUntilItGainsAnImage() {
+        NearDuplicates.Group grown = new NearDuplicates.Group(List.of(4L, 5L, 9L), 0.98);
+        List<java.util.Set<Long>> kept = List.of(java.util.Set.of(1L, 2L, 3L), java.util.Set.of(4L, 5L));
+        assertThat(DuplicateActions.withoutKept(List.of(unlabelled, oneLabel, twoLabels, grown), kept))
+                .containsExactly(twoLabels, grown);
+        assertThat(DuplicateActions.withoutKept(List.of(unlabelled), List.of())).containsExactly(unlabelled);
+    }
 }

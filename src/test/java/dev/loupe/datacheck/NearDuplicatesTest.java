@@ -57,4 +57,40 @@ class NearDuplicatesTest {
             assertTrue(g.minSimilarity() >= 0.95, "a pair below the threshold in " + g);
         }
     }
+
+    @Test
+    void thePixelCheckFindsACropTheEmbeddingMissesAndSplitsLookAlikesThatDifferInPixels() {
+        Random r = new Random(6);
+        int n = 200;
+        int d = 32;
+        float[][] v = DriftTestTest.gaussian(r, n, d, 0, 1);
+        long[] ids = new long[n];
+        java.util.Map<Long, PixelPrint> prints = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            ids[i] = i;
+            prints.put((long) i, PixelPrint.of(PixelPrintTest.drawing(100 + i, 96)));
+        }
+        // row 1 is a crop of row 0: its embedding is only moderately alike (cosine ~0.7), its pixels are row 0's
+        for (int j = 0; j < d; j++) v[1][j] = v[0][j] + (float) (0.9 * r.nextGaussian());
+        prints.put(1L, PixelPrint.of(PixelPrintTest.drawing(100, 96).getSubimage(8, 12, 77, 77)));
+        // rows 2 and 3 are a shovel and a rake: embeddings almost equal, different drawings
+        for (int j = 0; j < d; j++) v[3][j] = v[2][j] + (float) (0.05 * r.nextGaussian());
+
+        List<NearDuplicates.Group> byEmbedding = NearDuplicates.find(ids, v, 0.95, () -> false);
+        assertEquals(List.of(new NearDuplicates.Group(List.of(2L, 3L), byEmbedding.get(0).minSimilarity())), byEmbedding,
+                "the embedding alone misses the crop and joins the look-alikes");
+
+        List<Double> seen = new java.util.ArrayList<>();
+        List<NearDuplicates.Group> checked = NearDuplicates.find(ids, v, 0.95, NearDuplicates.PixelCheck.of(prints::get),
+                () -> false, seen::add);
+        assertEquals(1, checked.size(), checked.toString());
+        assertEquals(List.of(0L, 1L), checked.get(0).ids());
+        assertTrue(checked.get(0).minPixelMatch() >= NearDuplicates.PixelCheck.DEFAULT_MATCH);
+        assertEquals(1.0, seen.get(seen.size() - 1), "progress ends at 1");
+        for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i) >= seen.get(i - 1), "progress only grows: " + seen);
+
+        // without prints (no thumbnails) a pair falls back to the embedding rule
+        assertEquals(List.of(2L, 3L), NearDuplicates.find(ids, v, 0.95, NearDuplicates.PixelCheck.of(id -> null),
+                () -> false, p -> { }).get(0).ids());
+    }
 }

@@ -65,4 +65,28 @@ class ExclusionsTest {
             assertThatThrownBy(() -> s.execute("UPDATE exclusions SET excluded = 0")).hasMessageContaining("append-only");
         }
     }
+
+    @Test
+    void aKeptGroupIsRememberedChangesNoExclusionAndIsNotWhatUndoReverses() {
+        Path dir = tmp.resolve("k.loupe");
+        List<Long> ids;
+        try (ProjectStore store = ProjectStore.open(dir, true)) {
+            ids = TestImages.addMany(store, tmp.resolve("photos"), 4);
+            assertThat(store.canUndoExclusion()).as("nothing to undo in a new project").isFalse();
+            store.keepGroup(List.of(ids.get(1), ids.get(0)));
+            assertThat(store.canUndoExclusion()).as("keeping a group is not an exclusion change").isFalse();
+            assertThat(store.undoLastExclusion()).isZero();
+            assertThat(store.excludedImages()).isEmpty();
+
+            store.setExcluded(List.of(ids.get(2)), true, "user");
+            store.keepGroup(List.of(ids.get(0), ids.get(3)));
+            assertThat(store.canUndoExclusion()).isTrue();
+            assertThat(store.undoLastExclusion()).as("undo skips the kept group and reverses the exclusion").isEqualTo(1);
+            assertThat(store.excludedImages()).isEmpty();
+            assertThatThrownBy(() -> store.keepGroup(List.of(ids.get(0)))).isInstanceOf(ProjectException.class);
+        }
+        try (ProjectStore store = ProjectStore.open(dir, false)) {
+            assertThat(store.keptGroups()).containsExactly(Set.of(ids.get(0), ids.get(1)), Set.of(ids.get(0), ids.get(3)));
+        }
+    }
 }

@@ -4,6 +4,7 @@ import dev.loupe.datacheck.DataCheckJob;
 import dev.loupe.datacheck.DuplicateActions;
 import dev.loupe.datacheck.NearDuplicates;
 import dev.loupe.datacheck.Outliers;
+import dev.loupe.datacheck.PixelPrint;
 import dev.loupe.datacheck.ProjectVectors;
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.ui.GalleryModel;
@@ -40,7 +41,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleConsumer;
 import java.util.function.Function;
 
 /**
@@ -48,7 +51,9 @@ import java.util.function.Function;
  * embeddings the session already holds, with the same core as {@code loupe review --duplicates / --outliers}. Each
  * group shows its thumbnails side by side. Keys on the group list: X excludes the copies (keeps the labelled or first
  * image, {@link DuplicateActions#keeper}), K keeps them all (the group leaves the list), L labels the group as the
- * chosen class (each image one label through the journal; Edit ▸ Undo takes them back one by one). Keys on the outlier
+ * chosen class (each image one label through the journal; "Undo group label" takes them all back while they are the
+ * newest labels, Edit ▸ Undo one by one: the journal has no batches, ADR 0035). Kept groups are remembered
+ * (ProjectStore.keepGroup). Keys on the outlier
  * list: X excludes, I brings back. Ctrl/Cmd+Z undoes the last exclusion change. Excluded images leave the gallery, the
  * queue and the exports.
  */
@@ -62,19 +67,26 @@ public final class DataCheckPanel extends VBox {
     private final Button findDuplicates = new Button("Near-duplicates");
     private final Button findOutliers = new Button("Outliers");
     private final Button cancel = new Button("Cancel");
-    private final ProgressBar progress = new ProgressBar(-1);
-    private final Label status = new Label("Near-duplicates: resized or recompressed copies. Outliers: images far from "
+    private final ProgressBar progress = new ProgressBar(ProgressBar.INDETERMINATE_PROGRESS);
+    private final Label status = new Label("Near-duplicates: resized, recompressed or cropped copies. Outliers: images far from "
             + "every other one (junk, or a kind of image nobody labelled yet).");
     private final ListView<NearDuplicates.Group> groups = new ListView<>();
     private final ListView<Outliers.Scored> outliers = new ListView<>();
     private final ComboBox<LabelClass> groupClass = new ComboBox<>();
     private final BooleanProperty busy = new SimpleBooleanProperty();
+    /** Whether the project has an exclusion change to undo (the Undo button is disabled otherwise). */
+    private final BooleanProperty canUndo = new SimpleBooleanProperty();
     /** Groups taken out by "exclude the copies", for Ctrl+Z: the group and where it was (null: an outlier change). */
     private final Deque<Removed> undo = new ArrayDeque<>();
     private Set<Long> excluded = Set.of();
     private DataCheckJob<?> job;
 
     private record Removed(NearDuplicates.Group group, int index) {}
+
+    /** The last group labelled here, for "Undo group label": the group, where it was, and how many labels it got. */
+    private record Labelled(NearDuplicates.Group group, int index, int count) {}
+
+    private final javafx.beans.property.ObjectProperty<Labelled> lastLabelled = new javafx.beans.property.SimpleObjectProperty<>();
 
     public DataCheckPanel(ProjectModel project, GalleryModel gallery, DialogService dialogs) {
         this.project = project;
@@ -140,6 +152,10 @@ public final class DataCheckPanel extends VBox {
         excludeCopies.disableProperty().bind(noGroup);
         keepAll.disableProperty().bind(noGroup);
         labelGroup.disableProperty().bind(noGroup.or(groupClass.valueProperty().isNull()));
+        Button undoLabel = new Button("Undo group label");
+        undoLabel.setId("undoGroupLabel");
+        undoLabel.setOnAction(e -> undoGroupLabel());
+        undoLabel.disableProperty().bind(lastLabelled.isNull());
         Button exclude = new Button("Exclude");
         exclude.setId("excludeOutlier");
         exclude.setOnAction(e -> setOutlierExcluded(true));
@@ -152,14 +168,14 @@ public final class DataCheckPanel extends VBox {
         Button undoButton = new Button("Undo exclusion");
         undoButton.setId("undoExclusion");
         undoButton.setOnAction(e -> undoExclusion());
-        undoButton.disableProperty().bind(project.stateProperty().isNull());
+        undoButton.disableProperty().bind(project.stateProperty().isNull().or(canUndo.not()));
 
         VBox.setVgrow(groups, Priority.ALWAYS);
         VBox.setVgrow(outliers, Priority.ALWAYS);
         groups.setPrefHeight(260);
         outliers.setPrefHeight(200);
         HBox labelAs = new HBox(4, labelGroup, groupClass);
-        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelAs);
+        FlowPane groupActions = new FlowPane(6, 6, excludeCopies, keepAll, labelAs, undoLabel);
         FlowPane outlierActions = new FlowPane(6, 6, exclude, include, undoButton);
         Label keys = new Label("Groups — X: exclude the copies   K: keep all   L: label the group.   "
                 + "Outliers — X: exclude   I: bring back.   Ctrl+Z: undo the last exclusion.");
@@ -168,7 +184,7 @@ public final class DataCheckPanel extends VBox {
         keys.getStyleClass().add("hint");
         setSpacing(6);
         setPadding(new Insets(8));
-        for (Button b : List.of(findDuplicates, findOutliers, cancel, excludeCopies, keepAll, labelGroup, exclude, include,
+        for (Button b : List.of(findDuplicates, findOutliers, cancel, excludeCopies, keepAll, labelGroup, undoLabel, exclude, include,
                 undoButton)) {
             b.setMinWidth(Button.USE_PREF_SIZE);
         }
@@ -201,37 +217,54 @@ public final class DataCheckPanel extends VBox {
 
     // ---- the searches -------------------------------------------------------------------------------------------
 
-    /** Finds near-duplicate groups (the default threshold of {@code loupe review --duplicates}) and lists them. */
+    /**
+     * Finds near-duplicate groups as {@code loupe review --duplicates} does (embedding candidates confirmed by the
+     * pixel check of the thumbnails) and lists those not kept before.
+     */
     public void findDuplicates() {
-        run("Looking for near-duplicates…", v -> cancelled -> NearDuplicates.find(v.ids(), v.vectors(),
-                NearDuplicates.DEFAULT_THRESHOLD, cancelled), (v, r) -> showGroups(v, r));
+        ProjectState s = project.state();
+        if (s == null) return;
+        dev.loupe.labelling.ui.ImageIndex images = s.images();
+        NearDuplicates.PixelCheck check = NearDuplicates.PixelCheck.of(id -> PixelPrint.read(images.thumbnail(id)));
+        run("Looking for near-duplicates", v -> (cancelled, done) -> NearDuplicates.find(v.ids(), v.vectors(),
+                NearDuplicates.DEFAULT_THRESHOLD, check, cancelled, done), (v, r) -> showGroups(v, r));
     }
 
     /** Scores every image by its distance to its nearest neighbours and lists the outliers. */
     public void findOutliers() {
-        run("Looking for outliers…", v -> cancelled -> Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K,
-                Outliers.DEFAULT_Z, 42, cancelled), (v, r) -> showOutliers(v, r));
+        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K,
+                Outliers.DEFAULT_Z, 42, Outliers.Metric.EUCLIDEAN, cancelled, done), (v, r) -> showOutliers(v, r));
     }
+
+    /** The embeddings searched and the groups the user kept before (read together on the session thread). */
+    private record Input(ProjectVectors vectors, List<Set<Long>> kept) {}
 
     /**
      * Reads the live images' embeddings on the session thread (the ones the session already computed), then runs the
      * search on its own thread; the result comes back on the FX thread.
      */
-    private <T> void run(String what, Function<ProjectVectors, Function<BooleanSupplier, T>> search,
-                         java.util.function.BiConsumer<ProjectVectors, T> shown) {
+    private <T> void run(String what, Function<ProjectVectors, BiFunction<BooleanSupplier, DoubleConsumer, T>> search,
+                         java.util.function.BiConsumer<Input, T> shown) {
         if (busy.get()) return;
         busy.set(true);
         status.setText("Reading the embeddings…");
+        progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progress.setVisible(true);
-        project.withProject((store, session) -> ProjectVectors.of(store, store.embeddings(session.backbone().id())), v -> {
-            status.setText(what);
+        project.withProject((store, session) -> new Input(ProjectVectors.of(store, store.embeddings(session.backbone().id())),
+                store.keptGroups()), in -> {
+            status.setText(what + "…");
             cancel.setDisable(false);
-            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", search.apply(v));
+            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", search.apply(in.vectors()),
+                    p -> Platform.runLater(() -> {
+                        if (job == null) return;
+                        progress.setProgress(p);
+                        status.setText(String.format(Locale.ROOT, "%s… %d %%", what, Math.round(100 * p)));
+                    }));
             job = j;
             j.result().whenComplete((r, t) -> Platform.runLater(() -> {
                 finished();
                 if (t == null) {
-                    shown.accept(v, r);
+                    shown.accept(in, r);
                 } else {
                     failed(t);
                 }
@@ -257,7 +290,9 @@ public final class DataCheckPanel extends VBox {
         busy.set(false);
     }
 
-    private void showGroups(ProjectVectors v, List<NearDuplicates.Group> found) {
+    private void showGroups(Input in, List<NearDuplicates.Group> all) {
+        ProjectVectors v = in.vectors();
+        List<NearDuplicates.Group> found = DuplicateActions.withoutKept(all, in.kept());
         undo.clear();
         groups.getItems().setAll(found);
         showGroupsInGallery();
@@ -272,7 +307,8 @@ public final class DataCheckPanel extends VBox {
         }
     }
 
-    private void showOutliers(ProjectVectors v, Outliers.Result r) {
+    private void showOutliers(Input in, Outliers.Result r) {
+        ProjectVectors v = in.vectors();
         List<Outliers.Scored> found = r.outliers();
         outliers.getItems().setAll(found);
         gallery.setOutliers(found.stream().mapToLong(Outliers.Scored::id).toArray());
@@ -322,10 +358,23 @@ public final class DataCheckPanel extends VBox {
         });
     }
 
-    /** The selected group's images are all kept: the group leaves the list (nothing is written). */
+    /**
+     * The selected group's images are all kept: the group leaves the list and is remembered (the project's exclusion
+     * record), so later searches, here and in {@code loupe review --duplicates}, leave it out.
+     */
     public void keepGroup() {
+        keepGroup(null);
+    }
+
+    private void keepGroup(String done) {
+        NearDuplicates.Group g = groups.getSelectionModel().getSelectedItem();
         int index = groups.getSelectionModel().getSelectedIndex();
-        if (index >= 0) removeGroup(index);
+        if (g == null) return;
+        project.withProject((store, session) -> store.keepGroup(g.ids()), batch -> {
+            int at = groups.getItems().indexOf(g);
+            removeGroup(at >= 0 ? at : index);
+            status.setText(done != null ? done : "Kept all " + g.ids().size() + " images; the group will not be listed again.");
+        });
     }
 
     /** Labels every image of the selected group that does not have the chosen class yet, one label each. */
@@ -342,9 +391,31 @@ public final class DataCheckPanel extends VBox {
         List<Long> todo = DuplicateActions.toLabel(g, s.labels(), c.id());
         int done = 0;
         for (long id : todo) if (project.label(id, c.id())) done++;
+        int index = groups.getSelectionModel().getSelectedIndex();
+        lastLabelled.set(done == 0 ? null : new Labelled(g, index, done));
+        removeGroup(index);
         status.setText("Labelled " + done + " image" + (done == 1 ? "" : "s") + " of the group as " + c.name()
-                + "; Edit ▸ Undo label takes them back one by one.");
-        keepGroup();
+                + "; Undo group label takes them all back.");
+    }
+
+    /** Takes back the last group label as one action (while its labels are the newest) and lists the group again. */
+    public void undoGroupLabel() {
+        Labelled l = lastLabelled.get();
+        if (l == null) return;
+        lastLabelled.set(null);
+        project.undoLabels(Set.copyOf(l.group().ids()), l.count()).thenAccept(n -> Platform.runLater(() -> {
+            if (n == 0) {
+                status.setText("The group's labels are no longer the last ones: Edit ▸ Undo label takes labels back one by one.");
+                return;
+            }
+            if (!groups.getItems().contains(l.group())) {
+                int at = Math.min(l.index(), groups.getItems().size());
+                groups.getItems().add(at, l.group());
+                groups.getSelectionModel().select(at);
+                showGroupsInGallery();
+            }
+            status.setText("Undone: " + n + " label" + (n == 1 ? "" : "s") + " of the group.");
+        }));
     }
 
     /** Excludes or brings back the selected outlier. */
@@ -363,6 +434,7 @@ public final class DataCheckPanel extends VBox {
     public void undoExclusion() {
         project.withProject((store, session) -> {
             int n = store.undoLastExclusion();
+            canUndoNow = store.canUndoExclusion();
             return Map.entry(n, store.excludedImages());
         }, r -> {
             showExcluded(r.getValue());
@@ -384,6 +456,7 @@ public final class DataCheckPanel extends VBox {
     private void changeExclusion(List<Long> ids, boolean exclude, String reason, Runnable then) {
         project.withProject((store, session) -> {
             store.setExcluded(ids, exclude, reason);
+            canUndoNow = store.canUndoExclusion();
             return store.excludedImages();
         }, now -> {
             showExcluded(now);
@@ -392,10 +465,17 @@ public final class DataCheckPanel extends VBox {
     }
 
     private void loadExcluded() {
-        project.withProject((store, session) -> store.excludedImages(), this::showExcluded);
+        project.withProject((store, session) -> {
+            canUndoNow = store.canUndoExclusion();
+            return store.excludedImages();
+        }, this::showExcluded);
     }
 
+    /** Written on the session thread with each exclusion read, shown by {@link #showExcluded} on the FX thread. */
+    private volatile boolean canUndoNow;
+
     private void showExcluded(Set<Long> now) {
+        canUndo.set(canUndoNow);
         excluded = Set.copyOf(now);
         gallery.setExcluded(excluded);
         outliers.refresh();
@@ -417,6 +497,8 @@ public final class DataCheckPanel extends VBox {
         if (job != null) job.cancel();
         undo.clear();
         excluded = Set.of();
+        canUndo.set(false);
+        lastLabelled.set(null);
         groups.getItems().clear();
         outliers.getItems().clear();
     }

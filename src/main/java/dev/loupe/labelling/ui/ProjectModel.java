@@ -694,6 +694,34 @@ public final class ProjectModel {
         restore(true);
     }
 
+    /**
+     * Undoes, as one user action, up to {@code max} label events in a row while the newest undoable event is one of
+     * {@code imageIds} (a group labelled at once: the journal has no batches, so each is its own event and model
+     * restore; ADR 0035). Stops at the first event of another image, so labels given since are never taken back.
+     * Completes with the number undone.
+     */
+    public CompletableFuture<Integer> undoLabels(java.util.Set<Long> imageIds, int max) {
+        if (refusedWhileReadOnly()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        notice.set("");
+        record Undone(ProjectState state, int count) {
+        }
+        return worker.submit(() -> {
+            int n = 0;
+            while (n < max && session != null) {
+                var next = dev.loupe.labelling.UndoHistory.of(store.journal()).nextUndo();
+                if (next.isEmpty() || next.get().imageId() == null || !imageIds.contains(next.get().imageId())) break;
+                session.undo().join();
+                n++;
+            }
+            return new Undone(n == 0 ? null : read(), n);
+        }, r -> {
+            if (r.state() != null) refreshWith(r.state());
+            notice.set(r.count() == 0 ? "Nothing to undo." : "Undone: " + r.count() + " label" + (r.count() == 1 ? "" : "s") + ".");
+        }).thenApply(Undone::count);
+    }
+
     public void redo() {
         restore(false);
     }

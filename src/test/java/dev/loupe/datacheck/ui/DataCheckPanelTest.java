@@ -109,6 +109,7 @@ class DataCheckPanelTest {
         assertThat(fx(() -> window.gallery().items())).as("the queue shows the noise image").contains(noise);
 
         robot.clickOn("Duplicates & outliers");
+        assertThat(robot.lookup("#undoExclusion").query().isDisabled()).as("nothing to undo yet").isTrue();
         robot.clickOn("#findDuplicates");
         var groups = window.dataCheckPanel().duplicateGroups();
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> !groups.getItems().isEmpty()));
@@ -128,6 +129,33 @@ class DataCheckPanelTest {
         robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL); // undo: back in the store and the list
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> excluded().isEmpty());
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> groups.getItems().contains(planted)));
+        assertThat(robot.lookup("#undoExclusion").query().isDisabled()).as("an exclusion change to undo (a redo)").isFalse();
+
+        // L labels the whole group; "Undo group label" takes every one of its labels back in one action
+        ProjectState withClass = model.addClass("shapes", null, null).get(20, TimeUnit.SECONDS);
+        var cls = withClass.classes().stream().filter(c -> c.name().equals("shapes")).findFirst().orElseThrow();
+        fx(() -> {
+            groups.getSelectionModel().select(groups.getItems().indexOf(planted));
+            window.dataCheckPanel().groupClass().setValue(cls);
+            groups.requestFocus();
+            return null;
+        });
+        robot.type(KeyCode.L);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> planted.ids().stream().allMatch(id -> model.state().labelOf(id).isPresent())));
+        assertThat(fx(() -> groups.getItems())).doesNotContain(planted);
+        robot.clickOn("#undoGroupLabel");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> planted.ids().stream().noneMatch(id -> model.state().labelOf(id).isPresent())));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> groups.getItems().contains(planted)));
+
+        // K keeps the group whole: remembered, so the next search leaves it out
+        fx(() -> { groups.getSelectionModel().select(groups.getItems().indexOf(planted)); groups.requestFocus(); return null; });
+        robot.type(KeyCode.K);
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> model.withProject((store, session) -> store.keptGroups(), x -> { })
+                .get(10, TimeUnit.SECONDS).contains(Set.copyOf(planted.ids())));
+        assertThat(fx(() -> groups.getItems())).doesNotContain(planted);
+        robot.clickOn("#findDuplicates");
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> !robot.lookup("#findDuplicates").query().isDisabled()));
+        assertThat(fx(() -> groups.getItems())).as("a kept group is not listed again").doesNotContain(planted);
 
         robot.clickOn("#findOutliers");
         var outliers = window.dataCheckPanel().outlierList();

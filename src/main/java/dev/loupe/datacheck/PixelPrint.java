@@ -1,0 +1,321 @@
+package dev.loupe.datacheck;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * A small print of an image (from its stored thumbnail) and a crop-tolerant comparison of two prints, the pixel-level
+ * check that confirms a near-duplicate candidate found by embedding (ADR 0035). {@link #match} places each print as
+ * a crop of the other (keeping a share {@code sx} of the width, {@code sx} in {@link #CROP_SHARES}, {@code sy}
+ * following from the two aspect ratios) and in the same frame: a coarse search in grey at {@link #BASE} pixels finds
+ * the best place, which is refined in colour at {@link #FINE} pixels. The result is the best normalised
+ * cross-correlation (NCC) over the three colour channels. Resizing and recompression barely move it; a recoloured
+ * variant or a different object of the same outline does.
+ */
+public final class PixelPrint {
+    /** Side of the frame of the coarse search, in grey. */
+    static final int BASE = 24;
+    /** Side of the frame the best placement is refined in, in colour (a multiple of {@link #BASE}). */
+    static final int FINE = 48;
+    /** Pixels either way the refinement searches around the coarse placement. */
+    static final int REACH = 1;
+    /** Longest side of the colour copy a print keeps (crops are resampled from it). */
+    static final int KEEP = 48;
+    /** Shares of the width a crop may keep. */
+    static final double[] CROP_SHARES = {0.9, 0.8, 0.7, 0.6};
+    /** Below this standard deviation (grey levels in 0..1) an image counts as flat. */
+    static final double FLAT = 0.01;
+
+    /** The colour copy, planar R, G, B, 0..255 per pixel (bytes: a search may hold thousands of prints). */
+    private final byte[][] rgb;
+    private final int w;
+    private final int h;
+    private final float[] base;
+    private final double std;
+    private final double[] meanRgb;
+
+    private PixelPrint(float[][] planes, int w, int h, double[] meanRgb) {
+        this.rgb = new byte[3][];
+        for (int c = 0; c < 3; c++) {
+            rgb[c] = new byte[planes[c].length];
+            for (int i = 0; i < planes[c].length; i++) rgb[c][i] = (byte) Math.round(Math.max(0, Math.min(1, planes[c][i])) * 255);
+        }
+        this.w = w;
+        this.h = h;
+        this.meanRgb = meanRgb;
+        float[] grey = new float[w * h];
+        for (int i = 0; i < grey.length; i++) grey[i] = 0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i];
+        this.base = resample(grey, w, h, BASE, BASE);
+        this.std = meanStd(base)[1];
+    }
+
+    /** The print of an image (any size; transparent pixels count as white). */
+    public static PixelPrint of(BufferedImage img) {
+        int sw = img.getWidth();
+        int sh = img.getHeight();
+        int[] argb = img.getRGB(0, 0, sw, sh, null, 0, sw);
+        float[][] planes = new float[3][sw * sh];
+        double[] mean = new double[3];
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            double a = ((p >>> 24) & 0xff) / 255.0;
+            for (int c = 0; c < 3; c++) {
+                double v = (a * ((p >> (16 - 8 * c)) & 0xff) + (1 - a) * 255) / 255.0;
+                planes[c][i] = (float) v;
+                mean[c] += v;
+            }
+        }
+        for (int c = 0; c < 3; c++) mean[c] /= argb.length;
+        double f = Math.min(1.0, (double) KEEP / Math.max(sw, sh));
+        int kw = Math.max(1, (int) Math.round(sw * f));
+        int kh = Math.max(1, (int) Math.round(sh * f));
+        if (kw != sw || kh != sh) {
+            for (int c = 0; c < 3; c++) planes[c] = resample(planes[c], sw, sh, kw, kh);
+        }
+        return new PixelPrint(planes, kw, kh, mean);
+    }
+
+    /** The print of an image file (a thumbnail); null when it is missing or cannot be decoded. */
+    public static PixelPrint read(java.nio.file.Path file) {
+        if (file == null || !java.nio.file.Files.isRegularFile(file)) return null;
+        try {
+            BufferedImage img = javax.imageio.ImageIO.read(file.toFile());
+            return img == null ? null : of(img);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The entropy, in bits, of the print's grey levels in 16 bins: 0 for a flat colour, 1 for two-tone stripes, up
+     * to 4 for noise. A measure of how little an image shows, for the outlier check (ADR 0035).
+     */
+    public double entropyBits() {
+        int[] bins = new int[16];
+        for (float v : base) bins[Math.min(15, (int) (Math.max(0, v) * 16))]++;
+        double e = 0;
+        for (int b : bins) {
+            if (b == 0) continue;
+            double p = (double) b / base.length;
+            e -= p * Math.log(p) / Math.log(2);
+        }
+        return e;
+    }
+
+    /** Whether the image is (almost) one flat grey level. */
+    public boolean flat() { return std < FLAT; }
+
+    /**
+     * How well the two prints match, in [-1, 1]: the best colour NCC in the same frame or with either as a crop of the
+     * other. Two flat prints match (1) when their mean colours are within 0.02, else not (0); a flat print never
+     * matches a textured one.
+     */
+    public static double match(PixelPrint a, PixelPrint b) {
+        if (a.flat() || b.flat()) {
+            if (!(a.flat() && b.flat())) return 0;
+            double d = 0;
+            for (int c = 0; c < 3; c++) d = Math.max(d, Math.abs(a.meanRgb[c] - b.meanRgb[c]));
+            return d < 0.02 ? 1 : 0;
+        }
+        // the coarse search picks the best placement (same frame, a in b, b in a); only that one is refined
+        float[] sameT = a.base;
+        double same = slide(b.base, BASE, BASE, sameT, BASE, BASE, new int[2]);
+        Placement ab = asCrop(a, b);
+        Placement ba = asCrop(b, a);
+        if (ab != null && ab.coarse() > same && (ba == null || ab.coarse() >= ba.coarse())) return refine(a, b, ab);
+        if (ba != null && ba.coarse() > same) return refine(b, a, ba);
+        return refine(a, b, new Placement(same, 1, 1, 0, 0));
+    }
+
+    /** Where the coarse search put a crop: its grey NCC, the shares kept and its corner in the {@link #BASE} frame. */
+    private record Placement(double coarse, double sx, double sy, int ox, int oy) {}
+
+    /** The best placement of {@code crop} as a crop of {@code whole} by the coarse search in grey; null if none fits. */
+    private static Placement asCrop(PixelPrint whole, PixelPrint crop) {
+        double aspectWhole = (double) whole.w / whole.h;
+        double aspectCrop = (double) crop.w / crop.h;
+        double best = -1;
+        double bestSx = 0;
+        double bestSy = 0;
+        int[] at = new int[2];
+        int[] bestAt = null;
+        float[] cropGrey = crop.grey();
+        for (double sx : CROP_SHARES) {
+            double sy = sx * aspectWhole / aspectCrop;
+            if (sy > 1.0001 || sy < 0.5) continue;
+            int tw = (int) Math.round(sx * BASE);
+            int th = Math.min(BASE, (int) Math.round(sy * BASE));
+            float[] t = resample(cropGrey, crop.w, crop.h, tw, th);
+            double m = slide(whole.base, BASE, BASE, t, tw, th, at);
+            if (m > best) {
+                best = m;
+                bestSx = sx;
+                bestSy = Math.min(1, sy);
+                bestAt = at.clone();
+            }
+        }
+        return bestAt == null ? null : new Placement(best, bestSx, bestSy, bestAt[0], bestAt[1]);
+    }
+
+    /**
+     * The colour NCC, at {@link #FINE} pixels, of {@code crop} placed as a crop of {@code whole} keeping shares sx, sy
+     * at {@code (ox, oy)} of the {@link #BASE} frame (the coarse search's best place), searching {@link #REACH}
+     * pixels either way for the exact place.
+     */
+    private static double refine(PixelPrint whole, PixelPrint crop, Placement p) {
+        double sx = p.sx();
+        double sy = p.sy();
+        int ox = p.ox();
+        int oy = p.oy();
+        int scale = FINE / BASE;
+        int tw = Math.min(FINE, (int) Math.round(sx * FINE));
+        int th = Math.min(FINE, (int) Math.round(sy * FINE));
+        float[][] img = whole.planes(FINE, FINE);
+        float[][] t = crop.planes(tw, th);
+        double best = -1;
+        for (int y = Math.max(0, oy * scale - REACH); y <= Math.min(FINE - th, oy * scale + REACH); y++) {
+            for (int x = Math.max(0, ox * scale - REACH); x <= Math.min(FINE - tw, ox * scale + REACH); x++) {
+                best = Math.max(best, colourNcc(img, FINE, t, tw, th, x, y));
+            }
+        }
+        return best;
+    }
+
+    /** One correlation over the three channels, each centred on its own mean: a recoloured copy does not match. */
+    private static double colourNcc(float[][] img, int iw, float[][] t, int tw, int th, int ox, int oy) {
+        int n = tw * th;
+        double cov = 0;
+        double varT = 0;
+        double varW = 0;
+        for (int c = 0; c < 3; c++) {
+            double st = 0;
+            double sw = 0;
+            double stt = 0;
+            double sww = 0;
+            double stw = 0;
+            for (int y = 0; y < th; y++) {
+                int row = (oy + y) * iw + ox;
+                int trow = y * tw;
+                for (int x = 0; x < tw; x++) {
+                    double a = t[c][trow + x];
+                    double b = img[c][row + x];
+                    st += a;
+                    sw += b;
+                    stt += a * a;
+                    sww += b * b;
+                    stw += a * b;
+                }
+            }
+            cov += stw - st * sw / n;
+            varT += stt - st * st / n;
+            varW += sww - sw * sw / n;
+        }
+        if (varT < n * FLAT * FLAT || varW < n * FLAT * FLAT) return 0;
+        return cov / Math.sqrt(varT * varW);
+    }
+
+    /** The colour copy resampled to tw×th, planar, 0..1. */
+    private float[][] planes(int tw, int th) {
+        float[][] out = new float[3][];
+        float[] g = new float[rgb[0].length];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < g.length; i++) g[i] = (rgb[c][i] & 0xff) / 255f;
+            out[c] = resample(g, w, h, tw, th);
+        }
+        return out;
+    }
+
+    private float[] grey() {
+        float[] g = new float[rgb[0].length];
+        for (int i = 0; i < g.length; i++) g[i] = (0.299f * (rgb[0][i] & 0xff) + 0.587f * (rgb[1][i] & 0xff) + 0.114f * (rgb[2][i] & 0xff)) / 255f;
+        return g;
+    }
+
+    /**
+     * The best grey NCC of template {@code t} (tw×th) over every position inside {@code img} (iw×ih); the best
+     * position goes into {@code at} (x, y).
+     */
+    static double slide(float[] img, int iw, int ih, float[] t, int tw, int th, int[] at) {
+        double[] ms = meanStd(t);
+        if (ms[1] < FLAT) return 0;
+        int n = tw * th;
+        float[] tc = new float[n];
+        for (int i = 0; i < n; i++) tc[i] = (float) (t[i] - ms[0]);
+        // integral images of the window sums and sums of squares
+        double[] s1 = new double[(iw + 1) * (ih + 1)];
+        double[] s2 = new double[(iw + 1) * (ih + 1)];
+        for (int y = 0; y < ih; y++) {
+            for (int x = 0; x < iw; x++) {
+                double v = img[y * iw + x];
+                int p = (y + 1) * (iw + 1) + x + 1;
+                s1[p] = v + s1[p - 1] + s1[p - iw - 1] - s1[p - iw - 2];
+                s2[p] = v * v + s2[p - 1] + s2[p - iw - 1] - s2[p - iw - 2];
+            }
+        }
+        double best = -1;
+        for (int oy = 0; oy + th <= ih; oy++) {
+            for (int ox = 0; ox + tw <= iw; ox++) {
+                int a = oy * (iw + 1) + ox;
+                int b = a + tw;
+                int c = a + th * (iw + 1);
+                int d = c + tw;
+                double sum = s1[d] - s1[b] - s1[c] + s1[a];
+                double sq = s2[d] - s2[b] - s2[c] + s2[a];
+                double var = sq / n - (sum / n) * (sum / n);
+                if (var < FLAT * FLAT) continue;
+                double cross = 0;
+                for (int y = 0; y < th; y++) {
+                    int row = (oy + y) * iw + ox;
+                    int trow = y * tw;
+                    for (int x = 0; x < tw; x++) cross += tc[trow + x] * img[row + x];
+                }
+                double r = cross / (n * ms[1] * Math.sqrt(var));
+                if (r > best) {
+                    best = r;
+                    at[0] = ox;
+                    at[1] = oy;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static double[] meanStd(float[] v) {
+        double s = 0;
+        double q = 0;
+        for (float x : v) {
+            s += x;
+            q += (double) x * x;
+        }
+        double m = s / v.length;
+        return new double[] {m, Math.sqrt(Math.max(0, q / v.length - m * m))};
+    }
+
+    /** {@code src} (sw×sh) resampled to tw×th by exact box filtering (area-weighted; upsampling repeats pixels). */
+    static float[] resample(float[] src, int sw, int sh, int tw, int th) {
+        float[] out = new float[tw * th];
+        double fx = (double) sw / tw;
+        double fy = (double) sh / th;
+        for (int y = 0; y < th; y++) {
+            double y0 = y * fy;
+            double y1 = y0 + fy;
+            for (int x = 0; x < tw; x++) {
+                double x0 = x * fx;
+                double x1 = x0 + fx;
+                double sum = 0;
+                double area = 0;
+                for (int sy = (int) y0; sy < Math.min(sh, (int) Math.ceil(y1)); sy++) {
+                    double wy = Math.min(y1, sy + 1) - Math.max(y0, sy);
+                    if (wy <= 0) continue;
+                    for (int sx = (int) x0; sx < Math.min(sw, (int) Math.ceil(x1)); sx++) {
+                        double wx = Math.min(x1, sx + 1) - Math.max(x0, sx);
+                        if (wx <= 0) continue;
+                        sum += wx * wy * src[sy * sw + sx];
+                        area += wx * wy;
+                    }
+                }
+                out[y * tw + x] = (float) (area > 0 ? sum / area : 0);
+            }
+        }
+        return out;
+    }
+}
