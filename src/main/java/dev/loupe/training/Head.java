@@ -395,10 +395,36 @@ public final class Head {
             out.assign(0);
             return;
         }
-        logitsInto(x, out, 1.0 / temperature, true);
-        Nd4j.exec(new SoftMax(out, out, -1));
+        if (temperatureLogSd > 0) {
+            INDArray raw = Nd4j.createUninitialized(DataType.FLOAT, out.shape(), 'c');
+            logitsInto(x, raw, 1.0, true);
+            calibratedSoftmax(raw, out);
+        } else {
+            logitsInto(x, out, 1.0 / temperature, true);
+            Nd4j.exec(new SoftMax(out, out, -1));
+        }
         spreadUniform(out);
         if (unseenShare > 0) out.muli(1 - unseenShare);
+    }
+
+    /** Gauss–Hermite nodes (in standard deviations of log T) and weights: three points, exact to fifth order. */
+    public static final double[] T_NODES = {-Math.sqrt(1.5), 0, Math.sqrt(1.5)};
+    public static final double[] T_NODE_WEIGHTS = {1 / 6.0, 2 / 3.0, 1 / 6.0};
+
+    /**
+     * The softmax of {@code raw} logits averaged over what the kept predictions say of the temperature — log T normal
+     * around log {@link #temperature} with sd {@link #temperatureLogSd} — into {@code out} ({@code raw} unchanged):
+     * the posterior predictive, not the plug-in, so an uncertain temperature does not make every number as sure as
+     * its mode (docs/adr/0022-calibration-from-the-first-labels.md, issue 13c).
+     */
+    private void calibratedSoftmax(INDArray raw, INDArray out) {
+        INDArray tmp = Nd4j.createUninitialized(DataType.FLOAT, raw.shape(), 'c');
+        out.assign(0);
+        for (int k = 0; k < T_NODES.length; k++) {
+            tmp.assign(raw).muli(1.0 / (temperature * Math.exp(T_NODES[k] * temperatureLogSd)));
+            Nd4j.exec(new SoftMax(tmp, tmp, -1));
+            out.addi(tmp.muli(T_NODE_WEIGHTS[k]));
+        }
     }
 
     /** {@code (1 − ε) · p + ε / K} on the K active classes (masked ones stay exactly 0). */
@@ -416,7 +442,7 @@ public final class Head {
      * (docs/adr/0022-calibration-from-the-first-labels.md). With T = 1 both are the same; {@code ranked} null skips it.
      */
     public void predictInto(INDArray x, INDArray out, INDArray ranked) {
-        if (ranked == null || (temperature == 1.0 && uniformShare == 0) || activeCount() == 0) {
+        if (ranked == null || (temperature == 1.0 && temperatureLogSd == 0 && uniformShare == 0) || activeCount() == 0) {
             predictInto(x, out);
             if (ranked != null) ranked.assign(out);
             return;
@@ -427,8 +453,12 @@ public final class Head {
             throw new IllegalArgumentException("out and ranked must be " + x.rows() + "x" + classCount + " 'c' order");
         }
         logitsInto(x, ranked, 1.0, true);
-        out.assign(ranked).muli(1.0 / temperature);
-        Nd4j.exec(new SoftMax(out, out, -1));
+        if (temperatureLogSd > 0) {
+            calibratedSoftmax(ranked, out);
+        } else {
+            out.assign(ranked).muli(1.0 / temperature);
+            Nd4j.exec(new SoftMax(out, out, -1));
+        }
         Nd4j.exec(new SoftMax(ranked, ranked, -1));
         spreadUniform(out);
         if (unseenShare > 0) {

@@ -948,7 +948,7 @@ public final class Trainer implements AutoCloseable {
      */
     private INDArray rankedBuffer(int rows, int c) {
         QueryStrategy s = ranker.strategy();
-        if ((head.temperature() == 1.0 && head.uniformShare() == 0) || s == QueryStrategy.RANDOM || s == QueryStrategy.LEAST_CONFIDENCE) return null;
+        if ((head.temperature() == 1.0 && head.temperatureLogSd() == 0 && head.uniformShare() == 0) || s == QueryStrategy.RANDOM || s == QueryStrategy.LEAST_CONFIDENCE) return null;
         return rankedBuffers.get(rows, c);
     }
 

@@ -157,16 +157,14 @@ class TrainerTest {
         double u = state.uniformShare();
         // the shown confidence is exactly the calibrated softmax, and the predicted class is the raw head's
         Head raw = Head.fromState(state);
-        raw.setTemperature(1.0);
+        raw.setTemperature(1.0, 0.0); // the head's own probabilities: no temperature, no spread of it, no even share
         raw.setUniformShare(0);
         float[][] z = raw.logits(b.embeddings());
         INDArray plain = raw.predict(b.embeddings());
         int[] arg = plain.argMax(1).toIntVector();
         for (int r = 0; r < b.n; r += 37) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (float v : z[r]) max = Math.max(max, v);
-            for (float v : z[r]) sum += Math.exp((v - max) / state.temperature());
-            assertThat((double) s.confidence(r)).isCloseTo((1 - u) / sum + u / b.classes, within(1e-5));
+            double shown = ShownProbability.top(z[r], state.temperature(), state.temperatureLogSd(), u, b.classes, 0);
+            assertThat((double) s.confidence(r)).isCloseTo(shown, within(1e-5));
             assertThat(s.predictedClass(r)).isEqualTo(arg[r]);
             assertThat(s.confidence(r)).isLessThan(plain.getFloat(r, arg[r]));
             // the queue ranks by the head's own margin, before the temperature: calibrating changes no pick

@@ -88,15 +88,9 @@ class ZeroShotTrainerTest {
         assertThat(state.temperature()).as("the text counts as TEXT_LABELS labels in the law").isEqualTo(fit.temperature());
         assertThat(state.uniformShare()).isEqualTo(fit.uniformShare());
         float[][] z = await(trainer.call(h -> h.logits(data.embeddings())));
-        double[] p = new double[5];
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (int c = 0; c < 5; c++) max = Math.max(max, z[10][c] / state.temperature());
-        for (int c = 0; c < 5; c++) sum += p[c] = Math.exp(z[10][c] / state.temperature() - max);
-        double top = 0;
-        for (double v : p) top = Math.max(top, v / sum);
-        double u = state.uniformShare();
-        assertThat((double) s.confidence(10)).as("shown = (1 − u) · softmax(logits / T) + u / 5")
-                .isCloseTo((1 - u) * top + u / 5, within(1e-4));
+        double top = ShownProbability.top(z[10], state.temperature(), state.temperatureLogSd(), state.uniformShare(), 5, 0);
+        assertThat((double) s.confidence(10)).as("shown = (1 − u) · softmax(logits / T) averaged over T's spread + u / 5")
+                .isCloseTo(top, within(1e-4));
     }
 
     @Test

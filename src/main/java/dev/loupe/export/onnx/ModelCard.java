@@ -35,6 +35,8 @@ final class ModelCard {
         s.append("- The graph does the rest itself: ").append(OnnxExport.inGraph(p))
                 .append(", the base model, the head, and softmax(logits / T) with the")
                 .append(" calibrated temperature T = ").append(String.format(Locale.ROOT, "%.4g", head.temperature()))
+                .append(head.temperatureLogSd() > 0 ? String.format(Locale.ROOT, " (averaged over its uncertainty: log T ± %.3g,"
+                        + " three Gauss–Hermite points)", head.temperatureLogSd()) : "")
                 .append(head.uniformShare() > 0 ? String.format(Locale.ROOT, ", of which %.4g is kept and the other %.4g spread"
                         + " evenly over the classes that had examples", 1 - head.uniformShare(), head.uniformShare()) : "")
                 .append(head.unseenShare() > 0 ? String.format(Locale.ROOT, ", times %.4g", 1 - head.unseenShare()) : "")

@@ -300,14 +300,30 @@ public final class OnnxExport {
                     g.floats(base + "_B", new long[] {layer.out()}, layer.bias())), attr("transB", 1L));
             if (!last) x = g.op("Relu", "head/hidden_relu", List.of(x));
         }
-        x = g.op("Div", "head/calibrated", List.of(x, g.scalar("head/temperature", (float) head.temperature())));
         // Axis 1 of the N x C logits: the same meaning before and after opset 13 changed Softmax's axis rule.
-        boolean even = head.uniformShare() > 0, unseen = head.unseenShare() > 0;
-        if (!even && !unseen) {
-            g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
-            return;
+        boolean even = head.uniformShare() > 0, unseen = head.unseenShare() > 0, averaged = head.temperatureLogSd() > 0;
+        if (!averaged) {
+            x = g.op("Div", "head/calibrated", List.of(x, g.scalar("head/temperature", (float) head.temperature())));
+            if (!even && !unseen) {
+                g.node("Softmax", List.of(x), OUTPUT, attr("axis", 1L));
+                return;
+            }
+            x = g.op("Softmax", "head/softmax", List.of(x), attr("axis", 1L));
+        } else {
+            // the softmax averaged over the fitted temperature's uncertainty, as Head.calibratedSoftmax does
+            List<String> parts = new java.util.ArrayList<>();
+            for (int k = 0; k < Head.T_NODES.length; k++) {
+                double t = head.temperature() * Math.exp(Head.T_NODES[k] * head.temperatureLogSd());
+                String d = g.op("Div", "head/calibrated_" + k, List.of(x, g.scalar("head/temperature_" + k, (float) t)));
+                String sm = g.op("Softmax", "head/softmax_" + k, List.of(d), attr("axis", 1L));
+                parts.add(g.op("Mul", "head/weighted_" + k, List.of(sm, g.scalar("head/weight_" + k, (float) Head.T_NODE_WEIGHTS[k]))));
+            }
+            if (!even && !unseen) {
+                g.node("Sum", parts, OUTPUT);
+                return;
+            }
+            x = g.op("Sum", "head/softmax", parts);
         }
-        x = g.op("Softmax", "head/softmax", List.of(x), attr("axis", 1L));
         if (even) {
             // the calibrated uniform share, spread over the classes that had examples (masked columns stay 0)
             int c = head.classCount(), k = 0;
@@ -370,9 +386,12 @@ public final class OnnxExport {
         }
         m.put("output", OUTPUT + ": N x " + columns.size() + " probabilities, "
                 + (head.unseenShare() > 0 ? "(1 - unseen_share) * " : "")
-                + (head.uniformShare() > 0 ? "((1 - uniform_share) * softmax(logits / temperature) + uniform_share / K"
-                        + " on the K classes that had examples)" : "softmax(logits / temperature)"));
+                + (head.uniformShare() > 0 ? "((1 - uniform_share) * S + uniform_share / K"
+                        + " on the K classes that had examples)" : "S")
+                + ", S = " + (head.temperatureLogSd() > 0 ? "the mean of softmax(logits / (temperature * exp(z * temperature_log_sd)))"
+                        + " over z = -sqrt(1.5), 0, sqrt(1.5) with weights 1/6, 2/3, 1/6" : "softmax(logits / temperature)"));
         m.put("temperature", Double.toString(head.temperature()));
+        if (head.temperatureLogSd() > 0) m.put("temperature_log_sd", Double.toString(head.temperatureLogSd()));
         if (head.uniformShare() > 0) m.put("uniform_share", Double.toString(head.uniformShare()));
         if (head.unseenShare() > 0) m.put("unseen_share", Double.toString(head.unseenShare()));
         m.put("backbone_id", backbone.id());
