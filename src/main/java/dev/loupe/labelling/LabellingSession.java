@@ -285,7 +285,8 @@ public final class LabellingSession implements AutoCloseable {
         if (columns.isEmpty() || imageIds.length == 0) {
             return;
         }
-        Map<Long, Long> labelsNow = store.currentLabels();
+        // a shared project trains on its consensus labels (ADR 0034); this instance's own clicks are learned live
+        Map<Long, Long> labelsNow = dev.loupe.team.Consensus.trainingLabels(store);
         Optional<ModelVersionFile> saved = latestCompatibleVersion();
         Head head;
         Map<Long, Long> labelsAtVersion;
