@@ -24,17 +24,25 @@ final class TeamPg {
         if (u == null || u.isBlank()) {
             u = System.getenv("LOUPE_PG_URL");
         }
-        assumeTrue(u != null && !u.isBlank(), "no PostgreSQL for the team tests: set -Dloupe.pg.url or LOUPE_PG_URL to "
-                + "postgresql://USER:PASSWORD@HOST:PORT/DB (.ci/run starts one)");
+        available(u != null && !u.isBlank(), "no PostgreSQL for the team tests: set -Dloupe.pg.url or LOUPE_PG_URL to "
+                + "postgresql://USER@HOST:PORT/DB, the password in PGPASSWORD or ~/.pgpass (.ci/run starts one)");
         // what a project stores: the address without its password, which comes from PGPASSWORD or ~/.pgpass
         ServerUrl s = ServerUrl.parse(ServerUrl.parse(u).stored());
         try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.properties())) {
             c.isValid(2);
         } catch (SQLException e) {
-            assumeTrue(false, "PostgreSQL at " + s.stored() + " is not reachable (" + Faults.describe(e)
+            available(false, "PostgreSQL at " + s.stored() + " is not reachable (" + Faults.describe(e)
                     + "; the password must come from PGPASSWORD or ~/.pgpass): team tests skipped");
         }
         return s.stored();
+    }
+
+    /** Skips with {@code why} unless {@code ok}; fails instead where a server must be there ({@code -Dloupe.pg.required}, .ci/run). */
+    private static void available(boolean ok, String why) {
+        if (!ok && Boolean.getBoolean("loupe.pg.required")) {
+            throw new AssertionError(why + " (and -Dloupe.pg.required is set)");
+        }
+        assumeTrue(ok, why);
     }
 
     /** A fresh project name per test: tests share the database and never clean it. */
