@@ -1178,6 +1178,23 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /** The journal seqs of events pulled from the team's server (written by other instances). */
+    public Set<Long> pulledEvents() {
+        return read(c -> {
+            Set<Long> out = new HashSet<>();
+            if (!recordsEventId) {
+                return out;
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq FROM journal WHERE server_seq IS NOT NULL")) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        });
+    }
+
     /** Journal seq → the event's global id (schema v6 on). */
     public Map<Long, String> journalEventIds() {
         return read(c -> {
