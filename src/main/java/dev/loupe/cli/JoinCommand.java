@@ -61,8 +61,7 @@ final class JoinCommand implements Callable<Integer> {
         String base;
         try (TeamServer s = TeamServer.connect(url)) {
             TeamServer.Project p = s.project(n).orElseThrow(() -> new LoupeException("The server has no project '" + n
-                    + "'. Its projects: " + (s.projectNames().isEmpty() ? "none" : String.join(", ", s.projectNames()))
-                    + ". Give one with --name."));
+                    + "'. Its projects: " + names(s.projectNames()) + ". Give one with --name."));
             base = backbone != null ? backbone : p.backbone() != null ? p.backbone() : "model-zero";
         }
         ProjectBackbone.createProject(project, base);
@@ -85,5 +84,13 @@ final class JoinCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    private static String names(List<String> all) {
+        if (all.isEmpty()) {
+            return "none";
+        }
+        int shown = Math.min(all.size(), 20);
+        return String.join(", ", all.subList(0, shown)) + (all.size() > shown ? " and " + (all.size() - shown) + " more" : "");
     }
 }

@@ -188,4 +188,31 @@ class TeamSyncTest {
                     s.classByName("dog").orElseThrow().id());
         }
     }
+
+    @Test
+    void newWithAServerAndJoinMakeTwoWorkingCopiesOfOneProject() throws Exception {
+        Path images = dev.loupe.testing.TestImages.imageFolder(tmp.resolve("shared"), 2, 3);
+        String project = TeamPg.projectName("join");
+        Path ann = tmp.resolve("ann.loupe");
+        CliRun created = CliRun.run("new", ann.toString(), "--backbone", "model-zero", "--server", url, "--name", project);
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(CliRun.run("import", ann.toString(), images.toString(), "--labels-from-subfolders", "--no-embed")
+                .exitCode()).isZero();
+        sync(ann);
+        Path bob = tmp.resolve("bob.loupe");
+        CliRun joined = CliRun.run("join", url, bob.toString(), "--name", project, "--images", images.toString(),
+                "--no-embed");
+        assertThat(joined.exitCode()).as(joined.err()).isZero();
+        assertThat(joined.out()).contains("6 labels taken in");
+        try (ProjectStore s = ProjectStore.open(bob, false)) {
+            assertThat(s.currentLabels()).hasSize(6);
+            assertThat(s.setting(TeamSync.SERVER_SETTING)).contains(url);
+            assertThat(s.setting("backbone")).contains("model-zero");
+        }
+        CliRun again = CliRun.run("join", url, tmp.resolve("c.loupe").toString(), "--name", "no-such-project",
+                "--images", images.toString());
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("no project 'no-such-project'").contains("--name");
+        assertThat(tmp.resolve("c.loupe")).doesNotExist();
+    }
 }
