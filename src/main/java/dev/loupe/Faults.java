@@ -97,6 +97,13 @@ public final class Faults {
     }
 
     private static String known(Throwable e) {
+        if (e instanceof SQLException s && s.getClass().getName().startsWith("org.postgresql.")) {
+            // PostgreSQL's own messages are written for people ("Connection to host:5432 refused. Check that…");
+            // the SQL state tells connection trouble (08…) from the rest
+            String m = s.getMessage() == null ? "" : s.getMessage().strip().lines().findFirst().orElse("");
+            return "the PostgreSQL server " + ("08".equals(sqlClass(s)) ? "could not be reached" : "refused")
+                    + (m.isEmpty() ? "" : ": " + m) + (s.getSQLState() == null ? "" : " (SQL state " + s.getSQLState() + ")");
+        }
         if (e instanceof SQLException s) {
             if ((s.getErrorCode() & 0xff) == SQLITE_READONLY) {
                 return "the database cannot be written (read-only)";
@@ -128,6 +135,10 @@ public final class Faults {
             return "an internal error (a value was missing)";
         }
         return null;
+    }
+
+    private static String sqlClass(SQLException s) {
+        return s.getSQLState() == null || s.getSQLState().length() < 2 ? "" : s.getSQLState().substring(0, 2);
     }
 
     /** "NegativeArraySizeException" → "negative array size exception". */

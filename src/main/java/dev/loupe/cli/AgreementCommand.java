@@ -50,7 +50,9 @@ final class AgreementCommand implements Callable<Integer> {
     }
 
     static Map<String, Object> agreement(ProjectStore store) {
-        AnnotatorLabels labels = AnnotatorLabels.replay(store.journal(), store.journalAnnotators());
+        // a reviewer's decisions (ADR 0034) are not votes: agreement is between the annotators
+        AnnotatorLabels labels = AnnotatorLabels.replay(store.journal(), store.journalAnnotators(),
+                store.adjudicationEvents());
         Map<Long, String> names = store.allClasses().stream()
                 .collect(Collectors.toMap(LabelClass::id, LabelClass::name));
         Map<String, Object> m = new LinkedHashMap<>();

@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", description = "Benchmarks: simulated labelling, forgetting, latency, embedding throughput.",
         subcommands = {BenchCommand.Simulate.class, BenchCommand.ForgettingCmd.class, BenchCommand.LatencyCmd.class,
                 BenchCommand.EmbedCmd.class, BenchCommand.MislabelsCmd.class, BenchDataCheck.DriftCmd.class,
-                BenchDataCheck.DuplicatesCmd.class, BenchOpenCmd.class})
+                BenchDataCheck.DuplicatesCmd.class, BenchOpenCmd.class, BenchTeamCmd.class})
 final class BenchCommand {
 
     private BenchCommand() {

@@ -16,7 +16,8 @@ import java.io.PrintWriter;
                 ClassesCommand.class, QueueCommand.class, LabelCommand.class, UndoCommand.Undo.class,
                 UndoCommand.Redo.class, TrainCommand.class, VersionsCommand.class, ExportCommand.class,
                 PredictCommand.class, BenchCommand.class, TrainBackboneCommand.class, ModelsCommand.class,
-                LocateCommand.class, ReviewCommand.class, AgreementCommand.class})
+                LocateCommand.class, ReviewCommand.class, AgreementCommand.class, ShareCommand.class, JoinCommand.class,
+                SyncCommand.class, AdjudicateCommand.class})
 public final class LoupeCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoupeCli.class);

@@ -78,8 +78,30 @@ public final class NewCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON summary on stdout.")
     boolean json;
 
+    @Option(names = "--server", paramLabel = "URL",
+            description = "Share the new project with a team through this PostgreSQL server (postgresql://USER@HOST/DB;"
+                    + " the password from PGPASSWORD or ~/.pgpass), as `loupe share` does.")
+    String server;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "With --server: the project's name there (default: the folder's).")
+    String serverName;
+
     @Override
     public Integer call() {
+        if (server != null) {
+            dev.loupe.team.ServerUrl.parse(server); // a bad address fails before anything is created
+        }
+        int code = create();
+        if (code == 0 && server != null) {
+            try (dev.loupe.project.ProjectStore store = dev.loupe.project.ProjectStore.open(project, false)) {
+                ShareCommand.share(store, server, serverName, json ? new PrintWriter(java.io.Writer.nullWriter())
+                        : spec.commandLine().getOut(), spec.commandLine().getErr());
+            }
+        }
+        return code;
+    }
+
+    private int create() {
         if (source.backbone != null) {
             return withBackbone();
         }

@@ -285,7 +285,8 @@ public final class LabellingSession implements AutoCloseable {
         if (columns.isEmpty() || imageIds.length == 0) {
             return;
         }
-        Map<Long, Long> labelsNow = store.currentLabels();
+        // a shared project trains on its consensus labels (ADR 0034); this instance's own clicks are learned live
+        Map<Long, Long> labelsNow = dev.loupe.team.Consensus.trainingLabels(store);
         Optional<ModelVersionFile> saved = latestCompatibleVersion();
         Head head;
         Map<Long, Long> labelsAtVersion;
@@ -465,13 +466,23 @@ public final class LabellingSession implements AutoCloseable {
         return persist(snap, journalSeq, null);
     }
 
+    /**
+     * The journal without the events pulled from a team server (ADR 0034): undo and redo are about this instance's own
+     * labels, never another annotator's.
+     */
+    private List<JournalEntry> ownJournal() {
+        List<JournalEntry> all = store.journal();
+        java.util.Set<Long> pulled = store.pulledEvents();
+        return pulled.isEmpty() ? all : all.stream().filter(e -> !pulled.contains(e.seq())).toList();
+    }
+
     /** Whether there is a label event to undo. */
     public boolean canUndo() {
-        return UndoHistory.of(store.journal()).nextUndo().isPresent();
+        return UndoHistory.of(ownJournal()).nextUndo().isPresent();
     }
 
     public boolean canRedo() {
-        return UndoHistory.of(store.journal()).nextRedo().isPresent();
+        return UndoHistory.of(ownJournal()).nextRedo().isPresent();
     }
 
     /**
@@ -482,7 +493,7 @@ public final class LabellingSession implements AutoCloseable {
      */
     public CompletableFuture<LabelResult> undo() {
         drainPersister();
-        JournalEntry x = UndoHistory.of(store.journal()).nextUndo()
+        JournalEntry x = UndoHistory.of(ownJournal()).nextUndo()
                 .orElseThrow(() -> new LoupeException("Nothing to undo."));
         Long previous = x.kind() == dev.loupe.project.EventKind.LABEL ? null : x.otherClassId();
         if (previous != null && store.classById(previous).map(LabelClass::deleted).orElse(true)) {
@@ -499,7 +510,7 @@ public final class LabellingSession implements AutoCloseable {
     /** Re-applies the last undone label event, with the model it had then. */
     public CompletableFuture<LabelResult> redo() {
         drainPersister();
-        UndoHistory.Undone next = UndoHistory.of(store.journal()).nextRedo()
+        UndoHistory.Undone next = UndoHistory.of(ownJournal()).nextRedo()
                 .orElseThrow(() -> new LoupeException("Nothing to redo."));
         JournalEntry x = next.original();
         Long cls = x.kind() == dev.loupe.project.EventKind.UNLABEL ? null : x.classId();

@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -82,6 +83,8 @@ public final class ProjectStore implements AutoCloseable {
     private volatile String annotator = defaultAnnotator();
     /** False only when a test opens the store with fewer migrations than {@link Schema#ALL} (before v5). */
     private final boolean recordsAnnotator;
+    /** False only when a test opens the store with fewer migrations than {@link Schema#ALL} (before v6). */
+    private final boolean recordsEventId;
     private boolean closed;
     private volatile Runnable accessCheck = NO_CHECK;
 
@@ -93,12 +96,15 @@ public final class ProjectStore implements AutoCloseable {
             labels.apply(e);
         }
         boolean hasColumn = false;
+        boolean hasEventId = false;
         try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(journal)")) {
             while (rs.next()) {
                 hasColumn |= "annotator".equals(rs.getString("name"));
+                hasEventId |= "event_id".equals(rs.getString("name"));
             }
         }
         recordsAnnotator = hasColumn;
+        recordsEventId = hasEventId;
     }
 
     /** The OS user name, the annotator a label is from unless told otherwise. */
@@ -951,12 +957,20 @@ public final class ProjectStore implements AutoCloseable {
      * @param modelVersion the trainer's model version that made that prediction; may be null
      */
     public Optional<JournalEntry> label(long imageId, long classId, Boolean prequential, Long modelVersion) {
-        return setLabel(imageId, classId, prequential, modelVersion, null);
+        return setLabel(imageId, classId, prequential, modelVersion, null, false);
+    }
+
+    /**
+     * A reviewer's decision on an image whose annotators disagree (ADR 0034): a label event by this store's annotator,
+     * marked as adjudication, written even when the image already has that class. It wins over the votes.
+     */
+    public JournalEntry adjudicate(long imageId, long classId) {
+        return setLabel(imageId, classId, null, null, null, true).orElseThrow();
     }
 
     /** Removes an image's label (UNLABEL); empty when it had none. */
     public Optional<JournalEntry> unlabel(long imageId) {
-        return setLabel(imageId, null, null, null, null);
+        return setLabel(imageId, null, null, null, null, false);
     }
 
     /**
@@ -965,16 +979,16 @@ public final class ProjectStore implements AutoCloseable {
      * event): the building block of undo and redo. Empty when the image already has that label.
      */
     public Optional<JournalEntry> appendCompensating(long undoOf, long imageId, Long classId) {
-        return setLabel(imageId, classId, null, null, undoOf);
+        return setLabel(imageId, classId, null, null, undoOf, false);
     }
 
     private Optional<JournalEntry> setLabel(long imageId, Long classId, Boolean prequential, Long modelVersion,
-                                            Long undoOf) {
+                                            Long undoOf, boolean adjudication) {
         synchronized (mutex) {
             ensureOpen();
             Long previous = labels.labelOf(imageId);
             String by = annotator;
-            if (unchanged(imageId, previous, classId, by) && !compensatesConfirmation(undoOf)) {
+            if (!adjudication && unchanged(imageId, previous, classId, by) && !compensatesConfirmation(undoOf)) {
                 return Optional.empty();
             }
             JournalEntry e = write(c -> {
@@ -997,7 +1011,8 @@ public final class ProjectStore implements AutoCloseable {
                 }
                 EventKind kind = classId == null ? EventKind.UNLABEL
                         : previous == null ? EventKind.LABEL : EventKind.RELABEL;
-                return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion, by);
+                return appendEvent(c, kind, imageId, classId, previous, null, undoOf, prequential, modelVersion, by,
+                        adjudication);
             });
             labels.apply(e);
             return Optional.of(e);
@@ -1082,7 +1097,7 @@ public final class ProjectStore implements AutoCloseable {
                 liveClass(c, classId);
             }
             EventKind kind = previous == null ? EventKind.LABEL : EventKind.RELABEL;
-            out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null, by));
+            out.add(appendEvent(c, kind, imageId, classId, previous, null, null, null, null, by, false));
             now.put(imageId, classId);
         }
         return out;
@@ -1137,6 +1152,244 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    // ------------------------------------------------------------------ team sync (docs/adr/0034-team-server.md)
+
+    /** Setting: the server sequence number of the last remote event this project has taken in. */
+    public static final String PULLED_SETTING = "team.pulled_seq";
+
+    /** What {@link #applyRemote} did with a batch of remote events. */
+    public record RemoteApplied(int applied, int alreadyHere, int waiting, int ignored) {
+    }
+
+    /** The journal seqs of reviewers' decisions (adjudication events, ADR 0034). */
+    public Set<Long> adjudicationEvents() {
+        return read(c -> {
+            Set<Long> out = new HashSet<>();
+            if (!recordsEventId) {
+                return out;
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq FROM journal WHERE adjudication = 1")) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The journal seqs of events pulled from the team's server (written by other instances). */
+    public Set<Long> pulledEvents() {
+        return read(c -> {
+            Set<Long> out = new HashSet<>();
+            if (!recordsEventId) {
+                return out;
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq FROM journal WHERE server_seq IS NOT NULL")) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Journal seq → the event's global id (schema v6 on). */
+    public Map<Long, String> journalEventIds() {
+        return read(c -> {
+            Map<Long, String> out = new java.util.HashMap<>();
+            if (!recordsEventId) {
+                return out;
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq, event_id FROM journal")) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The events written in this project (not those pulled from the team's server) with seq greater than
+     * {@code afterSeq}, oldest first, at most {@code limit}, as the server holds them: image by content hash and
+     * relative path, classes by their current name, an undo by the id of the event it undoes.
+     */
+    public List<TeamEvent> localEvents(long afterSeq, int limit) {
+        requireEventIds();
+        return read(c -> {
+            List<TeamEvent> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT j.seq, j.event_id, j.time_ms, j.kind, j.annotator, i.sha256, i.rel_path, k1.name, k2.name,
+                           j.text, u.event_id, j.adjudication
+                    FROM journal j
+                    LEFT JOIN images i ON i.id = j.image_id
+                    LEFT JOIN classes k1 ON k1.id = j.class_id
+                    LEFT JOIN classes k2 ON k2.id = j.other_class_id
+                    LEFT JOIN journal u ON u.seq = j.undo_of
+                    WHERE j.seq > ? AND j.server_seq IS NULL
+                    ORDER BY j.seq LIMIT ?""")) {
+                bind(ps, afterSeq, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new TeamEvent(0, rs.getString(2), rs.getLong(3), EventKind.valueOf(rs.getString(4)),
+                                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                                rs.getString(10), rs.getString(11), rs.getInt(12) != 0, rs.getLong(1)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Takes in events pulled from the team's server, in server order, and records {@code pulledThrough} as the last
+     * server sequence number taken in: all in ONE transaction, so a crash leaves either both or neither, and the next
+     * pull starts where this one committed. An event whose id is already in the journal (this project's own, or pulled
+     * before) is skipped, so nothing is ever doubled. A label event becomes a label event by its annotator here (its
+     * image found by content hash, else relative path; its class by name, created if missing). One whose image is not
+     * in this project yet, or whose undone event is not here yet, waits in the inbox and is tried again at every pull,
+     * before the new ones. Class renames, merges and deletes of other instances are not applied (ADR 0034).
+     */
+    public RemoteApplied applyRemote(List<TeamEvent> events, long pulledThrough) {
+        requireEventIds();
+        synchronized (mutex) {
+            List<JournalEntry> written = new ArrayList<>();
+            RemoteApplied result = write(c -> {
+                written.clear();
+                int[] n = new int[4]; // applied, already here, waiting, ignored
+                Map<Long, Long> now = new java.util.HashMap<>();
+                List<TeamEvent> todo = new ArrayList<>(inbox(c));
+                Set<String> fromInbox = new HashSet<>();
+                todo.forEach(e -> fromInbox.add(e.eventId()));
+                todo.addAll(events);
+                for (TeamEvent e : todo) {
+                    boolean waiting = fromInbox.contains(e.eventId());
+                    if (queryLong(c, "SELECT count(*) FROM journal WHERE event_id = ?", e.eventId()) > 0) {
+                        if (waiting) {
+                            update(c, "DELETE FROM team_inbox WHERE event_id = ?", e.eventId());
+                        } else {
+                            n[1]++;
+                        }
+                        continue;
+                    }
+                    Optional<JournalEntry> applied;
+                    if (e.kind().isLabelEvent()) {
+                        applied = applyRemoteLabel(c, e, now);
+                    } else {
+                        if (e.kind() == EventKind.CLASS_ADD && e.text() != null
+                                && queryClasses(c, "WHERE deleted = 0 AND name = ? COLLATE NOCASE", e.text()).isEmpty()) {
+                            insertClass(c, checkName(e.text()), null, null, null);
+                        }
+                        n[3]++;
+                        continue;
+                    }
+                    if (applied.isPresent()) {
+                        written.add(applied.get());
+                        n[0]++;
+                        if (waiting) {
+                            update(c, "DELETE FROM team_inbox WHERE event_id = ?", e.eventId());
+                        }
+                    } else {
+                        if (!waiting) {
+                            toInbox(c, e);
+                        }
+                        n[2]++;
+                    }
+                }
+                update(c, "INSERT INTO settings (key, value) VALUES (?, ?)"
+                        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value", PULLED_SETTING,
+                        Long.toString(pulledThrough));
+                return new RemoteApplied(n[0], n[1], n[2], n[3]);
+            });
+            written.forEach(labels::apply);
+            return result;
+        }
+    }
+
+    private Optional<JournalEntry> applyRemoteLabel(Connection c, TeamEvent e, Map<Long, Long> now) throws SQLException {
+        Long imageId = null;
+        if (e.imageSha256() != null) {
+            imageId = optionalLong(c, "SELECT min(id) FROM images WHERE sha256 = ?", e.imageSha256());
+        }
+        if (imageId == null && e.imageRelPath() != null) {
+            imageId = optionalLong(c, "SELECT min(id) FROM images WHERE rel_path = ?", e.imageRelPath());
+        }
+        if (imageId == null) {
+            return Optional.empty();
+        }
+        Long undoOf = null;
+        if (e.undoOf() != null) {
+            undoOf = optionalLong(c, "SELECT seq FROM journal WHERE event_id = ?", e.undoOf());
+            if (undoOf == null) {
+                return Optional.empty();
+            }
+        }
+        Long classId = null;
+        if (e.kind() != EventKind.UNLABEL) {
+            if (e.className() == null) {
+                return Optional.empty();
+            }
+            List<LabelClass> k = queryClasses(c, "WHERE deleted = 0 AND name = ? COLLATE NOCASE", e.className());
+            classId = k.isEmpty() ? insertClass(c, checkName(e.className()), null, null, null).id() : k.get(0).id();
+        }
+        Long previous = now.containsKey(imageId) ? now.get(imageId) : labels.labelOf(imageId);
+        EventKind kind = classId == null ? EventKind.UNLABEL : previous == null ? EventKind.LABEL : EventKind.RELABEL;
+        JournalEntry j = insertEvent(c, e.timeMs(), kind, imageId, classId, previous, null, undoOf, null, null,
+                e.annotator(), e.adjudication(), e.eventId(), e.serverSeq());
+        now.put(imageId, classId);
+        return Optional.of(j);
+    }
+
+    private static List<TeamEvent> inbox(Connection c) throws SQLException {
+        List<TeamEvent> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT server_seq, event_id, time_ms,"
+                + " kind, annotator, image_sha256, image_rel_path, class_name, other_class_name, text, undo_of,"
+                + " adjudication FROM team_inbox ORDER BY server_seq")) {
+            while (rs.next()) {
+                out.add(new TeamEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), EventKind.valueOf(rs.getString(4)),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                        rs.getString(10), rs.getString(11), rs.getInt(12) != 0, 0));
+            }
+        }
+        return out;
+    }
+
+    private static void toInbox(Connection c, TeamEvent e) throws SQLException {
+        update(c, "INSERT OR IGNORE INTO team_inbox (server_seq, event_id, time_ms, kind, annotator, image_sha256,"
+                        + " image_rel_path, class_name, other_class_name, text, undo_of, adjudication)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e.serverSeq(), e.eventId(), e.timeMs(),
+                e.kind().name(), e.annotator(), e.imageSha256(), e.imageRelPath(), e.className(), e.otherClassName(),
+                e.text(), e.undoOf(), e.adjudication() ? 1 : 0);
+    }
+
+    /** How many remote events wait for their image (or the event they undo) to be in this project. */
+    public int inboxSize() {
+        requireEventIds();
+        return read(c -> (int) queryLong(c, "SELECT count(*) FROM team_inbox"));
+    }
+
+    private void requireEventIds() {
+        if (!recordsEventId) {
+            throw new IllegalStateException("this store was opened without schema v6");
+        }
+    }
+
+    private static Long optionalLong(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long v = rs.getLong(1);
+                return rs.wasNull() ? null : v;
+            }
+        }
+    }
+
     /** The newest event's seq, 0 for an empty journal. */
     public long lastSeq() {
         return read(c -> queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal"));
@@ -1145,24 +1398,42 @@ public final class ProjectStore implements AutoCloseable {
     private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
                                      String text, Long undoOf, Boolean prequential, Long modelVersion)
             throws SQLException {
-        return appendEvent(c, kind, imageId, classId, otherClassId, text, undoOf, prequential, modelVersion, annotator);
+        return appendEvent(c, kind, imageId, classId, otherClassId, text, undoOf, prequential, modelVersion, annotator,
+                false);
     }
 
     private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
-                                     String text, Long undoOf, Boolean prequential, Long modelVersion, String by)
+                                     String text, Long undoOf, Boolean prequential, Long modelVersion, String by,
+                                     boolean adjudication)
             throws SQLException {
-        long now = System.currentTimeMillis();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO journal (time_ms, kind, image_id, class_id,"
-                + " other_class_id, text, undo_of, prequential, model_version"
-                + (recordsAnnotator ? ", annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                + " RETURNING seq")) {
-            if (recordsAnnotator) {
-                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
-                        prequential == null ? null : (prequential ? 1 : 0), modelVersion, by);
-            } else {
-                bind(ps, now, kind.name(), imageId, classId, otherClassId, text, undoOf,
-                        prequential == null ? null : (prequential ? 1 : 0), modelVersion);
-            }
+        return insertEvent(c, System.currentTimeMillis(), kind, imageId, classId, otherClassId, text, undoOf,
+                prequential, modelVersion, by, adjudication, recordsEventId ? UUID.randomUUID().toString() : null, null);
+    }
+
+    /** Appends one journal row; {@code eventId} and {@code serverSeq} are written when the schema has them (v6). */
+    private JournalEntry insertEvent(Connection c, long now, EventKind kind, Long imageId, Long classId,
+                                     Long otherClassId, String text, Long undoOf, Boolean prequential,
+                                     Long modelVersion, String by, boolean adjudication, String eventId,
+                                     Long serverSeq) throws SQLException {
+        List<Object> args = new ArrayList<>(List.of(now, kind.name()));
+        args.addAll(java.util.Arrays.asList(imageId, classId, otherClassId, text, undoOf,
+                prequential == null ? null : (prequential ? 1 : 0), modelVersion));
+        StringBuilder cols = new StringBuilder("time_ms, kind, image_id, class_id, other_class_id, text, undo_of,"
+                + " prequential, model_version");
+        if (recordsAnnotator) {
+            cols.append(", annotator");
+            args.add(by);
+        }
+        if (recordsEventId) {
+            cols.append(", event_id, server_seq, adjudication");
+            args.add(eventId);
+            args.add(serverSeq);
+            args.add(adjudication ? 1 : 0);
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(args.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO journal (" + cols + ") VALUES (" + marks
+                + ") RETURNING seq")) {
+            bind(ps, args.toArray());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new JournalEntry(rs.getLong(1), now, kind, imageId, classId, otherClassId, text, undoOf,

@@ -1,6 +1,11 @@
 package dev.loupe.project;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * The project database schema as an ordered list of migrations. Append new steps at the end; never
@@ -10,6 +15,10 @@ final class Schema {
 
     /** PRAGMA application_id of a Loupe project.db: "LOUP" in ASCII. */
     static final int APPLICATION_ID = 0x4C4F5550;
+
+    private static final String JOURNAL_NO_UPDATE = """
+            CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""";
 
     static final Migration V1 = Migration.sql(1, "initial schema",
             """
@@ -56,9 +65,7 @@ final class Schema {
               model_version  INTEGER  -- the trainer's version number; not every version is saved
             )""",
             "CREATE INDEX journal_image ON journal(image_id)",
-            """
-            CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
-            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
+            JOURNAL_NO_UPDATE,
             """
             CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
             BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END""",
@@ -152,8 +159,56 @@ final class Schema {
     static final Migration V5 = Migration.sql(5, "annotator of journal events",
             "ALTER TABLE journal ADD COLUMN annotator TEXT");
 
+    /**
+     * Team sync (issue 15, ADR 0034): every journal event gets a globally unique id (a random UUID), so the same event
+     * uploaded twice is stored once; events pulled from the team's server keep the server's sequence number
+     * ({@code server_seq}, null for events written here); a reviewer's decision is marked ({@code adjudication}).
+     * Existing events get their ids here: the append-only trigger is lifted for this one update and put back. Remote
+     * events that cannot be applied yet (their image is not imported here) wait in {@code team_inbox}.
+     */
+    static final Migration V6 = new Migration(6, "event ids for team sync", c -> {
+        try (Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE journal ADD COLUMN event_id TEXT");
+            s.execute("ALTER TABLE journal ADD COLUMN server_seq INTEGER");
+            s.execute("ALTER TABLE journal ADD COLUMN adjudication INTEGER NOT NULL DEFAULT 0"
+                    + " CHECK (adjudication IN (0, 1))");
+            List<Long> seqs = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT seq FROM journal ORDER BY seq")) {
+                while (rs.next()) {
+                    seqs.add(rs.getLong(1));
+                }
+            }
+            s.execute("DROP TRIGGER journal_no_update");
+            try (PreparedStatement ps = c.prepareStatement("UPDATE journal SET event_id = ? WHERE seq = ?")) {
+                for (long seq : seqs) {
+                    ps.setString(1, UUID.randomUUID().toString());
+                    ps.setLong(2, seq);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            s.execute(JOURNAL_NO_UPDATE);
+            s.execute("CREATE UNIQUE INDEX journal_event_id ON journal(event_id)");
+            s.execute("""
+                    CREATE TABLE team_inbox (
+                      server_seq       INTEGER PRIMARY KEY,
+                      event_id         TEXT    NOT NULL UNIQUE,
+                      time_ms          INTEGER NOT NULL,
+                      kind             TEXT    NOT NULL,
+                      annotator        TEXT,
+                      image_sha256     TEXT,
+                      image_rel_path   TEXT,
+                      class_name       TEXT,
+                      other_class_name TEXT,
+                      text             TEXT,
+                      undo_of          TEXT,
+                      adjudication     INTEGER NOT NULL
+                    )""");
+        }
+    });
+
     /** Every step, in order; the last one's version is the schema this build writes. */
-    static final List<Migration> ALL = List.of(V1, V2, V3, V4, V5);
+    static final List<Migration> ALL = List.of(V1, V2, V3, V4, V5, V6);
 
     static int latest(List<Migration> steps) {
         return steps.isEmpty() ? 0 : steps.get(steps.size() - 1).version();

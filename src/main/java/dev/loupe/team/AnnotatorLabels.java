@@ -22,6 +22,15 @@ public record AnnotatorLabels(Map<String, Map<Long, Long>> byAnnotator, int unat
 
     /** Replays {@code journal} (oldest first) with {@code annotatorOf} (journal seq → annotator). */
     public static AnnotatorLabels replay(Iterable<JournalEntry> journal, Map<Long, String> annotatorOf) {
+        return replay(journal, annotatorOf, Set.of());
+    }
+
+    /**
+     * As {@link #replay(Iterable, Map)}, leaving out the events in {@code reviews} (a reviewer's adjudications, ADR
+     * 0034): a decision is not a vote, and agreement is between the annotators.
+     */
+    public static AnnotatorLabels replay(Iterable<JournalEntry> journal, Map<Long, String> annotatorOf,
+                                         Set<Long> reviews) {
         Set<Long> undone = LabelReplay.undone(journal);
         Map<String, Map<Long, Long>> by = new TreeMap<>();
         int unattributed = 0;
@@ -30,7 +39,7 @@ public record AnnotatorLabels(Map<String, Map<Long, Long>> byAnnotator, int unat
                 continue;
             }
             if (e.kind().isLabelEvent()) {
-                if (e.undoOf() != null) {
+                if (e.undoOf() != null || reviews.contains(e.seq())) {
                     continue; // its effect is that of the event it undoes (or redoes), handled by `undone`
                 }
                 String who = annotatorOf.get(e.seq());

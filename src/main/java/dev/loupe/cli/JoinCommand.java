@@ -1,0 +1,96 @@
+package dev.loupe.cli;
+
+import dev.loupe.LoupeException;
+import dev.loupe.labelling.ProjectBackbone;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.team.ServerUrl;
+import dev.loupe.team.TeamServer;
+import dev.loupe.team.TeamSync;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code loupe join}: a local working copy of a team's shared project (docs/adr/0034-team-server.md). */
+@Command(name = "join", description = {
+        "Join a project shared on a team server: creates PROJECT_DIR on the project's base model, imports the",
+        "images (on a shared disk: --images), and takes in the team's labels. Then label, and `loupe sync`."})
+final class JoinCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "URL", description = "postgresql://USER@HOST:PORT/DATABASE")
+    String server;
+
+    @Parameters(index = "1", paramLabel = "PROJECT_DIR", description = "The new local project folder.")
+    Path project;
+
+    @Option(names = "--images", required = true, paramLabel = "DIR", description = "The project's images (a shared folder).")
+    Path images;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The project's name on the server (default: PROJECT_DIR's name).")
+    String name;
+
+    @Option(names = "--backbone", paramLabel = "SPEC",
+            description = "The base model, when the one the project was shared with is not at hand here (default: the sharer's).")
+    String backbone;
+
+    @Option(names = "--no-embed", description = "Do not compute embeddings during the import.")
+    boolean noEmbed;
+
+    @Override
+    public Integer call() {
+        ServerUrl url = ServerUrl.parse(server);
+        String n = name != null ? name.strip() : ShareCommand.defaultName(project.toAbsolutePath().normalize());
+        if (Files.exists(project)) {
+            throw new LoupeException(project + " exists already: join into a new folder.");
+        }
+        if (!Files.isDirectory(images)) {
+            throw new LoupeException("--images " + images + " is not a folder: give the folder of the project's images.");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        String base;
+        try (TeamServer s = TeamServer.connect(url)) {
+            TeamServer.Project p = s.project(n).orElseThrow(() -> new LoupeException("The server has no project '" + n
+                    + "'. Its projects: " + names(s.projectNames()) + ". Give one with --name."));
+            base = backbone != null ? backbone : p.backbone() != null ? p.backbone() : "model-zero";
+        }
+        ProjectBackbone.createProject(project, base);
+        try (ProjectStore store = ProjectStore.open(project, false)) {
+            TeamSync.link(store, url, n);
+        }
+        List<String> args = new ArrayList<>(List.of("import", project.toString(), images.toString()));
+        if (noEmbed) {
+            args.add("--no-embed");
+        }
+        int code = spec.commandLine().getParent().execute(args.toArray(String[]::new));
+        if (code != 0) {
+            throw new LoupeException("The import of " + images + " failed (above). The project is joined; import again"
+                    + " with `loupe import " + project + " " + images + "`, then `loupe sync " + project + "`.");
+        }
+        try (ProjectStore store = ProjectStore.open(project, false)) {
+            TeamSync.Report r = TeamSync.sync(store);
+            out.printf("Joined '%s' on %s in %s: %d labels taken in%s.%n", n, url.stored(), store.dir(), r.pulled(),
+                    r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here");
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static String names(List<String> all) {
+        if (all.isEmpty()) {
+            return "none";
+        }
+        int shown = Math.min(all.size(), 20);
+        return String.join(", ", all.subList(0, shown)) + (all.size() > shown ? " and " + (all.size() - shown) + " more" : "");
+    }
+}

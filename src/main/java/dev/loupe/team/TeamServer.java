@@ -1,0 +1,290 @@
+package dev.loupe.team;
+
+import dev.loupe.Faults;
+import dev.loupe.LoupeException;
+import dev.loupe.project.EventKind;
+import dev.loupe.project.TeamEvent;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One connection to a team's PostgreSQL database: the shared, append-only event log of its projects
+ * (docs/adr/0034-team-server.md). Not thread-safe; one per sync.
+ */
+public final class TeamServer implements AutoCloseable {
+
+    /** The channel a server NOTIFYs on after each upload; its payload is the project's name. Only a wake-up. */
+    public static final String CHANNEL = "loupe_events";
+
+    private static final long SCHEMA_LOCK = 0x4C4F555045L; // "LOUPE": serialises CREATE … IF NOT EXISTS
+
+    private final ServerUrl url;
+    private final Connection conn;
+
+    private TeamServer(ServerUrl url, Connection conn) {
+        this.url = url;
+        this.conn = conn;
+    }
+
+    /** Connects and makes the tables when the database has none yet. A LoupeException says why it could not. */
+    public static TeamServer connect(ServerUrl url) {
+        Connection c;
+        try {
+            c = DriverManager.getConnection(url.jdbcUrl(), url.properties());
+        } catch (SQLException e) {
+            throw unreachable(url, e);
+        }
+        TeamServer s = new TeamServer(url, c);
+        try {
+            s.ensureSchema();
+        } catch (SQLException e) {
+            s.close();
+            throw s.failed("could not prepare its tables", e);
+        }
+        return s;
+    }
+
+    static LoupeException unreachable(ServerUrl url, SQLException e) {
+        return new LoupeException("The team server " + url.stored() + " cannot be reached: " + Faults.describe(e)
+                + ". Nothing is lost: labels stay in the project and go to the server at the next `loupe sync`.", e);
+    }
+
+    LoupeException failed(String what, SQLException e) {
+        if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+            return unreachable(url, e);
+        }
+        return new LoupeException("The team server " + url.stored() + " " + what + ": " + Faults.describe(e)
+                + ". Nothing is lost: labels stay in the project and go to the server at the next `loupe sync`.", e);
+    }
+
+    private void ensureSchema() throws SQLException {
+        conn.setAutoCommit(false);
+        try (Statement s = conn.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS loupe_projects (
+                      name       TEXT PRIMARY KEY,
+                      backbone   TEXT,
+                      created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                    )""");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS loupe_events (
+                      seq              BIGSERIAL PRIMARY KEY,
+                      event_id         UUID    NOT NULL UNIQUE,
+                      project          TEXT    NOT NULL REFERENCES loupe_projects(name),
+                      time_ms          BIGINT  NOT NULL,
+                      kind             TEXT    NOT NULL,
+                      annotator        TEXT,
+                      image_sha256     TEXT,
+                      image_rel_path   TEXT,
+                      class_name       TEXT,
+                      other_class_name TEXT,
+                      text             TEXT,
+                      undo_of          UUID,
+                      adjudication     BOOLEAN NOT NULL DEFAULT false,
+                      received_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+                    )""");
+            s.execute("CREATE INDEX IF NOT EXISTS loupe_events_project_seq ON loupe_events (project, seq)");
+            conn.commit();
+        } catch (SQLException e) {
+            conn.rollback();
+            throw e;
+        } finally {
+            conn.setAutoCommit(true);
+        }
+    }
+
+    /** The server's address without its password. */
+    public ServerUrl url() {
+        return url;
+    }
+
+    /** A project on the server. */
+    public record Project(String name, String backbone) {
+    }
+
+    /** Registers a project; false when one of that name exists already. */
+    public boolean createProject(String name, String backbone) {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT INTO loupe_projects (name, backbone) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+            ps.setString(1, name);
+            ps.setString(2, backbone);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failed("could not register the project", e);
+        }
+    }
+
+    public Optional<Project> project(String name) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT name, backbone FROM loupe_projects WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Project(rs.getString(1), rs.getString(2))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed("could not be read", e);
+        }
+    }
+
+    public List<String> projectNames() {
+        List<String> out = new ArrayList<>();
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM loupe_projects ORDER BY name")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw failed("could not be read", e);
+        }
+        return out;
+    }
+
+    /**
+     * Stores {@code events} of {@code project} in ONE transaction, each at most once (ON CONFLICT (event_id) DO
+     * NOTHING: an event sent again after a lost acknowledgement is not doubled), and wakes the project's other
+     * instances. Uploads to one project are serialised by a transaction-level advisory lock, so the server's sequence
+     * numbers become visible in order and a pull by "seq greater than the last one seen" never skips an event committed
+     * late. Returns how many were new; throws (nothing stored) when the transaction did not commit.
+     */
+    public int upload(String project, List<TeamEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return 0;
+        }
+        conn.setAutoCommit(false);
+        try {
+            try (PreparedStatement lock = conn.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                lock.setString(1, project);
+                lock.execute();
+            }
+            int added = 0;
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO loupe_events (event_id, project, time_ms,"
+                    + " kind, annotator, image_sha256, image_rel_path, class_name, other_class_name, text, undo_of,"
+                    + " adjudication) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+                for (TeamEvent e : events) {
+                    ps.setObject(1, UUID.fromString(e.eventId()));
+                    ps.setString(2, project);
+                    ps.setLong(3, e.timeMs());
+                    ps.setString(4, e.kind().name());
+                    ps.setString(5, e.annotator());
+                    ps.setString(6, e.imageSha256());
+                    ps.setString(7, e.imageRelPath());
+                    ps.setString(8, e.className());
+                    ps.setString(9, e.otherClassName());
+                    ps.setString(10, e.text());
+                    if (e.undoOf() == null) {
+                        ps.setNull(11, Types.OTHER);
+                    } else {
+                        ps.setObject(11, UUID.fromString(e.undoOf()));
+                    }
+                    ps.setBoolean(12, e.adjudication());
+                    ps.addBatch();
+                }
+                for (int n : ps.executeBatch()) {
+                    added += Math.max(n, 0);
+                }
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT pg_notify(?, ?)")) {
+                ps.setString(1, CHANNEL);
+                ps.setString(2, project);
+                ps.execute();
+            }
+            conn.commit();
+            return added;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        } finally {
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the connection is gone; the next sync opens a new one
+            }
+        }
+    }
+
+    /** Events of {@code project} with server seq greater than {@code afterSeq}, in seq order, at most {@code limit}. */
+    public List<TeamEvent> pull(String project, long afterSeq, int limit) throws SQLException {
+        List<TeamEvent> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT seq, event_id, time_ms, kind, annotator,"
+                + " image_sha256, image_rel_path, class_name, other_class_name, text, undo_of, adjudication"
+                + " FROM loupe_events WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+            ps.setString(1, project);
+            ps.setLong(2, afterSeq);
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(event(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every event of {@code project}, in seq order: what the server holds (tests and `loupe agreement --server`). */
+    public List<TeamEvent> events(String project) {
+        try {
+            return pull(project, 0, Integer.MAX_VALUE);
+        } catch (SQLException e) {
+            throw failed("could not be read", e);
+        }
+    }
+
+    private static TeamEvent event(ResultSet rs) throws SQLException {
+        Object undo = rs.getObject(11);
+        return new TeamEvent(rs.getLong(1), rs.getObject(2).toString(), rs.getLong(3), EventKind.valueOf(rs.getString(4)),
+                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
+                undo == null ? null : undo.toString(), rs.getBoolean(12), 0);
+    }
+
+    /** Starts listening for other instances' uploads (see {@link #awaitChange}). */
+    public void listen() {
+        try (Statement s = conn.createStatement()) {
+            s.execute("LISTEN " + CHANNEL);
+        } catch (SQLException e) {
+            throw failed("could not be listened to", e);
+        }
+    }
+
+    /**
+     * Waits up to {@code millis} for a NOTIFY about {@code project}: a wake-up only. The pull that follows reads by
+     * sequence number, so a lost notification delays an update but never loses it.
+     */
+    public boolean awaitChange(String project, int millis) {
+        try {
+            org.postgresql.PGNotification[] got = conn.unwrap(org.postgresql.PGConnection.class).getNotifications(millis);
+            if (got != null) {
+                for (org.postgresql.PGNotification n : got) {
+                    if (project.equals(n.getParameter())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (SQLException e) {
+            throw failed("stopped answering", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // closing a broken connection: nothing to keep
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.loupe.team;
+
+import dev.loupe.LoupeException;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.project.TeamEvent;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Syncs a project's local journal with its team's server (docs/adr/0034-team-server.md): uploads the events written
+ * here that the server has not acknowledged, then pulls the server's events by sequence number. Every step is safe to
+ * interrupt anywhere: an upload is marked acknowledged only after the server committed it (sent again, it is not
+ * doubled), and a pull's events and its new position are committed locally together.
+ */
+public final class TeamSync {
+
+    /** Setting: the team server's address, without a password. */
+    public static final String SERVER_SETTING = "team.server";
+    /** Setting: the project's name on the server. */
+    public static final String PROJECT_SETTING = "team.project";
+    /** Setting: the newest local journal seq the server has acknowledged. */
+    public static final String UPLOADED_SETTING = "team.uploaded_seq";
+
+    static final int UPLOAD_BATCH = 500;
+    static final int PULL_BATCH = 2000;
+
+    /** What one sync did. */
+    public record Report(String server, String project, int uploaded, int uploadedAlreadyThere, int pulled,
+                         int pulledAlreadyHere, int waiting, int classEventsNotApplied, long serverSeq) {
+    }
+
+    private TeamSync() {
+    }
+
+    /** Whether {@code store} is a shared project (it has a server). */
+    public static boolean isShared(ProjectStore store) {
+        return store.setting(SERVER_SETTING).isPresent();
+    }
+
+    /** The project's server, or a LoupeException saying the project is not shared. */
+    public static ServerUrl server(ProjectStore store) {
+        return ServerUrl.parse(store.setting(SERVER_SETTING).orElseThrow(() -> new LoupeException("Project "
+                + store.dir() + " is not shared with a team. Share it with `loupe share PROJECT --server URL`.")));
+    }
+
+    /** The project's name on its server. */
+    public static String projectName(ProjectStore store) {
+        return store.setting(PROJECT_SETTING).orElseThrow(() -> new LoupeException("Project " + store.dir()
+                + " has a server but no project name on it; share it again with `loupe share`."));
+    }
+
+    /** Records that {@code store} is project {@code name} on {@code url} (the address is stored without password). */
+    public static void link(ProjectStore store, ServerUrl url, String name) {
+        store.setSetting(PROJECT_SETTING, name);
+        store.setSetting(SERVER_SETTING, url.stored());
+    }
+
+    /** Connects to the project's server, syncs, disconnects. */
+    public static Report sync(ProjectStore store) {
+        try (TeamServer server = TeamServer.connect(server(store))) {
+            return sync(store, server);
+        }
+    }
+
+    /** Syncs over an open connection. A LoupeException when the server fails midway; what was done so far holds. */
+    public static Report sync(ProjectStore store, TeamServer server) {
+        String project = projectName(store);
+        int uploaded = 0;
+        int sent = 0;
+        try {
+            while (true) {
+                long after = store.setting(UPLOADED_SETTING).map(Long::parseLong).orElse(0L);
+                List<TeamEvent> batch = store.localEvents(after, UPLOAD_BATCH);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                uploaded += server.upload(project, batch);
+                sent += batch.size();
+                // acknowledged: the server has committed the batch. A crash before this line sends it again, harmlessly.
+                store.setSetting(UPLOADED_SETTING, Long.toString(batch.get(batch.size() - 1).localSeq()));
+            }
+            int pulled = 0;
+            int here = 0;
+            int waiting = 0;
+            int classEvents = 0;
+            long seq = pulledSeq(store);
+            while (true) {
+                List<TeamEvent> batch = server.pull(project, seq, PULL_BATCH);
+                if (batch.isEmpty()) {
+                    // still tries the inbox: an import since the last sync may have brought the images it waits for
+                    ProjectStore.RemoteApplied r = store.applyRemote(List.of(), seq);
+                    pulled += r.applied();
+                    waiting = r.waiting();
+                    break;
+                }
+                seq = batch.get(batch.size() - 1).serverSeq();
+                ProjectStore.RemoteApplied r = store.applyRemote(batch, seq);
+                pulled += r.applied();
+                here += r.alreadyHere();
+                classEvents += r.ignored();
+            }
+            return new Report(server.url().stored(), project, uploaded, sent - uploaded, pulled, here, waiting,
+                    classEvents, seq);
+        } catch (SQLException e) {
+            throw server.failed("stopped during the sync", e);
+        }
+    }
+
+    /** The server sequence number this project has pulled up to. */
+    public static long pulledSeq(ProjectStore store) {
+        return store.setting(ProjectStore.PULLED_SETTING).map(Long::parseLong).orElse(0L);
+    }
+
+    /** The events written here that the server has not acknowledged yet. */
+    public static int pendingUploads(ProjectStore store) {
+        long after = store.setting(UPLOADED_SETTING).map(Long::parseLong).orElse(0L);
+        return store.localEvents(after, Integer.MAX_VALUE).size();
+    }
+
+    /** The backbone setting a joiner's project starts from, if the sharer's was recorded. */
+    static Optional<String> backboneOf(TeamServer server, String project) {
+        return server.project(project).map(TeamServer.Project::backbone);
+    }
+}
