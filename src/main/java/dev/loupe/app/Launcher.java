@@ -17,10 +17,12 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
+        dev.loupe.Stamps.once("main");
         if (opensApp(args)) {
             // ND4J is initialised before the toolkit starts: initialising it on a background thread
             // while JavaFX was starting froze the JVM in 2 of 14 launches (FACTS.md).
             Nd4j.create(1);
+            dev.loupe.Stamps.once("nd4j ready");
             Application.launch(LoupeApp.class, args);
         } else {
             System.exit(LoupeCli.execute(args));

@@ -88,9 +88,11 @@ public final class GalleryModel {
         Snapshot was = old == null ? null : old.snapshot();
         boolean sameProject = old != null && old.dir().equals(now.dir());
         boolean sameStrategy = was != null && now.snapshot() != null && was.strategy() == now.snapshot().strategy();
-        if (!sameProject || !sameStrategy) {
+        // The session opened under a gallery shown from the store (ADR 0031): what the user has seen stays put.
+        boolean opened = sameProject && old.opening() && !now.opening();
+        if (!sameProject || !sameStrategy && !opened) {
             rerankAll();
-        } else if (was != now.snapshot() || old.labels() != now.labels() || old.classes() != now.classes()) {
+        } else if (opened || was != now.snapshot() || old.labels() != now.labels() || old.classes() != now.classes()) {
             rerankUnseen();
         }
     }
