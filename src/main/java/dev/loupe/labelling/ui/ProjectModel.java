@@ -361,9 +361,16 @@ public final class ProjectModel {
         worker.submit(() -> {
             closeCurrent(); // releases the previous project's lock before anything else happens
             prepare.run();
-            ProjectStore st = ProjectStore.open(dir, sampleImages != null);
+            // SQLite's whole-file check runs right after the first screen, before any write (labels queue behind it)
+            ProjectStore st = ProjectStore.openCheckingLater(dir, sampleImages != null);
+            boolean checked = false;
             st.setAccessCheck(this::refuseFxThread);
+            dev.loupe.Stamps.once("store open");
             try {
+                if (sampleImages != null) { // the sample project may be written to at once
+                    st.checkIntegrity();
+                    checked = true;
+                }
                 if (sampleImages != null && !SampleProject.isComplete(st)) {
                     SampleProject.importInto(st, sampleImages,
                             (done, total, current) -> job.update("Importing sample images " + done + " / " + total, done, total),
@@ -380,7 +387,9 @@ public final class ProjectModel {
                 java.util.function.Supplier<dev.loupe.backbone.Backbone> loader = ProjectBackbone.loader(st);
                 store = st;
                 index = ImageIndex.browse(st);
+                dev.loupe.Stamps.once("image list read");
                 ProjectState browse = read();
+                dev.loupe.Stamps.once("store state read");
                 Thread load = new Thread(() -> {
                     dev.loupe.backbone.Backbone backbone = null;
                     Throwable failure = null;
@@ -410,6 +419,25 @@ public final class ProjectModel {
                 }, "loupe-open");
                 load.setDaemon(true);
                 load.start();
+                if (!checked) {
+                    worker.submit(() -> {
+                        if (store == st) {
+                            try {
+                                st.checkIntegrity();
+                                dev.loupe.Stamps.once("store checked");
+                            } catch (RuntimeException e) {
+                                closeCurrent(); // damaged: nothing is written to it; the session step finds it closed
+                                index = null;
+                                throw e;
+                            }
+                        }
+                        return null;
+                    }, x -> { }).whenComplete((r, e) -> {
+                        if (e != null) {
+                            worker.fx().execute(() -> openFailed(gen, e, result));
+                        }
+                    });
+                }
                 List<Path> recentNow = recent.add(st.dir());
                 worker.fx().execute(() -> recentProjects.set(recentNow));
                 return browse;
