@@ -20,6 +20,7 @@ public final class LoupeApp extends Application {
 
     @Override
     public void start(Stage stage) {
+        dev.loupe.Stamps.once("fx start");
         FxDialogService dialogs = new FxDialogService(() -> stage);
         dialogs.installAsUncaughtExceptionHandler();
         worker = new SessionExecutor(Platform::runLater, dialogs);

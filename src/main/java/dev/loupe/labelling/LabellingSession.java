@@ -210,6 +210,19 @@ public final class LabellingSession implements AutoCloseable {
         long t1 = System.nanoTime();
         Backbone backbone = ProjectBackbone.load(store);
         long t2 = System.nanoTime();
+        LOG.info("Opening: missing-file check {} ms, base model {} ms", ms(t1 - t0), ms(t2 - t1));
+        return openOn(store, backbone, options, true);
+    }
+
+    /**
+     * Opens the loop on a project whose base model is loaded already (the app loads it on a thread of its own while
+     * the store is read: docs/adr/0031-big-project-open.md). No missing-file check ({@link #markMissingFiles}); with
+     * {@code awaitFirstRanking} false it returns once the trainer has started, and the first ranking arrives through
+     * {@code onSnapshot} ({@link #latest()} stays null until then). The session owns {@code backbone} from here on,
+     * and closes it if opening fails.
+     */
+    public static LabellingSession openOn(ProjectStore store, Backbone backbone, Options options, boolean awaitFirstRanking) {
+        long t2 = System.nanoTime();
         try {
             Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), options.decodeThreads(), Embedder.DEFAULT_BATCH);
             if (!embedder.upToDate()) {
@@ -235,11 +248,11 @@ public final class LabellingSession implements AutoCloseable {
             LabellingSession s = new LabellingSession(store, backbone, ids,
                     rows[0] == null ? Nd4j.zeros(0, backbone.dim()) : rows[0], options);
             long t5 = System.nanoTime();
-            s.startTrainer();
+            s.startTrainer(awaitFirstRanking);
             long t6 = System.nanoTime();
-            LOG.info("Session open on {} images in {} ms: missing-file check {}, base model {}, embedding check {}, "
-                    + "embeddings read into the model's rows {}, session {}, trainer to its first ranking {}", ids.length,
-                    ms(t6 - t0), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t5 - t4), ms(t6 - t5));
+            LOG.info("Session open on {} images in {} ms: embedding check {}, embeddings read into the model's rows {}, "
+                    + "session {}, trainer to its first ranking {}{}", ids.length, ms(t6 - t2), ms(t3 - t2), ms(t4 - t3),
+                    ms(t5 - t4), ms(t6 - t5), awaitFirstRanking ? "" : " (not awaited)");
             return s;
         } catch (RuntimeException e) {
             backbone.close();
@@ -253,9 +266,10 @@ public final class LabellingSession implements AutoCloseable {
 
     /**
      * Images whose file was deleted or moved since import become MISSING (and back to OK when the file is back):
-     * their labels and embeddings stay, the queue leaves them out, and labelling goes on.
+     * their labels and embeddings stay, the queue leaves them out, and labelling goes on. Returns how many images
+     * changed status.
      */
-    static void markMissingFiles(ProjectStore store) {
+    public static int markMissingFiles(ProjectStore store) {
         List<Long> gone = new ArrayList<>();
         List<Long> back = new ArrayList<>();
         for (ImageRecord im : store.images()) {
@@ -279,9 +293,14 @@ public final class LabellingSession implements AutoCloseable {
             // the statuses only mirror what is on disk: a project whose disk is full still opens, and they are set next time
             LOG.warn("Could not record which images are missing: {}", e.getMessage());
         }
+        return gone.size() + back.size();
     }
 
     private void startTrainer() {
+        startTrainer(true);
+    }
+
+    private void startTrainer(boolean awaitFirstRanking) {
         if (columns.isEmpty() || imageIds.length == 0) {
             return;
         }
@@ -321,7 +340,10 @@ public final class LabellingSession implements AutoCloseable {
             }
         }
         if (trainer.latest() == null) {
-            join(trainer.setStrategy(QueryStrategy.MARGIN)); // waits for the first snapshot
+            CompletableFuture<Snapshot> first = trainer.setStrategy(QueryStrategy.MARGIN);
+            if (awaitFirstRanking) {
+                join(first); // waits for the first snapshot
+            }
         }
     }
 
@@ -748,6 +770,11 @@ public final class LabellingSession implements AutoCloseable {
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------
+
+    /** Whether a model ranks the images (the project has classes and images); its first ranking may still be coming. */
+    public boolean ranks() {
+        return trainer != null;
+    }
 
     /** The latest published snapshot, or null while the project has no class. */
     public Snapshot latest() {

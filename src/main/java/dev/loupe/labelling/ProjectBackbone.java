@@ -50,13 +50,23 @@ public final class ProjectBackbone {
 
     /** Loads the project's backbone; a failure says which base model could not be loaded and why. */
     public static Backbone load(ProjectStore store) {
+        return loader(store).get();
+    }
+
+    /**
+     * What loads the project's backbone, with the spec read from the store now: calling it touches the store no more,
+     * so the app runs it on a thread of its own while the store is read on the session thread (ADR 0031).
+     */
+    public static java.util.function.Supplier<Backbone> loader(ProjectStore store) {
         String spec = spec(store);
         String resolved = resolve(store.dir(), spec);
-        try {
-            return BackboneLoader.load(resolved);
-        } catch (BackboneException e) {
-            throw new LoupeException("Cannot load the project's base model '" + spec + "': " + e.getMessage(), e);
-        }
+        return () -> {
+            try {
+                return BackboneLoader.load(resolved);
+            } catch (BackboneException e) {
+                throw new LoupeException("Cannot load the project's base model '" + spec + "': " + e.getMessage(), e);
+            }
+        };
     }
 
     /**

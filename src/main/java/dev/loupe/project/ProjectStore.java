@@ -158,6 +158,30 @@ public final class ProjectStore implements AutoCloseable {
         return open(dir, false, Schema.ALL, false);
     }
 
+    /**
+     * Opens a project as {@link #open(Path, boolean)} but leaves SQLite's check of the whole file to
+     * {@link #checkIntegrity()}: the app reads the image list for its first screen, then checks before it writes
+     * anything (ADR 0031), as the check takes seconds on a big project.
+     */
+    public static ProjectStore openCheckingLater(Path dir, boolean create) {
+        return open(dir, create, Schema.ALL, false);
+    }
+
+    /**
+     * The check {@link #open(Path, boolean)} runs before it opens for writing ({@code quick_check}, then
+     * {@code integrity_check} if that finds something): a damaged file fails as "damaged", with what to do.
+     */
+    public void checkIntegrity() {
+        synchronized (mutex) {
+            ensureOpen();
+            try {
+                checkIntegrity(conn, dir);
+            } catch (SQLException e) {
+                throw classify(dir, e, "the project could not be checked", "open it again");
+            }
+        }
+    }
+
     static ProjectStore open(Path dir, boolean create, List<Migration> migrations) {
         return open(dir, create, migrations, true);
     }

@@ -37,7 +37,10 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
 
     private static final String META = "meta.json";
     private static final String HEAD = "head.bin";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: Jackson costs ~0.3 s of a CLI verb's start (ADR 0031), and not every verb reads a version. */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
 
     public ModelVersionFile {
         classIds = List.copyOf(classIds);
@@ -77,7 +80,7 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
             meta.put("labelCount", labelCount);
             if (estimate != null) meta.put("estimate", estimate.toJson());
             zip.putNextEntry(new ZipEntry(META));
-            zip.write(JSON.writeValueAsBytes(meta));
+            zip.write(Mapper.JSON.writeValueAsBytes(meta));
             zip.closeEntry();
             zip.putNextEntry(new ZipEntry(HEAD));
             state.writeTo(zip);
@@ -100,7 +103,7 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
             ZipEntry e;
             while ((e = zip.getNextEntry()) != null) {
                 if (META.equals(e.getName())) {
-                    meta = JSON.readValue(zip.readAllBytes(), Map.class);
+                    meta = Mapper.JSON.readValue(zip.readAllBytes(), Map.class);
                 } else if (HEAD.equals(e.getName())) {
                     state = HeadState.readFrom(new java.io.ByteArrayInputStream(zip.readAllBytes()));
                 }

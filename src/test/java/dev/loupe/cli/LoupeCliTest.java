@@ -29,4 +29,15 @@ class LoupeCliTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("frobnicate");
     }
+
+    @Test
+    void aVerbsCommandLineHoldsThatVerbAloneAndHelpKeepsTheWholeTree() {
+        assertThat(LoupeCli.verb("status")).isEqualTo(StatusCommand.class);
+        assertThat(LoupeCli.verb("undo")).isEqualTo(UndoCommand.Undo.class);
+        assertThat(LoupeCli.verb("help")).as("help lists every verb").isNull();
+        assertThat(LoupeCli.verb("birds.loupe")).isNull();
+        assertThat(LoupeCli.isVerb("help")).isTrue();
+        assertThat(LoupeCli.isVerb("bench")).isTrue();
+        assertThat(LoupeCli.isVerb("birds.loupe")).isFalse();
+    }
 }

@@ -30,6 +30,8 @@ public final class GalleryModel {
     private IntSupplier seen = () -> 0;
     private Runnable afterFullRerank = () -> { };
     private boolean startOver;
+    /** Whether the user selected or labelled while the project's session was still opening. */
+    private boolean touchedWhileOpening;
 
     public GalleryModel(ProjectModel project) {
         this.project = project;
@@ -88,9 +90,19 @@ public final class GalleryModel {
         Snapshot was = old == null ? null : old.snapshot();
         boolean sameProject = old != null && old.dir().equals(now.dir());
         boolean sameStrategy = was != null && now.snapshot() != null && was.strategy() == now.snapshot().strategy();
-        if (!sameProject || !sameStrategy) {
+        // The session opened under a gallery shown from the store (ADR 0031): once the user has selected or labelled
+        // there, what they have seen stays put; otherwise the gallery starts at the top of the model's queue.
+        boolean opened = sameProject && old.opening() && !now.opening();
+        boolean touched = touchedWhileOpening;
+        if (!now.opening()) {
+            touchedWhileOpening = false;
+        }
+        if (opened && !touched) {
+            selected.set(null);
             rerankAll();
-        } else if (was != now.snapshot() || old.labels() != now.labels() || old.classes() != now.classes()) {
+        } else if (!sameProject || !sameStrategy && !opened) {
+            rerankAll();
+        } else if (opened || was != now.snapshot() || old.labels() != now.labels() || old.classes() != now.classes()) {
             rerankUnseen();
         }
     }
@@ -233,7 +245,15 @@ public final class GalleryModel {
     // ---- selection and labelling ------------------------------------------------------------------------------
 
     public void select(Long imageId) {
+        touched();
         selected.set(imageId);
+    }
+
+    private void touched() {
+        ProjectState s = project.state();
+        if (s != null && s.opening()) {
+            touchedWhileOpening = true;
+        }
     }
 
     /** Moves the selection by {@code delta} tiles, clamped to the list. */
@@ -241,6 +261,7 @@ public final class GalleryModel {
         if (items.isEmpty()) {
             return;
         }
+        touched();
         int i = selected.get() == null ? -1 : items.indexOf(selected.get());
         selected.set(items.get(Math.max(0, Math.min(items.size() - 1, i + delta))));
     }
@@ -254,6 +275,7 @@ public final class GalleryModel {
 
     /** Labels an image; if it was selected, the next image is selected. */
     public void label(long imageId, long classId) {
+        touched();
         int i = items.indexOf(imageId);
         boolean wasSelected = selected.get() != null && selected.get() == imageId;
         if (!project.label(imageId, classId) || i < 0) { // not tried while the project is read-only: it stays put

@@ -89,7 +89,7 @@ final class GalleryTile extends GridCell<Long> {
             band.setText(predicted.get().name() + "  " + Math.round(100 * s.confidence(id)) + "%");
             band.setStyle(onColour(predicted.get().colour()));
         } else {
-            band.setText("no prediction");
+            band.setText(s.opening() ? "model loading…" : "no prediction");
             band.setStyle("-fx-background-color: #9a9a9a;");
         }
         Optional<LabelClass> label = s.labelOf(id);

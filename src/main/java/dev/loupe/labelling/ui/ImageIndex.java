@@ -34,35 +34,59 @@ public final class ImageIndex {
         }
     }
 
+    /**
+     * Every image of the store in stored order, for the gallery shown while the session opens (session thread): rows
+     * are the store's order here, not a snapshot's, so no snapshot goes with it.
+     */
+    static ImageIndex browse(ProjectStore store) {
+        java.util.List<ImageRecord> all = store.images();
+        long[] ids = new long[all.size()];
+        String[] sha = new String[ids.length];
+        Path[] paths = new Path[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            ImageRecord r = all.get(i);
+            ids[i] = r.id();
+            sha[i] = r.sha256();
+            paths[i] = r.path();
+        }
+        return new ImageIndex(ids, sha, paths, new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)), null);
+    }
+
     /** Reads the index (session thread). Images without an embedding have no row and are left out. */
     static ImageIndex of(ProjectStore store, LabellingSession session) {
-        Map<Integer, ImageRecord> byRow = new HashMap<>();
+        return browse(store).rowsOf(session);
+    }
+
+    /**
+     * The index by {@code session}'s snapshot rows, made from this store-order index without reading the store again
+     * (session thread). Images without an embedding have no row and are left out.
+     */
+    ImageIndex rowsOf(LabellingSession session) {
         int rows = 0;
-        for (ImageRecord r : store.images()) {
-            int row = session.rowOf(r.id());
-            if (row >= 0) {
-                byRow.put(row, r);
-                rows = Math.max(rows, row + 1);
-            }
+        for (long id : ids) {
+            rows = Math.max(rows, session.rowOf(id) + 1);
         }
-        long[] ids = new long[rows];
+        long[] byRow = new long[rows];
         String[] sha = new String[rows];
         Path[] paths = new Path[rows];
-        for (int row = 0; row < rows; row++) {
-            ImageRecord r = byRow.get(row);
-            ids[row] = r == null ? -1 : r.id();
-            sha[row] = r == null ? null : r.sha256();
-            paths[row] = r == null ? null : r.path();
+        java.util.Arrays.fill(byRow, -1);
+        for (int i = 0; i < ids.length; i++) {
+            int row = session.rowOf(ids[i]);
+            if (row >= 0) {
+                byRow[row] = ids[i];
+                sha[row] = sha256[i];
+                paths[row] = this.paths[i];
+            }
         }
         long[] firstLook = null;
-        if (session.latest() == null && rows > 0) { // no class yet: show the collection's variety first
+        if (!session.ranks() && rows > 0) { // no class yet: show the collection's variety first
             int[] order = session.varietyOrder();
             firstLook = new long[order.length];
             for (int i = 0; i < order.length; i++) {
-                firstLook[i] = ids[order[i]];
+                firstLook[i] = byRow[order[i]];
             }
         }
-        return new ImageIndex(ids, sha, paths, new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)), firstLook);
+        return new ImageIndex(byRow, sha, paths, thumbs, firstLook);
     }
 
     /**

@@ -78,6 +78,12 @@ public final class ProjectModel {
     private int shownGeneration = -1;
     private Snapshot pendingSnapshot;
     private int pendingGeneration = -1;
+    // FX thread: the generation whose session is still opening (its store's images shown), what waits for that session,
+    // and the open whose session is open but whose first ranking has not come yet.
+    private int openingGeneration = -1;
+    private final List<Runnable> waitingForSession = new java.util.ArrayList<>();
+    private CompletableFuture<ProjectState> awaitingRanking;
+    private int labelsAccepted;
     private final RecentProjects recent = new RecentProjects(SampleProject.home().resolve("recent.txt"));
     private final ReadOnlyObjectWrapper<List<Path>> recentProjects = new ReadOnlyObjectWrapper<>(List.of());
 
@@ -336,6 +342,13 @@ public final class ProjectModel {
         return open(dir, sampleImages, () -> { });
     }
 
+    /**
+     * Opens a project in two steps (docs/adr/0031-big-project-open.md). On the session thread the store is opened and
+     * its images are shown at once in stored order (an {@link ProjectState#opening() opening} state) while the base
+     * model loads on a thread of its own; labels given meanwhile go to the journal at once. Then, on the session thread
+     * again, the session opens on that model (embeddings, trainer) and its state replaces the first one once the
+     * trainer's first ranking is in; the missing-file check follows. The future completes with that full state.
+     */
     private CompletableFuture<ProjectState> open(Path dir, Path sampleImages, Prepare prepare) {
         int gen = ++generation;
         job.start("Opening " + dir.getFileName() + "…");
@@ -343,12 +356,21 @@ public final class ProjectModel {
         showFirst.set(List.of());
         stopSpaceCheck(); // a read-only state belonged to the project being closed
         state.set(null); // the old project is closed first: nothing of it may be acted on meanwhile
-        CompletableFuture<ProjectState> f = worker.submit(() -> {
+        dropWaiting();
+        CompletableFuture<ProjectState> result = new CompletableFuture<>();
+        worker.submit(() -> {
             closeCurrent(); // releases the previous project's lock before anything else happens
             prepare.run();
-            ProjectStore st = ProjectStore.open(dir, sampleImages != null);
+            // SQLite's whole-file check runs right after the first screen, before any write (labels queue behind it)
+            ProjectStore st = ProjectStore.openCheckingLater(dir, sampleImages != null);
+            boolean checked = false;
             st.setAccessCheck(this::refuseFxThread);
+            dev.loupe.Stamps.once("store open");
             try {
+                if (sampleImages != null) { // the sample project may be written to at once
+                    st.checkIntegrity();
+                    checked = true;
+                }
                 if (sampleImages != null && !SampleProject.isComplete(st)) {
                     SampleProject.importInto(st, sampleImages,
                             (done, total, current) -> job.update("Importing sample images " + done + " / " + total, done, total),
@@ -362,32 +384,219 @@ public final class ProjectModel {
                                     done, total),
                             job::isCancelled);
                 }
-                LabellingSession s = LabellingSession.open(st, sessionOptions(gen));
+                java.util.function.Supplier<dev.loupe.backbone.Backbone> loader = ProjectBackbone.loader(st);
                 store = st;
-                session = s;
-                index = ImageIndex.of(st, s);
+                index = ImageIndex.browse(st);
+                dev.loupe.Stamps.once("image list read");
+                ProjectState browse = read();
+                dev.loupe.Stamps.once("store state read");
+                Thread load = new Thread(() -> {
+                    dev.loupe.backbone.Backbone backbone = null;
+                    Throwable failure = null;
+                    try {
+                        backbone = loader.get();
+                    } catch (RuntimeException | Error e) {
+                        failure = e;
+                    }
+                    dev.loupe.backbone.Backbone loaded = backbone;
+                    Throwable failed = failure;
+                    record Ready(ProjectState state, boolean ranks) {
+                    }
+                    worker.submit(() -> {
+                        LabellingSession s = openSession(gen, st, loaded, failed);
+                        return s == null ? null : new Ready(read(), s.ranks());
+                    }, ready -> {
+                        if (ready == null) {
+                            result.complete(null); // closed or replaced meanwhile
+                        } else {
+                            sessionOpened(gen, ready.state(), ready.ranks(), result);
+                        }
+                    }).whenComplete((r, e) -> {
+                        if (e != null) {
+                            worker.fx().execute(() -> openFailed(gen, e, result));
+                        }
+                    });
+                }, "loupe-open");
+                load.setDaemon(true);
+                load.start();
+                if (!checked) {
+                    worker.submit(() -> {
+                        if (store == st) {
+                            try {
+                                st.checkIntegrity();
+                                dev.loupe.Stamps.once("store checked");
+                            } catch (RuntimeException e) {
+                                closeCurrent(); // damaged: nothing is written to it; the session step finds it closed
+                                index = null;
+                                throw e;
+                            }
+                        }
+                        return null;
+                    }, x -> { }).whenComplete((r, e) -> {
+                        if (e != null) {
+                            worker.fx().execute(() -> openFailed(gen, e, result));
+                        }
+                    });
+                }
                 List<Path> recentNow = recent.add(st.dir());
                 worker.fx().execute(() -> recentProjects.set(recentNow));
-                return read();
+                return browse;
             } catch (Exception | Error e) {
+                if (store == st) {
+                    store = null;
+                    index = null;
+                }
                 st.close();
                 throw e;
             }
-        }, fresh -> {
-            job.finish();
-            show(gen, fresh);
-            long missing = missing(fresh);
+        }, browse -> {
+            if (gen == generation) {
+                openingGeneration = gen;
+                state.set(browse);
+                job.update("Opening " + dir.getFileName() + ": browse and label, the model follows…", 0, 0);
+                dev.loupe.Stamps.once("gallery items shown");
+            }
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                worker.fx().execute(() -> openFailed(gen, e, result));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * The second step of opening, on the session thread: the session on the loaded base model. Null when the project
+     * was closed or replaced meanwhile (the model is closed then); on failure the project is closed.
+     */
+    private LabellingSession openSession(int gen, ProjectStore st, dev.loupe.backbone.Backbone backbone, Throwable failed)
+            throws Exception {
+        if (store != st || session != null) {
+            if (backbone != null) {
+                backbone.close();
+            }
+            return null;
+        }
+        try {
+            if (failed instanceof Exception ex) {
+                throw ex;
+            } else if (failed != null) {
+                throw (Error) failed;
+            }
+            dev.loupe.Stamps.once("base model loaded");
+            LabellingSession s = LabellingSession.openOn(st, backbone, sessionOptions(gen), false);
+            session = s;
+            index = index.rowsOf(s);
+            dev.loupe.Stamps.once("session open");
+            return s;
+        } catch (Exception | Error e) {
+            closeCurrent();
+            index = null;
+            throw e;
+        }
+    }
+
+    /** FX thread: the session of generation {@code gen} is open; it is shown once its first ranking is in. */
+    private void sessionOpened(int gen, ProjectState ready, boolean ranks, CompletableFuture<ProjectState> result) {
+        if (gen != generation) {
+            result.complete(null);
+            return;
+        }
+        if (ranks && ready.snapshot() == null) {
+            awaitingRanking = result;
+            if (pendingSnapshot != null && pendingGeneration == gen) {
+                showRanked(gen);
+            }
+            return;
+        }
+        finishOpen(gen, ready, result);
+    }
+
+    /** FX thread: the first ranking of generation {@code gen} arrived; show the session's state as it is now. */
+    private void showRanked(int gen) {
+        CompletableFuture<ProjectState> result = awaitingRanking;
+        awaitingRanking = null;
+        worker.submit(() -> store == null || session == null ? null : read(), fresh -> {
+            if (fresh == null || gen != generation) {
+                result.complete(null);
+            } else {
+                finishOpen(gen, fresh, result);
+            }
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** FX thread: shows the opened session's state, runs what waited for it, then checks for missing files. */
+    private void finishOpen(int gen, ProjectState fresh, CompletableFuture<ProjectState> result) {
+        job.finish();
+        openingGeneration = -1;
+        show(gen, fresh);
+        dev.loupe.Stamps.once("session shown");
+        result.complete(state.get());
+        List<Runnable> waited = new java.util.ArrayList<>(waitingForSession);
+        waitingForSession.clear();
+        waited.forEach(Runnable::run);
+        // After the first screen: a stat per image (about a second on 100,000) must not hold the gallery back.
+        worker.submit(() -> {
+            if (store == null || session == null) {
+                return null; // closed meanwhile
+            }
+            return LabellingSession.markMissingFiles(store) == 0 ? null : read();
+        }, checked -> {
+            if (gen != generation) {
+                return;
+            }
+            if (checked != null) {
+                refreshWith(checked);
+            }
+            long missing = missing(state.get());
             if (missing > 0) {
                 notice.set(missing + " image" + (missing == 1 ? " is" : "s are") + " missing (moved or deleted since "
                         + "import): File → Locate missing images… finds them again.");
             }
         });
-        f.whenComplete((r, e) -> {
+    }
+
+    /** FX thread: opening generation {@code gen} failed (the dialog said why); nothing of it stays shown. */
+    private void openFailed(int gen, Throwable e, CompletableFuture<ProjectState> result) {
+        if (gen == generation) {
+            job.finish();
+            openingGeneration = -1;
+            awaitingRanking = null;
+            dropWaiting();
+            state.set(null);
+        }
+        result.completeExceptionally(e);
+    }
+
+    /** Whether the shown project's session is still opening (FX thread). */
+    private boolean sessionOpening() {
+        return openingGeneration == generation && openingGeneration >= 0;
+    }
+
+    /**
+     * Runs {@code work} on the session thread once the session is open (at once when it is): actions that need the
+     * model (undo, classes, evaluation) wait for it rather than fail while a big project opens. FX thread.
+     */
+    private <T> CompletableFuture<T> submitWithSession(Callable<T> work, Consumer<T> onFx) {
+        if (!sessionOpening()) {
+            return worker.submit(work, onFx);
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        waitingForSession.add(() -> worker.submit(work, onFx).whenComplete((r, e) -> {
             if (e != null) {
-                worker.fx().execute(job::finish);
+                f.completeExceptionally(e);
+            } else {
+                f.complete(r);
             }
-        });
+        }));
         return f;
+    }
+
+    private void dropWaiting() {
+        waitingForSession.clear();
     }
 
     private LabellingSession.Options sessionOptions(int gen) {
@@ -553,7 +762,7 @@ public final class ProjectModel {
      * {@code onFx}; failures go to the dialog service. Fails with a plain message when no project is open.
      */
     public <T> CompletableFuture<T> withProject(ProjectWork<T> work, Consumer<T> onFx) {
-        return worker.submit(() -> {
+        return submitWithSession(() -> {
             if (store == null || session == null) {
                 throw new LoupeException("No project is open.");
             }
@@ -571,8 +780,12 @@ public final class ProjectModel {
 
     /** What the store and session say now (session thread). */
     private ProjectState read() {
+        if (session == null) { // still opening: the store's view alone
+            return new ProjectState(store.dir(), index, null, List.of(), store.classes(), store.currentLabels(),
+                    store.stats(), true);
+        }
         return new ProjectState(store.dir(), index, session.latest(), session.columns(), store.classes(),
-                store.currentLabels(), store.stats());
+                store.currentLabels(), store.stats(), false);
     }
 
     /** Shows the first state of generation {@code gen}'s session, then any newer snapshot that came before it. */
@@ -596,6 +809,9 @@ public final class ProjectModel {
             if (pendingSnapshot == null || pendingGeneration != gen || s.modelVersion() > pendingSnapshot.modelVersion()) {
                 pendingSnapshot = s;
                 pendingGeneration = gen;
+            }
+            if (awaitingRanking != null) {
+                showRanked(gen);
             }
             return;
         }
@@ -629,6 +845,8 @@ public final class ProjectModel {
     /** Saves and closes the project; completes on the session thread. */
     public CompletableFuture<Void> close() {
         generation++;
+        dropWaiting();
+        awaitingRanking = null;
         stopSpaceCheck();
         if (job.runningProperty().get()) {
             job.cancel(); // an import or embedding stops at its next batch; what it did so far is kept
@@ -658,11 +876,29 @@ public final class ProjectModel {
      * false, trying nothing, while the project is read-only.
      */
     public boolean label(long imageId, long classId) {
-        return !refusedWhileReadOnly() && learn(() -> session.label(imageId, classId));
+        return !refusedWhileReadOnly() && learn(() -> session != null ? session.label(imageId, classId)
+                : journalOnly(store.label(imageId, classId, null, null)));
     }
 
     public boolean unlabel(long imageId) {
-        return !refusedWhileReadOnly() && learn(() -> session.unlabel(imageId));
+        return !refusedWhileReadOnly() && learn(() -> session != null ? session.unlabel(imageId)
+                : journalOnly(store.unlabel(imageId)));
+    }
+
+    /**
+     * A label given while the session opens: it is in the journal now, and the session learns it from there when it
+     * opens (it trains on the journal's labels), so it is never lost. No prediction was shown, so it counts for no
+     * prequential accuracy.
+     */
+    private static CompletableFuture<LabelResult> journalOnly(java.util.Optional<dev.loupe.project.JournalEntry> event) {
+        return CompletableFuture.completedFuture(new LabelResult(event.orElse(null), null, null));
+    }
+
+    private void accepted() {
+        labelsAccepted++;
+        if (labelsAccepted == 1 || labelsAccepted == 10 || labelsAccepted == 100) {
+            dev.loupe.Stamps.once("label " + labelsAccepted + " accepted");
+        }
     }
 
     private boolean learn(java.util.function.Supplier<CompletableFuture<LabelResult>> change) {
@@ -682,7 +918,10 @@ public final class ProjectModel {
                 }
             });
             return read();
-        }, this::refreshWith).whenComplete((r, e) -> {
+        }, fresh -> {
+            refreshWith(fresh);
+            accepted();
+        }).whenComplete((r, e) -> {
             if (e != null) {
                 settle.run();
             }
@@ -733,7 +972,7 @@ public final class ProjectModel {
         notice.set("");
         record Restored(ProjectState state, Long imageId) {
         }
-        worker.submit(() -> {
+        submitWithSession(() -> {
             if (session == null || !(undo ? session.canUndo() : session.canRedo())) {
                 return new Restored(null, null);
             }
@@ -759,7 +998,7 @@ public final class ProjectModel {
         if (refusedWhileReadOnly()) {
             return CompletableFuture.completedFuture(state.get());
         }
-        return worker.submit(() -> {
+        return submitWithSession(() -> {
             session.addClass(name, colour, hotkey);
             return read();
         }, this::refreshWith);
@@ -769,7 +1008,7 @@ public final class ProjectModel {
         if (refusedWhileReadOnly()) {
             return;
         }
-        worker.submit(() -> {
+        submitWithSession(() -> {
             session.renameClass(classId, newName);
             return read();
         }, this::refreshWith);
@@ -779,7 +1018,7 @@ public final class ProjectModel {
         if (refusedWhileReadOnly()) {
             return;
         }
-        worker.submit(() -> {
+        submitWithSession(() -> {
             session.mergeClass(fromId, intoId);
             return read();
         }, this::refreshWith);
@@ -789,7 +1028,7 @@ public final class ProjectModel {
         if (refusedWhileReadOnly()) {
             return;
         }
-        worker.submit(() -> {
+        submitWithSession(() -> {
             session.deleteClass(classId);
             return read();
         }, this::refreshWith);
@@ -798,7 +1037,7 @@ public final class ProjectModel {
     // ---- model ----------------------------------------------------------------------------------------------
 
     public void setStrategy(QueryStrategy strategy) {
-        worker.submit(() -> {
+        submitWithSession(() -> {
             if (session == null) {
                 throw new LoupeException("No project is open.");
             }
@@ -817,7 +1056,7 @@ public final class ProjectModel {
         }
         record Scored(Probe probe, float[] p) {
         }
-        worker.submit(() -> {
+        submitWithSession(() -> {
             Probe p = probe.getAndSet(null);
             return new Scored(p, session == null || index.rowOf(p.imageId()) < 0 ? new float[0] : session.probabilities(p.imageId()));
         }, s -> s.probe().onFx().accept(s.p()));

@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param columns class id of each snapshot column
  * @param classes live classes in display order
  * @param labels  image id → class id of every labelled image
+ * @param opening whether the labelling session is still opening (docs/adr/0031-big-project-open.md): the gallery shows
+ *                the store's images in stored order, labels go to the journal and wait for the model, no snapshot
  */
 public record ProjectState(Path dir, ImageIndex images, Snapshot snapshot, List<Long> columns,
-                           List<LabelClass> classes, Map<Long, Long> labels, ProjectStats stats) {
+                           List<LabelClass> classes, Map<Long, Long> labels, ProjectStats stats, boolean opening) {
 
     /** The project's name: its folder name without {@code .loupe}. */
     public String name() {
@@ -28,14 +30,18 @@ public record ProjectState(Path dir, ImageIndex images, Snapshot snapshot, List<
     }
 
     ProjectState withSnapshot(Snapshot s) {
-        return new ProjectState(dir, images, s, columns, classes, labels, stats);
+        return new ProjectState(dir, images, s, columns, classes, labels, stats, opening);
     }
 
-    /** This state with the store's view replaced by {@code fresh}'s, keeping the newer of the two snapshots. */
+    /**
+     * This state with the store's view replaced by {@code fresh}'s, keeping the newer of the two snapshots. A state
+     * shown while the session opens keeps no snapshot: its images are the store's, not the snapshot's rows.
+     */
     ProjectState refreshedBy(ProjectState fresh) {
         Snapshot s = snapshot != null && (fresh.snapshot == null || snapshot.modelVersion() > fresh.snapshot.modelVersion())
                 ? snapshot : fresh.snapshot;
-        return new ProjectState(dir, images, s, fresh.columns, fresh.classes, fresh.labels, fresh.stats);
+        return new ProjectState(dir, images, opening ? null : s, fresh.columns, fresh.classes, fresh.labels, fresh.stats,
+                opening);
     }
 
     public Optional<LabelClass> classById(Long id) {

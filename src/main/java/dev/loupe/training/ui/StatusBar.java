@@ -116,6 +116,9 @@ public final class StatusBar extends HBox {
             return model.job().runningProperty().get() ? "Opening…" : "No project open";
         }
         Snapshot snap = s.snapshot();
+        if (s.opening()) {
+            return "Model: loading… (labels are saved now and learned once it is in)";
+        }
         if (snap == null) {
             return "No model yet: add a class";
         }

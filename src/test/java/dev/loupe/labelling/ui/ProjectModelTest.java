@@ -86,6 +86,46 @@ class ProjectModelTest {
     }
 
     /**
+     * Issue 16 (ADR 0031): the store's images are shown before the session opens, and a label given then goes to the
+     * journal at once and is learned by the session when it opens; nothing of it is lost.
+     */
+    @Test
+    void theImagesShowBeforeTheSessionAndALabelGivenMeanwhileIsKeptAndLearned() throws Exception {
+        Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 8);
+        Path dir = tmp.resolve("p.loupe");
+        CliRun r = CliRun.run("import", dir.toString(), data.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        for (String name : List.of("a", "b")) {
+            r = CliRun.run("classes", dir.toString(), "add", name);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+        }
+        DialogService dialogs = new Dialogs(errors);
+        model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
+
+        CompletableFuture<ProjectState> opened = model.open(dir);
+        while (model.state() == null && !opened.isDone()) runFxTask(100);
+        ProjectState first = model.state();
+        assertThat(first.opening()).as("the first state is the store's, before the session").isTrue();
+        assertThat(first.snapshot()).isNull();
+        assertThat(first.images().size()).isEqualTo(24);
+        int labelledBefore = first.labels().size();
+        long unlabelled = java.util.Arrays.stream(first.images().ids()).filter(id -> !first.labels().containsKey(id))
+                .findFirst().orElseThrow();
+        long cls = first.classes().get(0).id();
+        assertThat(model.label(unlabelled, cls)).isTrue();
+
+        while (!opened.isDone()) runFxTask(100);
+        ProjectState open = opened.get();
+        assertThat(open.opening()).isFalse();
+        assertThat(open.labels()).containsEntry(unlabelled, cls).hasSize(labelledBefore + 1);
+        assertThat(open.snapshot()).isNotNull();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (model.state().snapshot().labelCount() < labelledBefore + 1 && System.nanoTime() < until) runFxTask(100);
+        assertThat(model.state().snapshot().labelCount()).as("the session learned it").isEqualTo(labelledBefore + 1);
+        assertThat(errors).isEmpty();
+    }
+
+    /**
      * The installed package's smoke test left a sample project whose images lived in the removed package; the next
      * start (a source checkout) showed "343 images are missing". Loupe knows where its sample images are now.
      */
