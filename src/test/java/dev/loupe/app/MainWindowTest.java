@@ -170,6 +170,40 @@ class MainWindowTest {
     }
 
     @Test
+    void keysTypedFasterThanTheModelLearnsNeverLandOnAnImageJustLabelled() throws Exception {
+        awaitOpen();
+        List<Long> labelled = new CopyOnWriteArrayList<>();
+        List<Long> shownAgain = new CopyOnWriteArrayList<>();
+        long classId = fx(() -> {
+            // every state the session publishes; the gallery's own listener has run by then
+            model.stateProperty().addListener((o, was, now) -> {
+                for (Long id : labelled) {
+                    if (window.gallery().items().contains(id)) shownAgain.add(id);
+                }
+            });
+            return model.state().classes().get(0).id();
+        });
+        for (int round = 0; round < 2; round++) {
+            int before = labelled.size();
+            // five keys before the session has taken in the first: the states it publishes meanwhile predate them
+            fx(() -> {
+                for (int k = 0; k < 5; k++) {
+                    labelled.add(window.gallery().selected());
+                    window.gallery().labelSelected(classId);
+                }
+                return null;
+            });
+            awaitState(s -> s.labels().size() >= LABELLED + before + 1);
+        }
+        awaitIdle();
+        ProjectState after = awaitState(s -> s.labels().size() == LABELLED + 10);
+        assertThat(new java.util.HashSet<>(labelled)).as("ten keys, ten different images").hasSize(10);
+        assertThat(shownAgain).as("an image just labelled never came back into the queue").isEmpty();
+        assertThat(fx(() -> List.copyOf(window.gallery().items()))).doesNotContainAnyElementsOf(labelled);
+        for (Long id : labelled) assertThat(after.labels()).containsEntry(id, classId);
+    }
+
+    @Test
     void aClassAddedInThePanelCanBeUsedAtOnce(FxRobot robot) throws Exception {
         awaitOpen();
         robot.clickOn("#newClassName").write("newcomer").type(KeyCode.ENTER);
