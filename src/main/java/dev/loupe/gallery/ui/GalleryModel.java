@@ -41,7 +41,9 @@ public final class GalleryModel {
         project.labelsInFlightProperty().addListener((o, was, now) -> {
             if (now.intValue() == 0 && !labelledHere.isEmpty()) {
                 ProjectState s = project.state();
-                labelledHere.removeIf(id -> s == null || !s.labels().containsKey(id));
+                if (labelledHere.removeIf(id -> s == null || !s.labels().containsKey(id)) && s != null) {
+                    rerankUnseen(); // a label that failed (a full disk): its image is back in the queue
+                }
             }
         });
     }
