@@ -41,8 +41,13 @@ public final class GalleryModel {
         project.labelsInFlightProperty().addListener((o, was, now) -> {
             if (now.intValue() == 0 && !labelledHere.isEmpty()) {
                 ProjectState s = project.state();
-                if (labelledHere.removeIf(id -> s == null || !s.labels().containsKey(id)) && s != null) {
-                    rerankUnseen(); // a label that failed (a full disk): its image is back in the queue
+                List<Long> failed = new ArrayList<>();
+                for (Long id : labelledHere) {
+                    if (s == null || !s.labels().containsKey(id)) failed.add(id);
+                }
+                labelledHere.removeAll(failed);
+                if (s != null) {
+                    failed.forEach(this::reveal); // a label that failed (a full disk): its image is back where it was
                 }
             }
         });
