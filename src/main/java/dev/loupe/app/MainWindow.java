@@ -181,13 +181,14 @@ public final class MainWindow {
         MenuItem locate = new MenuItem("Locate missing images…");
         locate.setId("locateMissing");
         locate.setOnAction(e -> chooseFolder("Where are the missing images now?").ifPresent(this::locateMissing));
-        locate.disableProperty().bind(Bindings.createBooleanBinding(() -> ProjectModel.missing(model.state()) == 0,
-                model.stateProperty()));
+        // one images job at a time: while a project opens or an import runs, the next one waits for the user
+        locate.disableProperty().bind(Bindings.createBooleanBinding(() -> ProjectModel.missing(model.state()) == 0
+                || model.job().runningProperty().get(), model.stateProperty(), model.job().runningProperty()));
         MenuItem export = new MenuItem("Export…");
         export.setId("export");
         export.setAccelerator(KeyCombination.keyCombination("Shortcut+E"));
         export.setOnAction(e -> openExportDialog());
-        importFolder.disableProperty().bind(model.stateProperty().isNull());
+        importFolder.disableProperty().bind(model.stateProperty().isNull().or(model.job().runningProperty()));
         export.disableProperty().bind(model.stateProperty().isNull());
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
