@@ -61,9 +61,24 @@ public final class Calibration {
      *                    the accuracy estimate
      * @param used        predictions the fit used
      */
-    public record Fit(double temperature, double logSd, int used, double uniformShare) {
+    public record Fit(double temperature, double logSd, int used, double uniformShare, double farLog, double few,
+                      double youngShare, int extraLabels) {
         public Fit(double temperature, double logSd, int used) {
             this(temperature, logSd, used, 0.0);
+        }
+
+        public Fit(double temperature, double logSd, int used, double uniformShare) {
+            this(temperature, logSd, used, uniformShare, Math.log(T_FAR), FEW, 0.0, 0);
+        }
+
+        /** The law's temperature for a head of {@code labels} labels (this fit's T∞ and n_c). */
+        public double temperatureAt(int labels) {
+            return Math.max(MIN_T, Math.min(MAX_T, Math.exp(farLog) * youth(labels + extraLabels, few)));
+        }
+
+        /** The law's uniform share for a head of {@code labels} labels. */
+        public double uniformShareAt(int labels) {
+            return uniformAt(youngShare, labels + extraLabels);
         }
     }
 
@@ -157,7 +172,62 @@ public final class Calibration {
         };
         double curvature = (f.applyAsDouble(bestFar + h) - 2 * f.applyAsDouble(bestFar) + f.applyAsDouble(bestFar - h)) / (h * h);
         double logSd = curvature > 1e-9 ? Math.min(T_FAR_SD, 1 / Math.sqrt(curvature)) : T_FAR_SD;
-        return new Fit(t, logSd, use.length, uniformAt(bestUniform, labels + extraLabels));
+        return new Fit(t, logSd, use.length, uniformAt(bestUniform, labels + extraLabels), bestFar, bestFew, bestUniform,
+                extraLabels);
+    }
+
+    /**
+     * Labels back the estimate's correction looks: the predictions made in the latest {@code max(GAP_MIN_LABELS,
+     * GAP_SHARE · labels)} labels (docs/adr/0023-accuracy-estimate.md, issue 13d).
+     */
+    static final int GAP_MIN_LABELS = 20;
+    static final double GAP_SHARE = 0.5;
+    /** Predictions the correction is shrunk by: it counts n / (n + GAP_PRIOR) of the measured gap. */
+    static final double GAP_PRIOR = 20;
+
+    /**
+     * How far the shown confidence has lately been from being right, in the large: over the recent prequential
+     * predictions, each shown as the law of {@code fit} showed it for the head that made it (its own label count), the
+     * weighted mean of (predicted right − shown top probability), shrunk toward 0 by {@link #GAP_PRIOR}.
+     *
+     * @param mean  the shrunk mean gap (add it to a mean shown confidence)
+     * @param se    its standard error (shrunk alike)
+     * @param count predictions it rests on
+     */
+    public record Gap(double mean, double se, int count) {
+        public static final Gap NONE = new Gap(0, 0, 0);
+    }
+
+    /** The {@link Gap} of the predictions made in the latest labels before a head of {@code labels} labels. */
+    public static Gap recentGap(Records records, int labels, Fit fit) {
+        double since = labels - Math.max(GAP_MIN_LABELS, GAP_SHARE * labels);
+        double sw = 0, sr = 0, sr2 = 0;
+        int m = 0;
+        for (int i : records.usable(labels)) {
+            if (records.labelsBefore(i) < since) continue;
+            float[] z = records.logits[i];
+            int n = records.labelsBefore(i) + 1;
+            double t = fit.temperatureAt(n), u = fit.uniformShareAt(n);
+            int k = records.seenClasses(i), top = 0;
+            for (int c = 1; c < z.length; c++) if (z[c] > z[top]) top = c;
+            double p = 0;
+            for (int j = 0; j < Head.T_NODES.length; j++) {
+                double tj = t * Math.exp(Head.T_NODES[j] * fit.logSd());
+                double max = z[top] / tj, s = 0;
+                for (float v : z) s += Math.exp(v / tj - max);
+                p += Head.T_NODE_WEIGHTS[j] / s;
+            }
+            double shown = (1 - u) * p + u / k;
+            double r = (top == records.label(i) ? 1 : 0) - shown, w = records.weight(i);
+            sw += w;
+            sr += w * r;
+            sr2 += w * r * r;
+            m++;
+        }
+        if (m == 0 || sw <= 0) return Gap.NONE;
+        double mean = sr / sw, var = Math.max(0, sr2 / sw - mean * mean) * m / Math.max(1, m - 1);
+        double shrink = m / (m + GAP_PRIOR);
+        return new Gap(shrink * mean, shrink * Math.sqrt(var / m), m);
     }
 
     /**

@@ -640,6 +640,7 @@ public final class Trainer implements AutoCloseable {
         head.setTemperature(fit.temperature(), fit.logSd());
         head.setUniformShare(fit.uniformShare());
         fittedAt = labels;
+        keepLaw(fit, head.calibrationRecords(), labels);
     }
 
     static final int REFIT_ALWAYS_BELOW = 200;
@@ -821,12 +822,48 @@ public final class Trainer implements AutoCloseable {
             }
         }
         if (m == 0) return null;
-        double center = sum / m;
         int labels = trainableCount();
+        Calibration.Gap g = recentGap(labels);
+        double seen = 1 - head.unseenShare(); // the gap is about images of classes with examples
+        double center = Math.max(0, Math.min(1, sum / m + seen * g.mean()));
         EstimateHistory h = head.estimateHistory().with(labels, center);
-        double floor = BAND_Z * BAND_MODEL_SD;
-        return AccuracyEstimate.of(labels, m, center, center - Math.hypot(estimateBand[0], floor),
-                center + Math.hypot(estimateBand[1], floor), h.labelCounts(), h.estimates());
+        double floor = BAND_Z * BAND_MODEL_SD, gapBand = BAND_Z * seen * g.se();
+        return AccuracyEstimate.of(labels, m, center, center - Math.hypot(Math.hypot(estimateBand[0], floor), gapBand),
+                center + Math.hypot(Math.hypot(estimateBand[1], floor), gapBand), h.labelCounts(), h.estimates());
+    }
+
+    // The temperature law behind the estimate's correction (Calibration.recentGap), and the gap it gave: a pure
+    // function of the head's kept predictions and label count, so undo, redo and a reopened project give the
+    // estimate they gave before.
+    private Calibration.Fit law;
+    private Calibration.Records lawRecords;
+    private int lawLabels = -1;
+    private Calibration.Gap gap;
+    private Calibration.Records gapRecords;
+    private int gapLabels = -1;
+
+    private void keepLaw(Calibration.Fit fit, Calibration.Records records, int labels) {
+        law = fit;
+        lawRecords = records;
+        lawLabels = labels;
+    }
+
+    /**
+     * The correction of the estimate: how far the shown confidence was from being right over the latest labels' own
+     * predictions (docs/adr/0023-accuracy-estimate.md). The law is the latest fit's when it was made on these very
+     * predictions (or, from {@link #REFIT_ALWAYS_BELOW} labels on, fewer than {@link #REFIT_EVERY} labels ago, as
+     * the temperature itself), else fitted here.
+     */
+    private Calibration.Gap recentGap(int labels) {
+        Calibration.Records rec = head.calibrationRecords();
+        if (rec == gapRecords && labels == gapLabels) return gap;
+        boolean current = law != null && (rec == lawRecords && labels == lawLabels
+                || labels >= REFIT_ALWAYS_BELOW && labels >= lawLabels && labels - lawLabels < REFIT_EVERY);
+        if (!current) keepLaw(Calibration.fit(rec, labels, head.activeCount(), textLabels()), rec, labels);
+        gap = head.activeCount() < 2 ? Calibration.Gap.NONE : Calibration.recentGap(rec, labels, law);
+        gapRecords = rec;
+        gapLabels = labels;
+        return gap;
     }
 
     /**
@@ -994,6 +1031,7 @@ public final class Trainer implements AutoCloseable {
             Calibration.Fit fit = Calibration.fit(fresh.calibrationRecords(), trainCount, fresh.activeCount(), textLabels());
             fresh.setTemperature(fit.temperature(), fit.logSd());
             fresh.setUniformShare(fit.uniformShare());
+            keepLaw(fit, fresh.calibrationRecords(), trainCount);
         } else {
             fresh.setCalibrationRecords(head.calibrationRecords());
             fresh.setTemperature(head.temperature(), head.temperatureLogSd());

@@ -40,6 +40,32 @@ class CalibrationTest {
     }
 
     @Test
+    void theEstimatesGapMeasuresHowFarTheLatestPredictionsWereFromTheLawAndOnlyThose() {
+        // heads of 0..119 labels that were calibrated at T = 2 (the law fits them): no gap to speak of
+        Calibration.Records steady = predictions(Calibration.Records.EMPTY, n -> 2.0, 0, 120, 5, 11);
+        Calibration.Fit law = Calibration.fit(steady, 120, 5);
+        Calibration.Gap calm = Calibration.recentGap(steady, 120, law);
+        assertThat(calm.count()).as("the predictions of the latest 60 labels").isEqualTo(60);
+        assertThat(Math.abs(calm.mean())).isLessThan(Math.max(0.02, 2.5 * calm.se()));
+        // the same history, but the latest 60 heads were sharper than the law says (right more often than shown)
+        Calibration.Records sharper = predictions(predictions(Calibration.Records.EMPTY, n -> 2.0, 0, 60, 5, 11),
+                n -> 0.5, 60, 60, 5, 12);
+        Calibration.Fit law2 = Calibration.fit(sharper, 120, 5);
+        Calibration.Gap up = Calibration.recentGap(sharper, 120, law2);
+        assertThat(up.count()).isEqualTo(60);
+        assertThat(up.mean()).as("shown below how often they were right").isGreaterThan(0.03);
+        assertThat(up.mean()).isGreaterThan(2 * up.se());
+        // older predictions do not count: changing one from before the window leaves the gap as it was
+        Calibration.Records older = predictions(Calibration.Records.EMPTY, n -> 9.0, 0, 1, 5, 99);
+        for (int i = 0; i < sharper.size(); i++) {
+            older = older.with(sharper.logits(i), sharper.label(i), sharper.labelsBefore(i), 5);
+        }
+        assertThat(Calibration.recentGap(older, 120, law2)).isEqualTo(up);
+        // nothing recent to go by: no correction
+        assertThat(Calibration.recentGap(Calibration.Records.EMPTY, 120, law2)).isEqualTo(Calibration.Gap.NONE);
+    }
+
+    @Test
     void theFittedTemperatureRecoversHowOverconfidentAMatureHeadWas() {
         Calibration.Records r = predictions(Calibration.Records.EMPTY, n -> 3.0, 300, Calibration.WINDOW, 5, 1);
         assertThat(r.size()).isEqualTo(Calibration.WINDOW);
