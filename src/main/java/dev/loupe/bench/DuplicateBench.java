@@ -216,6 +216,36 @@ public final class DuplicateBench {
                 }
             }
             out.put("low_detail", low);
+            // how the images look (PixelPrint.looks): alone, and joined with the model's view (the product's check)
+            List<Long> withPrint = new ArrayList<>();
+            List<double[]> looks = new ArrayList<>();
+            for (long id : v.ids()) {
+                PixelPrint p = PixelPrint.read(thumbs.apply(id));
+                if (p != null) {
+                    withPrint.add(id);
+                    looks.add(p.looks());
+                }
+            }
+            long[] lid = withPrint.stream().mapToLong(Long::longValue).toArray();
+            float[][] lv = Outliers.standardised(looks.toArray(new double[0][]));
+            List<Map<String, Object>> lk = new ArrayList<>();
+            for (int k : cfg.ks()) {
+                for (double z : List.of(3.0, 3.5, 4.0, 4.5, 5.0, 6.0)) {
+                    long t0 = System.nanoTime();
+                    Outliers.Result byLooks = Outliers.find(lid, lv, k, z, cfg.seed(), () -> false);
+                    Outliers.Result byModel = Outliers.find(v.ids(), v.vectors(), k, Outliers.DEFAULT_Z, cfg.seed(), () -> false);
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    for (boolean join : List.of(false, true)) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("looks", join ? "joined with the model's view" : "alone");
+                        row.put("k", k);
+                        row.put("z", z);
+                        row.putAll(scoreOutliers(join ? Outliers.combined(byModel, Outliers.DEFAULT_Z, byLooks, z) : byLooks, relOf, planted, junk, secs));
+                        lk.add(row);
+                    }
+                }
+            }
+            out.put("looks", lk);
             return out;
         }
     }

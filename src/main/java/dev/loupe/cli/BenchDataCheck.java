@@ -212,6 +212,11 @@ final class BenchDataCheck {
                         (Double) o.get("entropy_below"), Boolean.TRUE.equals(o.get("with_knn")) ? " or kNN outlier" : "", o.get("flagged"),
                         fmt(o.get("precision")), fmt(o.get("recall")), fmt(o.get("recall_unrelated")), fmt(o.get("recall_junk")));
             }
+            for (Map<String, Object> o : (List<Map<String, Object>>) m.get("looks")) {
+                out.printf(Locale.ROOT, "outliers by looks, %s, k = %s, z = %.1f: %s flagged, precision %s, recall %s (unrelated %s, junk %s; precision in the top %s: %s)%n",
+                        o.get("looks"), o.get("k"), (Double) o.get("z"), o.get("flagged"), fmt(o.get("precision")), fmt(o.get("recall")),
+                        fmt(o.get("recall_unrelated")), fmt(o.get("recall_junk")), o.get("planted"), fmt(o.get("precision_at_planted")));
+            }
             out.flush();
             return 0;
         }

@@ -88,7 +88,7 @@ final class ReviewDataCommand implements Callable<Integer> {
         @Option(names = "--k", description = "Outliers: neighbours averaged (default: ${DEFAULT-VALUE}).")
         int k = Outliers.DEFAULT_K;
 
-        @Option(names = "--z", description = "Outliers: robust z-score threshold on the log kNN distance (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--z", description = "Outliers: robust z-score bound on the log kNN distance in the model's view (default: ${DEFAULT-VALUE}; how images look is held to this times 3.5 / 3).")
         double z = Outliers.DEFAULT_Z;
 
         @Option(names = "--all", description = "Outliers: list every image with its score, not only those beyond the threshold.")
@@ -118,7 +118,9 @@ final class ReviewDataCommand implements Callable<Integer> {
                 }
             } else if (action.outliers) {
                 ProjectVectors v = vectors(store);
-                printOutliers(store, Outliers.find(v.ids(), v.vectors(), options.k, options.z, 42, () -> false), out);
+                java.util.function.LongFunction<Path> thumbs = ProjectVectors.thumbnails(store);
+                printOutliers(store, Outliers.find(v.ids(), v.vectors(), id -> PixelPrint.read(thumbs.apply(id)), options.k,
+                        options.z, 42, () -> false, p -> { }), out);
             } else if (action.exclude != null || action.include != null) {
                 boolean ex = action.exclude != null;
                 List<Long> ids = new ArrayList<>();
@@ -252,22 +254,25 @@ final class ReviewDataCommand implements Callable<Integer> {
             m.put("images", r.scores().size());
             m.put("k", options.k);
             m.put("z", options.z);
-            m.put("threshold", r.threshold());
+            m.put("looks_z", options.z * Outliers.LOOKS_Z / Outliers.DEFAULT_Z);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Outliers.Scored s : shown) {
                 Map<String, Object> im = new LinkedHashMap<>();
                 im.put("path", path(store, s.id()));
                 im.put("score", Math.round(s.score() * 1e4) / 1e4);
                 im.put("outlier", s.outlier());
+                im.put("why", s.why());
                 rows.add(im);
             }
             m.put("outliers", rows);
             Json.print(out, m);
             return;
         }
-        out.printf(Locale.ROOT, "%d outlier(s) among %d images (mean distance to %d nearest > %.3f):%n", r.outliers().size(),
-                r.scores().size(), options.k, r.threshold());
-        for (Outliers.Scored s : shown) out.printf(Locale.ROOT, "  %.3f  %s%s%n", s.score(), path(store, s.id()), s.outlier() ? "" : "  (not an outlier)");
+        out.printf(Locale.ROOT, "%d outlier(s) among %d images (score: how far beyond the usual distance to the %d nearest, "
+                + "1 = the bound):%n", r.outliers().size(), r.scores().size(), options.k);
+        for (Outliers.Scored s : shown) {
+            out.printf(Locale.ROOT, "  %.2f  %s  (%s)%s%n", s.score(), path(store, s.id()), s.why(), s.outlier() ? "" : ", not an outlier");
+        }
         out.flush();
     }
 

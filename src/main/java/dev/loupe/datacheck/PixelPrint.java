@@ -1,6 +1,7 @@
 package dev.loupe.datacheck;
 
 import java.awt.image.BufferedImage;
+import java.util.List;
 
 /**
  * A small print of an image (from its stored thumbnail) and a crop-tolerant comparison of two prints, the pixel-level
@@ -99,6 +100,75 @@ public final class PixelPrint {
             e -= p * Math.log(p) / Math.log(2);
         }
         return e;
+    }
+
+    /** Names of the {@link #looks()} measures, in order. */
+    public static final List<String> LOOKS = List.of("grey mean", "grey spread", "grey entropy", "edge strength",
+            "edge share", "border grey", "border spread", "saturation", "saturation spread", "white share", "black share",
+            "colours used", "roughness", "red-blue", "green-magenta");
+
+    /**
+     * How the image looks, in a few plain measures ({@link #LOOKS}): brightness and contrast, how much it shows
+     * (entropy, edges), its background (the border), its colour (saturation, share of white and black, colours used,
+     * balance) and its texture (roughness: second differences per first difference, high for noise, ~0 for a smooth
+     * gradient). The outlier check scores images by how far these are from those of the rest (ADR 0038): junk that an
+     * image model maps among ordinary pictures (a flat colour, a gradient, noise, a scan of another kind) stands out here.
+     */
+    public double[] looks() {
+        int n = BASE;
+        double[] grey = meanStd(base);
+        double grad = 0, lap = 0;
+        int edges = 0, gcount = 0, lcount = 0;
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                float v = base[y * n + x];
+                if (x + 1 < n && y + 1 < n) {
+                    double g = Math.abs(base[y * n + x + 1] - v) + Math.abs(base[(y + 1) * n + x] - v);
+                    grad += g;
+                    gcount++;
+                    if (g > 0.08) edges++;
+                }
+                if (x > 0 && x + 1 < n && y > 0 && y + 1 < n) {
+                    lap += Math.abs(base[y * n + x + 1] + base[y * n + x - 1] + base[(y + 1) * n + x] + base[(y - 1) * n + x] - 4 * v);
+                    lcount++;
+                }
+            }
+        }
+        grad /= Math.max(1, gcount);
+        lap /= Math.max(1, lcount);
+        float[] ring = new float[4 * n - 4];
+        int r = 0;
+        for (int i = 0; i < n; i++) {
+            ring[r++] = base[i];
+            ring[r++] = base[(n - 1) * n + i];
+        }
+        for (int i = 1; i < n - 1; i++) {
+            ring[r++] = base[i * n];
+            ring[r++] = base[i * n + n - 1];
+        }
+        double[] border = meanStd(ring);
+        int px = w * h;
+        double sat = 0, sat2 = 0, white = 0, black = 0, rb = 0, gm = 0;
+        boolean[] used = new boolean[64];
+        for (int i = 0; i < px; i++) {
+            int cr = rgb[0][i] & 0xff, cg = rgb[1][i] & 0xff, cb = rgb[2][i] & 0xff;
+            int max = Math.max(cr, Math.max(cg, cb)), min = Math.min(cr, Math.min(cg, cb));
+            double sv = max == 0 ? 0 : (max - min) / (double) max;
+            sat += sv;
+            sat2 += sv * sv;
+            double gv = (0.299 * cr + 0.587 * cg + 0.114 * cb) / 255;
+            if (gv > 0.92) white++;
+            if (gv < 0.08) black++;
+            rb += (cr - cb) / 255.0;
+            gm += (cg - (cr + cb) / 2.0) / 255.0;
+            used[(cr >> 6) * 16 + (cg >> 6) * 4 + (cb >> 6)] = true;
+        }
+        sat /= px;
+        int colours = 0;
+        for (boolean u : used) if (u) colours++;
+        return new double[] {grey[0], grey[1], entropyBits() / 4, grad, edges / (double) Math.max(1, gcount), border[0],
+                border[1], sat, Math.sqrt(Math.max(0, sat2 / px - sat * sat)), white / px, black / px, colours / 64.0,
+                lap / (grad + 0.02), rb / px, gm / px};
     }
 
     /** Whether the image is (almost) one flat grey level. */

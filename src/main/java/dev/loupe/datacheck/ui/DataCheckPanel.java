@@ -230,10 +230,17 @@ public final class DataCheckPanel extends VBox {
                 NearDuplicates.DEFAULT_THRESHOLD, check, cancelled, done), (v, r) -> showGroups(v, r));
     }
 
-    /** Scores every image by its distance to its nearest neighbours and lists the outliers. */
+    /**
+     * Scores every image by its distance to its nearest neighbours, in the model's view and in how it looks (its
+     * thumbnail), and lists the outliers as {@code loupe review --outliers} does.
+     */
     public void findOutliers() {
-        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K,
-                Outliers.DEFAULT_Z, 42, Outliers.Metric.EUCLIDEAN, cancelled, done), (v, r) -> showOutliers(v, r));
+        ProjectState s = project.state();
+        if (s == null) return;
+        dev.loupe.labelling.ui.ImageIndex images = s.images();
+        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v.ids(), v.vectors(),
+                id -> PixelPrint.read(images.thumbnail(id)), Outliers.DEFAULT_K, Outliers.DEFAULT_Z, 42, cancelled, done),
+                (v, r) -> showOutliers(v, r));
     }
 
     /** The embeddings searched and the groups the user kept before (read together on the session thread). */
@@ -563,8 +570,8 @@ public final class DataCheckPanel extends VBox {
                 return;
             }
             java.nio.file.Path p = s.images().path(o.id());
-            Label text = new Label(String.format(Locale.ROOT, "%s%nscore %.2f · %s", p == null ? "#" + o.id()
-                    : p.getFileName(), o.score(), labelText(s, o.id(), "unlabelled")));
+            Label text = new Label(String.format(Locale.ROOT, "%s%n%s (%.1f× the bound) · %s", p == null ? "#" + o.id()
+                    : p.getFileName(), o.why() == null ? "far from the rest" : o.why(), o.score(), labelText(s, o.id(), "unlabelled")));
             HBox row = new HBox(8, thumb(s, o.id()), text);
             row.setOpacity(excluded.contains(o.id()) ? 0.45 : 1);
             row.setAlignment(Pos.CENTER_LEFT);
