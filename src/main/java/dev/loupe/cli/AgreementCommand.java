@@ -1,9 +1,8 @@
 package dev.loupe.cli;
 
-import dev.loupe.project.LabelClass;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.team.AgreementReport;
-import dev.loupe.team.AnnotatorLabels;
+import dev.loupe.team.ProjectAgreement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,26 +49,17 @@ final class AgreementCommand implements Callable<Integer> {
     }
 
     static Map<String, Object> agreement(ProjectStore store) {
-        // a reviewer's decisions (ADR 0034) are not votes: agreement is between the annotators
-        AnnotatorLabels labels = AnnotatorLabels.replay(store.journal(), store.journalAnnotators(),
-                store.adjudicationEvents());
-        Map<Long, String> names = store.allClasses().stream()
-                .collect(Collectors.toMap(LabelClass::id, LabelClass::name));
+        ProjectAgreement pa = ProjectAgreement.of(store); // a reviewer's decisions (ADR 0034) are not votes
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("project", store.dir().toString());
-        m.put("unattributed_label_events", labels.unattributed());
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        labels.byAnnotator().forEach((a, l) -> counts.put(a, l.size()));
-        m.put("annotators", counts);
-        if (counts.size() < 2) {
-            m.put("message", counts.isEmpty()
-                    ? "No labels with a recorded annotator: agreement needs labels from two or more annotators."
-                    : "Only one annotator (" + counts.keySet().iterator().next() + ") has labelled this project: "
-                            + "agreement needs two or more. Label with `loupe label --annotator NAME` as another person.");
+        m.put("unattributed_label_events", pa.unattributed());
+        m.put("annotators", pa.annotators());
+        if (pa.report() == null) {
+            m.put("message", pa.message());
             return m;
         }
-        AgreementReport r = AgreementReport.of(labels.byAnnotator());
-        List<String> classes = r.classIds().stream().map(names::get).toList();
+        AgreementReport r = pa.report();
+        List<String> classes = pa.classNames();
         m.put("classes", classes);
         m.put("images_compared", r.items());
         m.put("krippendorff_alpha", Json.number(r.alpha()));

@@ -19,6 +19,7 @@ public final class EvaluationModel {
 
     private final ProjectModel project;
     private final ReadOnlyObjectWrapper<Evaluation> evaluation = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<dev.loupe.team.ProjectAgreement> agreement = new ReadOnlyObjectWrapper<>();
     private boolean shown;
     private boolean running;
     private boolean again;
@@ -28,6 +29,7 @@ public final class EvaluationModel {
         project.stateProperty().addListener((o, old, now) -> {
             if (now == null) {
                 evaluation.set(null);
+                agreement.set(null);
             } else if (shown) {
                 refresh();
             }
@@ -37,6 +39,11 @@ public final class EvaluationModel {
     /** The latest evaluation; null while none is computed or no project is open. */
     public ReadOnlyObjectProperty<Evaluation> evaluationProperty() {
         return evaluation.getReadOnlyProperty();
+    }
+
+    /** Agreement between the project's annotators (a team project, or labels given under several names); null: none yet. */
+    public ReadOnlyObjectProperty<dev.loupe.team.ProjectAgreement> agreementProperty() {
+        return agreement.getReadOnlyProperty();
     }
 
     /** The view tells whether it is on screen; only then is it kept up to date. */
@@ -57,8 +64,11 @@ public final class EvaluationModel {
             return;
         }
         running = true;
-        project.withProject(EvaluationModel::compute, e -> {
-            evaluation.set(e);
+        record Both(Evaluation evaluation, dev.loupe.team.ProjectAgreement agreement) {
+        }
+        project.withProject((store, session) -> new Both(compute(store, session), dev.loupe.team.ProjectAgreement.of(store)), b -> {
+            evaluation.set(b.evaluation());
+            agreement.set(b.agreement());
             done();
         }).whenComplete((r, t) -> {
             if (t != null) {

@@ -48,6 +48,9 @@ public final class EvaluationPanel extends ScrollPane {
     private final GridPane matrix = new GridPane();
     private final TableView<Evaluation.ClassCounts> counts = new TableView<>();
     private final TableView<ModelVersion> versions = new TableView<>();
+    private final Label agreementSummary = new Label();
+    private final GridPane agreementTable = new GridPane();
+    private final VBox agreementPairs = new VBox(6);
 
     public EvaluationPanel(EvaluationModel model) {
         setId("evaluation");
@@ -120,12 +123,25 @@ public final class EvaluationPanel extends ScrollPane {
                 hint("Labels given; how many of them the current model gets right; how many unlabelled images it "
                         + "assigns to the class."),
                 counts,
-                title("Model versions"), versions);
+                title("Model versions"), versions,
+                title("Agreement between annotators"),
+                hint("Where two or more people labelled the same images (a team project, or labels given under several "
+                        + "names): Krippendorff's alpha over every such image, Fleiss' kappa over the images all of them "
+                        + "labelled, Cohen's kappa for each pair with their confusion table; 1 is full agreement, 0 what "
+                        + "chance would give (docs/adr/0032-annotator-agreement.md)."),
+                agreementSummary, agreementTable, agreementPairs);
         box.setPadding(new Insets(8));
         setContent(box);
 
+        agreementSummary.setId("agreementSummary");
+        agreementSummary.setWrapText(true);
+        agreementTable.setId("agreementTable");
+        agreementTable.setHgap(12);
+        agreementTable.setVgap(2);
         model.evaluationProperty().addListener((o, old, now) -> show(now));
         show(model.evaluationProperty().get());
+        model.agreementProperty().addListener((o, old, now) -> showAgreement(now));
+        showAgreement(model.agreementProperty().get());
     }
 
     private static Label title(String text) {
@@ -203,6 +219,60 @@ public final class EvaluationPanel extends ScrollPane {
         }
         projection.setText(any ? p.toString() : "");
         stopping.setText(a.hint());
+    }
+
+    private static String kappa(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "–";
+    }
+
+    private void showAgreement(dev.loupe.team.ProjectAgreement a) {
+        agreementTable.getChildren().clear();
+        agreementPairs.getChildren().clear();
+        if (a == null) {
+            agreementSummary.setText("");
+            return;
+        }
+        String who = a.annotators().isEmpty() ? "" : a.annotators().entrySet().stream()
+                .map(e -> e.getKey() + " (" + e.getValue() + " images)").collect(java.util.stream.Collectors.joining(", ")) + ". ";
+        if (a.report() == null) {
+            agreementSummary.setText(who + a.message());
+            return;
+        }
+        dev.loupe.team.AgreementReport r = a.report();
+        agreementSummary.setText(String.format(Locale.ROOT, "%s%,d images labelled by two or more: Krippendorff's alpha %s; "
+                        + "Fleiss' kappa %s over the %,d images all %d labelled.", who, r.items(), kappa(r.alpha()),
+                r.fleiss() == null ? "–" : kappa(r.fleiss().kappa()), r.fleissItems(), a.annotators().size()));
+        agreementTable.add(title("Class"), 0, 0);
+        agreementTable.add(title("alpha"), 1, 0);
+        agreementTable.add(title("Fleiss"), 2, 0);
+        for (int i = 0; i < a.classNames().size(); i++) {
+            agreementTable.add(new Label(a.classNames().get(i)), 0, i + 1);
+            agreementTable.add(new Label(kappa(r.alphaPerClass()[i])), 1, i + 1);
+            agreementTable.add(new Label(r.fleiss() == null ? "–" : kappa(r.fleiss().perCategory()[i])), 2, i + 1);
+        }
+        for (dev.loupe.team.AgreementReport.Pair p : r.pairs()) {
+            Label line = new Label(String.format(Locale.ROOT, "%s and %s: %,d images, %.0f%% the same, Cohen's kappa %s",
+                    p.first(), p.second(), p.items(), 100 * p.observed(), kappa(p.kappa())));
+            GridPane t = new GridPane();
+            t.setHgap(8);
+            t.add(new Label(p.first() + " ↓  " + p.second() + " →"), 0, 0);
+            for (int j = 0; j < a.classNames().size(); j++) t.add(new Label(a.classNames().get(j)), j + 1, 0);
+            for (int i = 0; i < p.confusion().length; i++) {
+                t.add(new Label(a.classNames().get(i)), 0, i + 1);
+                for (int j = 0; j < p.confusion()[i].length; j++) {
+                    long v = p.confusion()[i][j];
+                    Label cell = new Label(v == 0 ? "" : String.valueOf(v));
+                    if (v > 0) cell.setTextFill(i == j ? RIGHT : WRONG);
+                    t.add(cell, j + 1, i + 1);
+                }
+            }
+            agreementPairs.getChildren().addAll(line, t);
+        }
+    }
+
+    /** For tests: the agreement section as shown. */
+    public String agreementText() {
+        return agreementSummary.getText();
     }
 
     /** For tests: the estimate and projection as shown. */
