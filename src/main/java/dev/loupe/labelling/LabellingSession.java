@@ -452,7 +452,10 @@ public final class LabellingSession implements AutoCloseable {
         int row = row(imageId);
         int col = column(classId);
         Snapshot before = latest();
-        Boolean prequential = before != null && before.activeClassCount() > 0 ? before.predictedClass(row) == col : null;
+        // A verdict only for an image the model has not learned with a label: a relabel or a confirmation of one it
+        // trained on is no test of it (it would count another annotator's agreement as the model's).
+        boolean unseen = store.labelOf(imageId).isEmpty();
+        Boolean prequential = unseen && before != null && before.activeClassCount() > 0 ? before.predictedClass(row) == col : null;
         Long modelVersion = before == null ? null : before.modelVersion();
         Optional<JournalEntry> event = store.label(imageId, classId, prequential, modelVersion);
         if (event.isEmpty()) {

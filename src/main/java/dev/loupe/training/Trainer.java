@@ -551,12 +551,17 @@ public final class Trainer implements AutoCloseable {
                 cmd.done().completeExceptionally(e);
                 continue;
             }
-            applyLabel(cmd.update().row(), cmd.update().classIndex());
-            changedRows[changed++] = cmd.update().row();
+            int row = cmd.update().row();
+            if (labelOf[row] >= 0 && !quarantined[row]) learnedBefore.add(row); // its prediction is not out of sample
+            applyLabel(row, cmd.update().classIndex());
+            changedRows[changed++] = row;
             applied.add(cmd);
         }
         cmds.clear();
-        if (applied.isEmpty()) return;
+        if (applied.isEmpty()) {
+            learnedBefore.clear();
+            return;
+        }
         try {
             step(applied, changedRows, changed, t0);
         } catch (Throwable t) {
@@ -612,9 +617,15 @@ public final class Trainer implements AutoCloseable {
      * (how many images of a random draw it stands for), so a handful of odd clusters' representatives does not set
      * the temperature of the whole collection (docs/adr/0022-calibration-from-the-first-labels.md, issue 13b).
      */
+    /** Rows of the batch being applied that the head had already learned with a label (filled by flushLabels). */
+    private final java.util.Set<Integer> learnedBefore = new java.util.HashSet<>();
+
     private void recordPrequential(int[] newRows) {
+        java.util.Set<Integer> relabelled = new java.util.HashSet<>(learnedBefore);
+        learnedBefore.clear();
         if (newRows.length == 0 || head.activeCount() < 2) return;
-        int[] rows = Arrays.stream(newRows).filter(r -> head.isActive(labelOf[r])).toArray();
+        // a relabel (or another annotator's confirmation) of an image the head has trained on is no test of it
+        int[] rows = Arrays.stream(newRows).filter(r -> head.isActive(labelOf[r]) && !relabelled.contains(r)).toArray();
         if (rows.length == 0) return;
         float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, rows));
         int before = trainableCount() - newRows.length;

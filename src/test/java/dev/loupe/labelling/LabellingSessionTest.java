@@ -305,6 +305,17 @@ class LabellingSessionTest {
                 .isEqualTo(r.snapshot().headState().calibrationRecords().size() - 1);
         session.redo().join();
         assertThat(store.stats().prequential().total()).isEqualTo(checked);
+
+        // labelling again an image the model has learned (a correction, or another annotator's confirmation) is no
+        // test of the model: no verdict in the journal, no prediction kept for the calibration
+        int records = session.latest().headState().calibrationRecords().size();
+        LabelResult again = session.label(image("class0/img2.png"), classIds.get("class1")).join();
+        assertThat(store.journal().get(store.journal().size() - 1).prequential()).isNull();
+        assertThat(store.stats().prequential().total()).isEqualTo(checked);
+        assertThat(again.snapshot().headState().calibrationRecords().size()).isEqualTo(records);
+        LabelResult fresh = session.label(image("class2/img3.png"), classIds.get("class2")).join();
+        assertThat(store.journal().get(store.journal().size() - 1).prequential()).as("a new image still is one").isNotNull();
+        assertThat(fresh.snapshot().headState().calibrationRecords().size()).isEqualTo(records + 1);
     }
 
     @Test
