@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         "Check the labels: --suspects lists the labelled images whose label is likely wrong (each judged by a model",
         "that never saw it), with the suggested class and why. --accept relabels an image to its suggestion (undo",
         "with `loupe undo`); --keep keeps its label and marks it checked, so it leaves the list until relabelled.",
-        "Look over the data: --duplicates (near-identical images), --outliers (far from every other image);",
+        "Look over the data: --duplicates (near-identical images), --outliers (unlike every other image, to the model or to the eye);",
         "excluded images leave the queue and the exports; --undo-exclusion reverses the last change."})
 final class ReviewCommand implements Callable<Integer> {
 

@@ -103,7 +103,8 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("Backbone  %s%n", s.get("backbone") == null ? "(none yet)" : s.get("backbone"));
         out.printf("Model     %s%n", s.get("model_version") == null ? "(not trained yet)" : "version " + s.get("model_version"));
         Object acc = s.get("prequential_accuracy");
-        out.printf("Accuracy  %s%n", acc == null ? "(no labels yet)"
+        out.printf("Accuracy  %s%n", acc == null ? "(no label checked yet: a label counts once the model could predict it, "
+                + "on an image it had not learned)"
                 : String.format("%.1f%% of %d labels were predicted right before labelling (last 50: %s)",
                 100 * (Double) acc, (Integer) s.get("prequential_labels"),
                 s.get("prequential_accuracy_last50") == null ? "-" : String.format("%.1f%%", 100 * (Double) s.get("prequential_accuracy_last50"))));

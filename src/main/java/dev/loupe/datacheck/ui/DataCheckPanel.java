@@ -69,7 +69,8 @@ public final class DataCheckPanel extends VBox {
     private final Button cancel = new Button("Cancel");
     private final ProgressBar progress = new ProgressBar(ProgressBar.INDETERMINATE_PROGRESS);
     private final Label status = new Label("Near-duplicates: resized, recompressed or cropped copies. Outliers: images far from "
-            + "every other one (junk, or a kind of image nobody labelled yet).");
+            + "every other one in the model's view, or unlike the rest in how they look (junk, or a kind of image nobody "
+            + "labelled yet).");
     private final ListView<NearDuplicates.Group> groups = new ListView<>();
     private final ListView<Outliers.Scored> outliers = new ListView<>();
     private final ComboBox<LabelClass> groupClass = new ComboBox<>();

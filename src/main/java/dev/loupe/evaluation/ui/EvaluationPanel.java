@@ -253,16 +253,30 @@ public final class EvaluationPanel extends ScrollPane {
         for (dev.loupe.team.AgreementReport.Pair p : r.pairs()) {
             Label line = new Label(String.format(Locale.ROOT, "%s and %s: %,d images, %.0f%% the same, Cohen's kappa %s",
                     p.first(), p.second(), p.items(), 100 * p.observed(), kappa(p.kappa())));
+            line.setWrapText(true);
             GridPane t = new GridPane();
             t.setHgap(8);
-            t.add(new Label(p.first() + " ↓  " + p.second() + " →"), 0, 0);
-            for (int j = 0; j < a.classNames().size(); j++) t.add(new Label(a.classNames().get(j)), j + 1, 0);
+            Label corner = new Label(p.first() + " ↓  " + p.second() + " →");
+            corner.getStyleClass().add("hint");
+            corner.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+            t.add(corner, 0, 0);
+            for (int j = 0; j < a.classNames().size(); j++) {
+                Label h = new Label(a.classNames().get(j));
+                h.getStyleClass().add("cm-header");
+                h.setRotate(-45);
+                h.setMinWidth(28);
+                GridPane.setHalignment(h, javafx.geometry.HPos.CENTER);
+                t.add(new javafx.scene.Group(h), j + 1, 0);
+            }
             for (int i = 0; i < p.confusion().length; i++) {
-                t.add(new Label(a.classNames().get(i)), 0, i + 1);
+                Label rowName = new Label(a.classNames().get(i));
+                rowName.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+                t.add(rowName, 0, i + 1);
                 for (int j = 0; j < p.confusion()[i].length; j++) {
                     long v = p.confusion()[i][j];
                     Label cell = new Label(v == 0 ? "" : String.valueOf(v));
                     if (v > 0) cell.setTextFill(i == j ? RIGHT : WRONG);
+                    GridPane.setHalignment(cell, javafx.geometry.HPos.CENTER);
                     t.add(cell, j + 1, i + 1);
                 }
             }

@@ -169,7 +169,7 @@ public final class GalleryView extends BorderPane {
             case PREDICTED_AS -> "Predicted as " + cls;
             case LABELLED_AS -> "Labelled as " + cls;
             case SUSPECTS -> "Check my labels (likely mislabels)";
-            case OUTLIERS -> "Outliers (far from every other image)";
+            case OUTLIERS -> "Outliers (unlike every other image)";
             case DUPLICATES -> "Near-duplicates (group by group)";
         };
     }
