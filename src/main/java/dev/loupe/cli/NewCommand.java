@@ -86,15 +86,23 @@ public final class NewCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "With --server: the project's name there (default: the folder's).")
     String serverName;
 
+    @Option(names = "--overlap", paramLabel = "SHARE", description = "With --server: share of the images several annotators"
+            + " each label, for agreement, as `loupe share --overlap` (default: ${DEFAULT-VALUE}).")
+    double overlap;
+
+    @Option(names = "--overlap-k", paramLabel = "K", description = "With --server: annotators per overlap image (default: ${DEFAULT-VALUE}).")
+    int overlapK = 2;
+
     @Override
     public Integer call() {
         if (server != null) {
             dev.loupe.team.ServerUrl.parse(server); // a bad address fails before anything is created
+            ShareCommand.checkOverlap(overlap, overlapK);
         }
         int code = create();
         if (code == 0 && server != null) {
             try (dev.loupe.project.ProjectStore store = dev.loupe.project.ProjectStore.open(project, false)) {
-                ShareCommand.share(store, server, serverName, json ? new PrintWriter(java.io.Writer.nullWriter())
+                ShareCommand.share(store, server, serverName, overlap, overlapK, json ? new PrintWriter(java.io.Writer.nullWriter())
                         : spec.commandLine().getOut(), spec.commandLine().getErr());
             }
         }

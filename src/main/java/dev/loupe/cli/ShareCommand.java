@@ -35,15 +35,38 @@ final class ShareCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "The project's name on the server (default: the folder's name).")
     String name;
 
+    @Option(names = "--overlap", paramLabel = "SHARE", description = "Share of the images (0 to 1, chosen by content) "
+            + "that several annotators each label, so their agreement can be measured (default: ${DEFAULT-VALUE}).")
+    double overlap;
+
+    @Option(names = "--overlap-k", paramLabel = "K", description = "Annotators per overlap image (default: ${DEFAULT-VALUE}).")
+    int overlapK = 2;
+
     @Override
     public Integer call() {
         try (ProjectStore store = ProjectStore.open(project, false)) {
-            share(store, server, name, spec.commandLine().getOut(), spec.commandLine().getErr());
+            share(store, server, name, overlap, overlapK, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         return 0;
     }
 
+    /** Checks an overlap given on the command line, with a message that says what is allowed. */
+    static void checkOverlap(double share, int k) {
+        if (!(share >= 0 && share <= 1)) {
+            throw new LoupeException("--overlap must be a share from 0 to 1 (e.g. 0.1 for one image in ten), not " + share + ".");
+        }
+        if (k < 2) {
+            throw new LoupeException("--overlap-k must be at least 2: agreement needs two annotators on an image.");
+        }
+    }
+
     static void share(ProjectStore store, String serverUrl, String name, PrintWriter out, PrintWriter err) {
+        share(store, serverUrl, name, 0, 2, out, err);
+    }
+
+    static void share(ProjectStore store, String serverUrl, String name, double overlap, int overlapK, PrintWriter out,
+                      PrintWriter err) {
+        checkOverlap(overlap, overlapK);
         ServerUrl url = ServerUrl.parse(serverUrl);
         if (url.password() != null) {
             err.println("loupe: the password in the address is used now but not stored; later syncs read it from "
@@ -56,13 +79,15 @@ final class ShareCommand implements Callable<Integer> {
                     + "' on " + store.setting(TeamSync.SERVER_SETTING).orElse("?") + ".");
         }
         try (TeamServer s = TeamServer.connect(url)) {
-            if (!s.createProject(n, store.setting(ProjectBackbone.SETTING).orElse(null))) {
+            if (!s.createProject(n, store.setting(ProjectBackbone.SETTING).orElse(null), overlap, overlapK)) {
                 throw new LoupeException("The server already has a project named '" + n + "'. Join it with `loupe join "
                         + url.stored() + " FOLDER --images DIR --name " + n + "`, or share under another --name.");
             }
             TeamSync.link(store, url, n);
             TeamSync.Report r = TeamSync.sync(store, s);
-            out.printf("Shared %s as '%s' on %s: %d events uploaded.%n", store.dir(), n, url.stored(), r.uploaded());
+            out.printf("Shared %s as '%s' on %s: %d events uploaded%s.%n", store.dir(), n, url.stored(), r.uploaded(),
+                    overlap > 0 ? String.format(java.util.Locale.ROOT, "; %.0f%% of the images will be labelled by %d "
+                            + "annotators each, for agreement", 100 * overlap, overlapK) : "");
             out.flush();
         }
     }

@@ -64,12 +64,15 @@ final class SyncCommand implements Callable<Integer> {
             m.put("uploaded_already_there", r.uploadedAlreadyThere());
             m.put("pulled", r.pulled());
             m.put("waiting_for_images", r.waiting());
+            m.put("held_for_overlap", r.heldForOverlap());
             m.put("class_events_not_applied", r.classEventsNotApplied());
             m.put("server_seq", r.serverSeq());
             Json.print(out, m);
         } else {
-            out.printf("Synced '%s' with %s: %d uploaded, %d pulled%s.%n", r.project(), r.server(), r.uploaded(),
-                    r.pulled(), r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here");
+            out.printf("Synced '%s' with %s: %d uploaded, %d pulled%s%s.%n", r.project(), r.server(), r.uploaded(),
+                    r.pulled(), r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here",
+                    r.heldForOverlap() == 0 ? "" : ", " + r.heldForOverlap() + " held until you label their image too "
+                            + "(the overlap for agreement)");
             out.flush();
         }
     }

@@ -1182,7 +1182,33 @@ public final class ProjectStore implements AutoCloseable {
     public static final String PULLED_SETTING = "team.pulled_seq";
 
     /** What {@link #applyRemote} did with a batch of remote events. */
-    public record RemoteApplied(int applied, int alreadyHere, int waiting, int ignored) {
+    public record RemoteApplied(int applied, int alreadyHere, int waiting, int ignored, int held) {
+        public RemoteApplied(int applied, int alreadyHere, int waiting, int ignored) {
+            this(applied, alreadyHere, waiting, ignored, 0);
+        }
+    }
+
+    /**
+     * Overlap for agreement (ADR 0034, issue 15): a share of the images is labelled by {@code k} annotators. A pulled
+     * label of such an image waits in the inbox, so the image stays unlabelled here and in this instance's queue, until
+     * it has been labelled here too (an event written in this project) or by {@code k} annotators.
+     *
+     * @param share the share of images in the overlap, chosen by content hash (the same on every machine)
+     * @param k     annotators each overlap image should have
+     */
+    public record Overlap(double share, int k) {
+        public static final Overlap NONE = new Overlap(0, 2);
+
+        public Overlap {
+            if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("overlap share must be in [0, 1]: " + share);
+            if (k < 2) throw new IllegalArgumentException("overlap needs at least 2 annotators per image: " + k);
+        }
+
+        /** Whether the image with this content hash (hex SHA-256) is one of the overlap's. */
+        public boolean covers(String sha256) {
+            if (share <= 0 || sha256 == null || sha256.length() < 8) return false;
+            return Long.parseLong(sha256.substring(0, 8), 16) / 4294967296.0 < share;
+        }
     }
 
     /** The journal seqs of reviewers' decisions (adjudication events, ADR 0034). */
@@ -1278,17 +1304,23 @@ public final class ProjectStore implements AutoCloseable {
      * before the new ones. Class renames, merges and deletes of other instances are not applied (ADR 0034).
      */
     public RemoteApplied applyRemote(List<TeamEvent> events, long pulledThrough) {
+        return applyRemote(events, pulledThrough, Overlap.NONE);
+    }
+
+    /** The same, holding back the labels of overlap images this annotator should label too ({@link Overlap}). */
+    public RemoteApplied applyRemote(List<TeamEvent> events, long pulledThrough, Overlap overlap) {
         requireEventIds();
         synchronized (mutex) {
             List<JournalEntry> written = new ArrayList<>();
             RemoteApplied result = write(c -> {
                 written.clear();
-                int[] n = new int[4]; // applied, already here, waiting, ignored
+                int[] n = new int[5]; // applied, already here, waiting, ignored, held for the overlap
                 Map<Long, Long> now = new java.util.HashMap<>();
                 List<TeamEvent> todo = new ArrayList<>(inbox(c));
                 Set<String> fromInbox = new HashSet<>();
                 todo.forEach(e -> fromInbox.add(e.eventId()));
                 todo.addAll(events);
+                Map<String, Set<String>> voters = overlapVoters(c, todo, overlap);
                 for (TeamEvent e : todo) {
                     boolean waiting = fromInbox.contains(e.eventId());
                     if (queryLong(c, "SELECT count(*) FROM journal WHERE event_id = ?", e.eventId()) > 0) {
@@ -1300,6 +1332,13 @@ public final class ProjectStore implements AutoCloseable {
                         continue;
                     }
                     Optional<JournalEntry> applied;
+                    if (e.kind().isLabelEvent() && held(e, overlap, voters)) {
+                        if (!waiting) {
+                            toInbox(c, e);
+                        }
+                        n[4]++;
+                        continue;
+                    }
                     if (e.kind().isLabelEvent()) {
                         applied = applyRemoteLabel(c, e, now);
                     } else {
@@ -1326,11 +1365,50 @@ public final class ProjectStore implements AutoCloseable {
                 update(c, "INSERT INTO settings (key, value) VALUES (?, ?)"
                         + " ON CONFLICT (key) DO UPDATE SET value = excluded.value", PULLED_SETTING,
                         Long.toString(pulledThrough));
-                return new RemoteApplied(n[0], n[1], n[2], n[3]);
+                return new RemoteApplied(n[0], n[1], n[2], n[3], n[4]);
             });
             written.forEach(labels::apply);
             return result;
         }
+    }
+
+    /**
+     * For each overlap image among {@code todo}'s label events (by content hash): the annotators who labelled it, here
+     * (the journal) or in {@code todo} (the inbox and this pull).
+     */
+    private Map<String, Set<String>> overlapVoters(Connection c, List<TeamEvent> todo, Overlap overlap) throws SQLException {
+        Map<String, Set<String>> out = new java.util.HashMap<>();
+        if (overlap.share() <= 0) return out;
+        for (TeamEvent e : todo) {
+            if (!e.kind().isLabelEvent() || e.adjudication() || !overlap.covers(e.imageSha256())) continue;
+            Set<String> v = out.get(e.imageSha256());
+            if (v == null) {
+                v = new HashSet<>();
+                out.put(e.imageSha256(), v);
+                // who labelled it in the journal; a label written here counts as HERE, whatever its annotator's name
+                try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT CASE WHEN j.server_seq IS NULL THEN ? ELSE"
+                        + " j.annotator END FROM journal j JOIN images i ON i.id = j.image_id WHERE i.sha256 = ?"
+                        + " AND j.kind IN ('LABEL', 'RELABEL') AND (j.server_seq IS NULL OR j.annotator IS NOT NULL)")) {
+                    ps.setString(1, HERE);
+                    ps.setString(2, e.imageSha256());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) v.add(rs.getString(1));
+                    }
+                }
+            }
+            if (e.kind() != EventKind.UNLABEL && e.undoOf() == null && e.annotator() != null) v.add(e.annotator());
+        }
+        return out;
+    }
+
+    /** Marks, among an overlap image's voters, that it was labelled in this project (not a possible annotator name). */
+    private static final String HERE = "\u0000here";
+
+    /** Whether a pulled label event waits for this instance's own label of an overlap image ({@link Overlap}). */
+    private static boolean held(TeamEvent e, Overlap overlap, Map<String, Set<String>> voters) {
+        if (e.adjudication() || !overlap.covers(e.imageSha256())) return false;
+        Set<String> v = voters.getOrDefault(e.imageSha256(), Set.of());
+        return !v.contains(HERE) && v.size() < overlap.k();
     }
 
     private Optional<JournalEntry> applyRemoteLabel(Connection c, TeamEvent e, Map<Long, Long> now) throws SQLException {

@@ -3,6 +3,7 @@ package dev.loupe.team;
 import dev.loupe.Faults;
 import dev.loupe.LoupeException;
 import dev.loupe.project.EventKind;
+import dev.loupe.project.ProjectStore;
 import dev.loupe.project.TeamEvent;
 
 import java.sql.Connection;
@@ -95,6 +96,9 @@ public final class TeamServer implements AutoCloseable {
                       received_at      TIMESTAMPTZ NOT NULL DEFAULT now()
                     )""");
             s.execute("CREATE INDEX IF NOT EXISTS loupe_events_project_seq ON loupe_events (project, seq)");
+            // overlap for agreement (issue 15): a share of the images is labelled by k annotators
+            s.execute("ALTER TABLE loupe_projects ADD COLUMN IF NOT EXISTS overlap_share DOUBLE PRECISION NOT NULL DEFAULT 0");
+            s.execute("ALTER TABLE loupe_projects ADD COLUMN IF NOT EXISTS overlap_k INTEGER NOT NULL DEFAULT 2");
             conn.commit();
         } catch (SQLException e) {
             conn.rollback();
@@ -109,16 +113,31 @@ public final class TeamServer implements AutoCloseable {
         return url;
     }
 
-    /** A project on the server. */
-    public record Project(String name, String backbone) {
+    /**
+     * A project on the server.
+     *
+     * @param overlapShare share of its images that {@code overlapK} annotators each label (0: none)
+     */
+    public record Project(String name, String backbone, double overlapShare, int overlapK) {
+        public Project(String name, String backbone) {
+            this(name, backbone, 0, 2);
+        }
     }
 
     /** Registers a project; false when one of that name exists already. */
     public boolean createProject(String name, String backbone) {
-        try (PreparedStatement ps = conn.prepareStatement(
-                "INSERT INTO loupe_projects (name, backbone) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+        return createProject(name, backbone, 0, 2);
+    }
+
+    /** Registers a project with an overlap for agreement; false when one of that name exists already. */
+    public boolean createProject(String name, String backbone, double overlapShare, int overlapK) {
+        new ProjectStore.Overlap(overlapShare, overlapK); // checks them
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO loupe_projects (name, backbone, overlap_share, overlap_k)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING")) {
             ps.setString(1, name);
             ps.setString(2, backbone);
+            ps.setDouble(3, overlapShare);
+            ps.setInt(4, overlapK);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw failed("could not register the project", e);
@@ -126,10 +145,12 @@ public final class TeamServer implements AutoCloseable {
     }
 
     public Optional<Project> project(String name) {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT name, backbone FROM loupe_projects WHERE name = ?")) {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT name, backbone, overlap_share, overlap_k FROM loupe_projects WHERE name = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Project(rs.getString(1), rs.getString(2))) : Optional.empty();
+                return rs.next() ? Optional.of(new Project(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getInt(4)))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw failed("could not be read", e);

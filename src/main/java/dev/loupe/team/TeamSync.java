@@ -26,9 +26,24 @@ public final class TeamSync {
     static final int UPLOAD_BATCH = 500;
     static final int PULL_BATCH = 2000;
 
-    /** What one sync did. */
+    /** Settings: the overlap for agreement, as the server's project has it (read at every sync). */
+    public static final String OVERLAP_SHARE_SETTING = "team.overlap_share";
+    public static final String OVERLAP_K_SETTING = "team.overlap_k";
+
+    /**
+     * What one sync did.
+     *
+     * @param heldForOverlap pulled labels of overlap images waiting for this annotator's own label (or k annotators')
+     */
     public record Report(String server, String project, int uploaded, int uploadedAlreadyThere, int pulled,
-                         int pulledAlreadyHere, int waiting, int classEventsNotApplied, long serverSeq) {
+                         int pulledAlreadyHere, int waiting, int classEventsNotApplied, long serverSeq, int heldForOverlap) {
+    }
+
+    /** The overlap this project keeps for agreement (none until a sync has read it from the server). */
+    public static ProjectStore.Overlap overlap(ProjectStore store) {
+        double share = store.setting(OVERLAP_SHARE_SETTING).map(Double::parseDouble).orElse(0.0);
+        int k = store.setting(OVERLAP_K_SETTING).map(Integer::parseInt).orElse(2);
+        return new ProjectStore.Overlap(share, k);
     }
 
     private TeamSync() {
@@ -81,28 +96,36 @@ public final class TeamSync {
                 // acknowledged: the server has committed the batch. A crash before this line sends it again, harmlessly.
                 store.setSetting(UPLOADED_SETTING, Long.toString(batch.get(batch.size() - 1).localSeq()));
             }
+            server.project(project).ifPresent(p -> {
+                store.setSetting(OVERLAP_SHARE_SETTING, Double.toString(p.overlapShare()));
+                store.setSetting(OVERLAP_K_SETTING, Integer.toString(p.overlapK()));
+            });
+            ProjectStore.Overlap overlap = overlap(store);
             int pulled = 0;
             int here = 0;
             int waiting = 0;
+            int held = 0;
             int classEvents = 0;
             long seq = pulledSeq(store);
             while (true) {
                 List<TeamEvent> batch = server.pull(project, seq, PULL_BATCH);
                 if (batch.isEmpty()) {
-                    // still tries the inbox: an import since the last sync may have brought the images it waits for
-                    ProjectStore.RemoteApplied r = store.applyRemote(List.of(), seq);
+                    // still tries the inbox: an import since the last sync may have brought the images it waits for,
+                    // and labels held for the overlap go in once this annotator has labelled their image
+                    ProjectStore.RemoteApplied r = store.applyRemote(List.of(), seq, overlap);
                     pulled += r.applied();
                     waiting = r.waiting();
+                    held = r.held();
                     break;
                 }
                 seq = batch.get(batch.size() - 1).serverSeq();
-                ProjectStore.RemoteApplied r = store.applyRemote(batch, seq);
+                ProjectStore.RemoteApplied r = store.applyRemote(batch, seq, overlap);
                 pulled += r.applied();
                 here += r.alreadyHere();
                 classEvents += r.ignored();
             }
             return new Report(server.url().stored(), project, uploaded, sent - uploaded, pulled, here, waiting,
-                    classEvents, seq);
+                    classEvents, seq, held);
         } catch (SQLException e) {
             throw server.failed("stopped during the sync", e);
         }

@@ -96,6 +96,82 @@ class TeamSyncTest {
     }
 
     @Test
+    void overlapImagesWaitForEachAnnotatorsOwnLabelUntilKAnnotatorsHaveLabelledThem() {
+        String n = TeamPg.projectName("overlap");
+        Path x = tmp.resolve("x.loupe");
+        Path y = tmp.resolve("y.loupe");
+        Path z = tmp.resolve("z.loupe");
+        for (Path p : List.of(x, y, z)) {
+            try (ProjectStore s = ProjectStore.open(p, true)) {
+                TeamPg.addImages(s, tmp.resolve("images-" + p.getFileName()), 6);
+                s.addClass("cat", null, null);
+                s.addClass("dog", null, null);
+            }
+        }
+        // every image in the overlap, three annotators each
+        CliRun share = CliRun.run("share", x.toString(), "--server", url, "--name", n, "--overlap", "1", "--overlap-k", "3");
+        assertThat(share.exitCode()).as(share.err()).isZero();
+        assertThat(share.out()).contains("100% of the images will be labelled by 3 annotators each");
+        for (Path p : List.of(y, z)) {
+            try (ProjectStore s = ProjectStore.open(p, false)) {
+                TeamSync.link(s, ServerUrl.parse(url), n);
+            }
+        }
+        label(x, "ann", 0, "cat");
+        label(x, "ann", 1, "dog");
+        sync(x);
+        // bob gets neither yet: both images stay unlabelled in his project (and his queue) until he labels them
+        JsonNode sy = sync(y);
+        assertThat(sy.get("pulled").asInt()).isZero();
+        assertThat(sy.get("held_for_overlap").asInt()).isEqualTo(2);
+        long img0;
+        try (ProjectStore s = ProjectStore.open(y, false)) {
+            img0 = s.findByRelPath("img0.png").orElseThrow().id();
+            assertThat(s.currentLabels()).isEmpty();
+        }
+        label(y, "bob", 0, "dog"); // he disagrees on img0
+        JsonNode sy2 = sync(y);
+        assertThat(sy2.get("pulled").asInt()).as("ann's img0 goes in once bob labelled it here").isEqualTo(1);
+        assertThat(sy2.get("held_for_overlap").asInt()).as("img1 still waits for him").isEqualTo(1);
+        // cy: img0 has 2 of its 3 annotators, so both labels wait for his own
+        JsonNode sz = sync(z);
+        assertThat(sz.get("pulled").asInt()).isZero();
+        assertThat(sz.get("held_for_overlap").asInt()).isEqualTo(3);
+        label(z, "cy", 0, "cat");
+        JsonNode sz2 = sync(z);
+        assertThat(sz2.get("pulled").asInt()).isEqualTo(2);
+        assertThat(sz2.get("held_for_overlap").asInt()).isEqualTo(1);
+        try (ProjectStore s = ProjectStore.open(z, false)) {
+            assertThat(s.currentLabels()).containsOnlyKeys(img0); // the ids agree: same images added in the same order
+            Consensus.Decision d = Consensus.of(s).get(img0);
+            assertThat(d.votes()).containsOnlyKeys("ann", "bob", "cy");
+            assertThat(d.status()).as("ann cat, bob dog, cy cat").isEqualTo(Consensus.Status.MAJORITY);
+        }
+        // x (ann) has labelled img0 herself; once 3 annotators have, nothing is held back from anyone
+        JsonNode sx = sync(x);
+        assertThat(sx.get("pulled").asInt()).isEqualTo(2);
+        assertThat(sx.get("held_for_overlap").asInt()).isZero();
+        JsonNode agree = CliRun.run("agreement", x.toString(), "--json").json();
+        assertThat(agree.get("images_compared").asInt()).isEqualTo(1);
+        assertThat(agree.get("annotators").size()).isEqualTo(3);
+    }
+
+    @Test
+    void theOverlapIsChosenByContentTheSameEverywhereAndInTheShareAsked() {
+        ProjectStore.Overlap tenth = new ProjectStore.Overlap(0.1, 2);
+        java.util.Random r = new java.util.Random(3);
+        int in = 0;
+        for (int i = 0; i < 4000; i++) {
+            String sha = String.format("%016x%016x%016x%016x", r.nextLong(), r.nextLong(), r.nextLong(), r.nextLong());
+            if (tenth.covers(sha)) in++;
+            assertThat(new ProjectStore.Overlap(0.1, 3).covers(sha)).isEqualTo(tenth.covers(sha));
+        }
+        assertThat(in).isBetween(340, 460);
+        assertThat(ProjectStore.Overlap.NONE.covers("ffffffff")).isFalse();
+        assertThat(CliRun.run("share", b.toString(), "--server", url, "--overlap", "1.5").err()).contains("--overlap must be a share from 0 to 1");
+    }
+
+    @Test
     void anUploadWhoseAcknowledgementWasLostIsNotDoubled() throws Exception {
         label(a, "ann", 0, "cat");
         label(a, "ann", 1, "dog");
