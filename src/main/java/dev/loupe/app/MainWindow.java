@@ -193,8 +193,17 @@ public final class MainWindow {
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(KeyCombination.keyCombination("Shortcut+Q"));
         quit.setOnAction(e -> stage.fireEvent(new javafx.stage.WindowEvent(stage, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST)));
+        MenuItem share = new MenuItem("Share with a team…");
+        share.setId("shareWithTeam");
+        share.setOnAction(e -> askShare());
+        share.disableProperty().bind(model.stateProperty().isNull().or(model.sharedProperty()).or(model.job().runningProperty()));
+        MenuItem sync = new MenuItem("Sync with the team");
+        sync.setId("syncWithTeam");
+        sync.setAccelerator(KeyCombination.keyCombination("Shortcut+Shift+S"));
+        sync.setOnAction(e -> model.syncWithTeam());
+        sync.disableProperty().bind(model.sharedProperty().not().or(model.job().runningProperty()));
         Menu file = new Menu("File", null, create, withBase, fromModel, open, recent, sample, new SeparatorMenuItem(),
-                importFolder, locate, export, new SeparatorMenuItem(), quit);
+                importFolder, locate, export, new SeparatorMenuItem(), share, sync, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
         MenuItem undo = new MenuItem("Undo label");
@@ -330,6 +339,36 @@ public final class MainWindow {
     }
 
     // ---- import ---------------------------------------------------------------------------------------------
+
+    /**
+     * File ▸ Share with a team…: the server's address (postgresql://USER@HOST:PORT/DATABASE; the password comes from
+     * PGPASSWORD or ~/.pgpass and is never stored), the project's name there, and the share of images for agreement.
+     */
+    private void askShare() {
+        java.util.Optional<String> url = dialogs.askText("Share with a team", "The team's PostgreSQL server "
+                + "(postgresql://USER@HOST:PORT/DATABASE; the password is read from PGPASSWORD or ~/.pgpass):", "postgresql://");
+        if (url.isEmpty() || url.get().isBlank()) return;
+        String dir = model.state().dir().getFileName().toString();
+        java.util.Optional<String> name = dialogs.askText("Share with a team", "The project's name on the server "
+                + "(teammates join it by this name):", dir.endsWith(".loupe") ? dir.substring(0, dir.length() - 6) : dir);
+        if (name.isEmpty() || name.get().isBlank()) return;
+        java.util.Optional<String> overlap = dialogs.askText("Share with a team", "Share of the images that two annotators "
+                + "each label, so their agreement can be measured (0 to 1; 0 for none):", "0.1");
+        if (overlap.isEmpty()) return;
+        double share;
+        try {
+            share = Double.parseDouble(overlap.get().strip());
+            if (!(share >= 0 && share <= 1)) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            dialogs.showError("The overlap must be a number from 0 to 1, e.g. 0.1 for one image in ten.", null);
+            return;
+        }
+        try {
+            model.shareWithTeam(url.get().strip(), name.get().strip(), share, 2);
+        } catch (dev.loupe.LoupeException e) {
+            dialogs.showError(dev.loupe.Faults.describe(e), null); // a malformed address, before anything is done
+        }
+    }
 
     private void askAndImport(Path folder) {
         boolean subfolders;

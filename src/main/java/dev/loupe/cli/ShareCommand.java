@@ -1,10 +1,8 @@
 package dev.loupe.cli;
 
 import dev.loupe.LoupeException;
-import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.team.ServerUrl;
-import dev.loupe.team.TeamServer;
 import dev.loupe.team.TeamSync;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,22 +72,11 @@ final class ShareCommand implements Callable<Integer> {
             err.flush();
         }
         String n = name != null ? name.strip() : defaultName(store.dir());
-        if (TeamSync.isShared(store)) {
-            throw new LoupeException("Project " + store.dir() + " is already shared as '" + TeamSync.projectName(store)
-                    + "' on " + store.setting(TeamSync.SERVER_SETTING).orElse("?") + ".");
-        }
-        try (TeamServer s = TeamServer.connect(url)) {
-            if (!s.createProject(n, store.setting(ProjectBackbone.SETTING).orElse(null), overlap, overlapK)) {
-                throw new LoupeException("The server already has a project named '" + n + "'. Join it with `loupe join "
-                        + url.stored() + " FOLDER --images DIR --name " + n + "`, or share under another --name.");
-            }
-            TeamSync.link(store, url, n);
-            TeamSync.Report r = TeamSync.sync(store, s);
-            out.printf("Shared %s as '%s' on %s: %d events uploaded%s.%n", store.dir(), n, url.stored(), r.uploaded(),
-                    overlap > 0 ? String.format(java.util.Locale.ROOT, "; %.0f%% of the images will be labelled by %d "
-                            + "annotators each, for agreement", 100 * overlap, overlapK) : "");
-            out.flush();
-        }
+        TeamSync.Report r = TeamSync.share(store, url, n, overlap, overlapK);
+        out.printf("Shared %s as '%s' on %s: %d events uploaded%s.%n", store.dir(), n, url.stored(), r.uploaded(),
+                overlap > 0 ? String.format(java.util.Locale.ROOT, "; %.0f%% of the images will be labelled by %d "
+                        + "annotators each, for agreement", 100 * overlap, overlapK) : "");
+        out.flush();
     }
 
     static String defaultName(Path dir) {

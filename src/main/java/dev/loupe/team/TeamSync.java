@@ -72,6 +72,26 @@ public final class TeamSync {
         store.setSetting(SERVER_SETTING, url.stored());
     }
 
+    /**
+     * Shares {@code store} with a team as project {@code name} on {@code url} (registered with the overlap for agreement,
+     * ADR 0034), then uploads its events. A LoupeException says why not: already shared, the name taken, the server
+     * unreachable (nothing is lost).
+     */
+    public static Report share(ProjectStore store, ServerUrl url, String name, double overlap, int overlapK) {
+        if (isShared(store)) {
+            throw new LoupeException("Project " + store.dir() + " is already shared as '" + projectName(store) + "' on "
+                    + store.setting(SERVER_SETTING).orElse("?") + ".");
+        }
+        try (TeamServer s = TeamServer.connect(url)) {
+            if (!s.createProject(name, store.setting(dev.loupe.labelling.ProjectBackbone.SETTING).orElse(null), overlap, overlapK)) {
+                throw new LoupeException("The server already has a project named '" + name + "'. Join it with `loupe join "
+                        + url.stored() + " FOLDER --images DIR --name " + name + "`, or share under another name.");
+            }
+            link(store, url, name);
+            return sync(store, s);
+        }
+    }
+
     /** Connects to the project's server, syncs, disconnects. */
     public static Report sync(ProjectStore store) {
         try (TeamServer server = TeamServer.connect(server(store))) {

@@ -533,6 +533,9 @@ public final class ProjectModel {
         job.finish();
         openingGeneration = -1;
         show(gen, fresh);
+        worker.submit(() -> store != null && dev.loupe.team.TeamSync.isShared(store), on -> {
+            if (gen == generation) shared.set(on);
+        });
         dev.loupe.Stamps.once("session shown");
         result.complete(state.get());
         List<Runnable> waited = new java.util.ArrayList<>(waitingForSession);
@@ -732,6 +735,47 @@ public final class ProjectModel {
         return done;
     }
 
+    // ---- a team (docs/adr/0034-team-server.md) ------------------------------------------------------------
+
+    /** Whether the open project is shared with a team (session thread's view, refreshed with each state). */
+    private final javafx.beans.property.ReadOnlyBooleanWrapper shared = new javafx.beans.property.ReadOnlyBooleanWrapper();
+
+    public javafx.beans.property.ReadOnlyBooleanProperty sharedProperty() {
+        return shared.getReadOnlyProperty();
+    }
+
+    /**
+     * Shares the open project with a team on {@code url} as {@code name} (the overlap for agreement as given), uploads
+     * its events, and takes in what the server has: a background job; the status bar says what was done, a failure
+     * (unreachable server, a taken name) is shown with what to do, and nothing is lost.
+     */
+    public CompletableFuture<dev.loupe.team.TeamSync.Report> shareWithTeam(String url, String name, double overlap, int k) {
+        dev.loupe.team.ServerUrl server = dev.loupe.team.ServerUrl.parse(url);
+        return imagesJob("Sharing with the team on " + server.stored() + "…",
+                () -> dev.loupe.team.TeamSync.share(store, server, name, overlap, k), r -> {
+                    shared.set(true);
+                    notice.set("Shared as '" + r.project() + "' on " + r.server() + ": " + r.uploaded() + " events uploaded"
+                            + synced(r) + ".");
+                });
+    }
+
+    /**
+     * Syncs the open shared project with its team's server: uploads what the server has not acknowledged, takes in the
+     * others' labels, and reopens the session so the model learns the team's labels. A background job with the result in
+     * the status bar; an unreachable server fails with a message, and nothing is lost.
+     */
+    public CompletableFuture<dev.loupe.team.TeamSync.Report> syncWithTeam() {
+        return imagesJob("Syncing with the team…", () -> dev.loupe.team.TeamSync.sync(store),
+                r -> notice.set("Synced '" + r.project() + "': " + r.uploaded() + " uploaded, " + r.pulled() + " taken in"
+                        + synced(r) + "."));
+    }
+
+    private static String synced(dev.loupe.team.TeamSync.Report r) {
+        return (r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here")
+                + (r.heldForOverlap() == 0 ? "" : ", " + r.heldForOverlap() + " held until you label their image too "
+                        + "(the overlap for agreement)");
+    }
+
     /** Images of the shown state whose files are gone (moved or deleted since import). */
     public static long missing(ProjectState s) {
         return s == null ? 0 : s.stats().imagesByStatus().getOrDefault(ImageStatus.MISSING, 0L);
@@ -845,6 +889,7 @@ public final class ProjectModel {
     /** Saves and closes the project; completes on the session thread. */
     public CompletableFuture<Void> close() {
         generation++;
+        shared.set(false);
         dropWaiting();
         awaitingRanking = null;
         stopSpaceCheck();

@@ -1,0 +1,161 @@
+package dev.loupe.team;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.app.MainWindow;
+import dev.loupe.labelling.ui.ProjectModel;
+import dev.loupe.labelling.ui.ProjectState;
+import dev.loupe.testing.CliRun;
+import dev.loupe.testing.TestImages;
+import dev.loupe.ui.DialogService;
+import dev.loupe.ui.SessionExecutor;
+import javafx.application.Platform;
+import javafx.scene.control.MenuItem;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxToolkit;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The app on a team project against a real PostgreSQL (skipped without one, as the other team tests): File ▸ Share with
+ * a team… shares the open project, a teammate joins and labels through the command line, File ▸ Sync with the team
+ * takes the teammate's label in and the model learns it; the agreement shows in the Evaluation tab.
+ */
+@ExtendWith(ApplicationExtension.class)
+class TeamAppTest {
+
+    private Path tmp;
+    private Path data;
+    private Path project;
+    private ProjectModel model;
+    private SessionExecutor worker;
+    private MainWindow window;
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private final List<String> answers = new CopyOnWriteArrayList<>();
+
+    @Start
+    void start(Stage stage) throws Exception {
+        tmp = Files.createTempDirectory("loupe-team-app");
+        data = TestImages.imageFolder(tmp.resolve("data"), 2, 4);
+        project = tmp.resolve("mine.loupe");
+        assertThat(CliRun.run("import", project.toString(), data.toString()).exitCode()).isZero();
+        for (String c : List.of("class0", "class1")) assertThat(CliRun.run("classes", project.toString(), "add", c).exitCode()).isZero();
+        DialogService dialogs = new DialogService() {
+            @Override
+            public void showError(String message, Throwable details) {
+                errors.add(message);
+            }
+
+            @Override
+            public Optional<String> askText(String title, String prompt, String initial) {
+                return answers.isEmpty() ? Optional.empty() : Optional.of(answers.remove(0));
+            }
+
+            @Override
+            public <T> Optional<T> choose(String title, String prompt, List<T> choices) {
+                return Optional.empty();
+            }
+
+            @Override
+            public boolean confirm(String title, String message) {
+                return false;
+            }
+        };
+        worker = new SessionExecutor(Platform::runLater, dialogs);
+        model = new ProjectModel(worker, dialogs);
+        window = new MainWindow(stage, model, dialogs);
+        stage.setWidth(1000);
+        stage.setHeight(700);
+        stage.show();
+        model.open(project);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        model.close().get(30, TimeUnit.SECONDS);
+        worker.close();
+        FxToolkit.cleanupStages();
+        try (Stream<Path> files = Files.walk(tmp)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    @Test
+    void shareFromTheAppThenSyncTakesATeammatesLabelIn() throws Exception {
+        String url = TeamPg.url();
+        String name = TeamPg.projectName("app");
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> model.state() != null && !model.state().opening()));
+        MenuItem share = fx(() -> menuItem("shareWithTeam"));
+        MenuItem sync = fx(() -> menuItem("syncWithTeam"));
+        assertThat(fx(sync::isDisable)).as("nothing to sync before the project is shared").isTrue();
+
+        // File ▸ Share with a team…: the address, the name, no overlap
+        answers.addAll(List.of(url, name, "0"));
+        fx(() -> {
+            share.fire();
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> model.sharedProperty().get()));
+        assertThat(fx(() -> model.noticeProperty().get())).startsWith("Shared as '" + name + "'");
+        assertThat(fx(share::isDisable)).isTrue();
+        assertThat(fx(sync::isDisable)).isFalse();
+
+        // I label one image here; bob joins with the command line and labels another
+        ProjectState s = fx(model::state);
+        long mine = s.images().ids()[0];
+        long classId = s.classes().get(0).id();
+        assertThat(fx(() -> model.label(mine, classId))).isTrue();
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> model.state().labels().containsKey(mine)));
+        Path bob = tmp.resolve("bob.loupe");
+        CliRun join = CliRun.run("join", url, bob.toString(), "--images", data.toString(), "--name", name);
+        assertThat(join.exitCode()).as(join.err()).isZero();
+        String other = "class1/img2.png";
+        CliRun label = CliRun.run("label", bob.toString(), other, "class1", "--annotator", "bob");
+        assertThat(label.exitCode()).as(label.err()).isZero();
+        JsonNode bobSync = CliRun.run("sync", bob.toString(), "--json").json();
+        assertThat(bobSync.get("uploaded").asInt()).isGreaterThanOrEqualTo(1);
+
+        // File ▸ Sync with the team: bob's label arrives and the session learns it; mine went up first
+        TeamSync.Report r = WaitForAsyncUtils.asyncFx(model::syncWithTeam).get(10, TimeUnit.SECONDS).get(120, TimeUnit.SECONDS);
+        assertThat(r.pulled()).isEqualTo(1);
+        long otherId = -1;
+        for (long id : fx(model::state).images().ids()) {
+            if (fx(model::state).images().path(id).toString().replace('\\', '/').endsWith(other)) otherId = id;
+        }
+        long theirs = otherId;
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> model.state().labels().containsKey(theirs)
+                && model.state().snapshot() != null && model.state().snapshot().labelCount() == 2));
+        assertThat(fx(() -> model.noticeProperty().get())).contains("1 taken in");
+        JsonNode bobAgain = CliRun.run("sync", bob.toString(), "--json").json();
+        assertThat(bobAgain.get("pulled").asInt()).as("my label reached bob").isGreaterThanOrEqualTo(1);
+        assertThat(errors).isEmpty();
+    }
+
+    private MenuItem menuItem(String id) {
+        for (var menu : new org.testfx.api.FxRobot().lookup("#menuBar").queryAs(javafx.scene.control.MenuBar.class).getMenus()) {
+            for (MenuItem item : menu.getItems()) {
+                if (id.equals(item.getId())) return item;
+            }
+        }
+        throw new AssertionError("no menu item " + id);
+    }
+
+    private static <T> T fx(Callable<T> c) throws Exception {
+        return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
+    }
+}
