@@ -89,7 +89,6 @@ public final class EmbeddingsParquetWriter implements AutoCloseable {
         columns.flush();
         pages.flushToFileWriter(file);
         file.endBlock();
-        columns.close();
         inGroup = 0;
     }
 
