@@ -53,11 +53,9 @@ public final class RowEmbedder implements AutoCloseable {
     public List<EmbeddingRow> add(String relPath, byte[] content) {
         String name = relPath.substring(relPath.lastIndexOf('/') + 1);
         String sha = Importer.sha256(content);
-        String notImage = FolderScanner.notAnImageReason(name);
-        if (notImage != null) {
-            done.add(skipped(relPath, sha, content.length, notImage));
-        } else if (content.length == 0) {
-            done.add(skipped(relPath, sha, 0, ImageDecodeException.Kind.EMPTY.reason()));
+        EmbeddingRow bad = withoutDecoding(relPath, content, backbone.id());
+        if (bad != null) {
+            done.add(bad);
         } else {
             try {
                 BufferedImage img = decode(name, content);
@@ -74,6 +72,18 @@ public final class RowEmbedder implements AutoCloseable {
             }
         }
         return drain();
+    }
+
+    /**
+     * The row of a file that import skips before decoding it (a name that is no image, an empty file), or null when
+     * the file must be decoded to know.
+     */
+    public static EmbeddingRow withoutDecoding(String relPath, byte[] content, String backboneId) {
+        String name = relPath.substring(relPath.lastIndexOf('/') + 1);
+        String notImage = FolderScanner.notAnImageReason(name);
+        String reason = notImage != null ? notImage : content.length == 0 ? ImageDecodeException.Kind.EMPTY.reason() : null;
+        return reason == null ? null : new EmbeddingRow(relPath, Importer.sha256(content), content.length,
+                EmbeddingRow.SKIPPED, reason, backboneId, null);
     }
 
     /** Embeds what is left and returns those rows. */
@@ -123,7 +133,7 @@ public final class RowEmbedder implements AutoCloseable {
         return out;
     }
 
-    private EmbeddingRow skipped(String relPath, String sha, long size, String reason) {
+    private EmbeddingRow skipped(String relPath, String sha, long size, String reason) { // a file that did not decode
         return new EmbeddingRow(relPath, sha, size, EmbeddingRow.SKIPPED, reason, backbone.id(), null);
     }
 

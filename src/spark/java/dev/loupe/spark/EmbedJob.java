@@ -1,0 +1,222 @@
+package dev.loupe.spark;
+
+import dev.loupe.LoupeException;
+import dev.loupe.backbone.Backbone;
+import dev.loupe.backbone.BackboneException;
+import dev.loupe.backbone.BackboneLoader;
+import dev.loupe.importing.parquet.EmbeddingRow;
+import dev.loupe.importing.parquet.EmbeddingsParquet;
+import dev.loupe.labelling.ProjectBackbone;
+import dev.loupe.project.ProjectStore;
+import dev.loupe.importing.RowEmbedder;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code loupe-spark}: embeds every file under a path with a project's base model on Spark and writes Parquet
+ * ({@link EmbeddingsParquet}), which {@code loupe import PROJECT FOLDER --embeddings OUT} takes in without embedding
+ * again (docs/adr/0036-spark-embeddings.md). Run with spark-submit on a cluster, or as a plain Java program on
+ * {@code local[N]}.
+ */
+@Command(name = "loupe-spark", mixinStandardHelpOptions = true, description = {
+        "Embed every image under --images with a project's base model on Spark; write Parquet to --out.",
+        "Bad files become rows with import's reason. Then: loupe import PROJECT FOLDER --embeddings OUT"})
+public final class EmbedJob implements Callable<Integer> {
+
+    /** The rows written: {@link EmbeddingsParquet#SCHEMA} as Spark lays it out. */
+    public static final StructType SCHEMA = new StructType()
+            .add(EmbeddingsParquet.PATH, DataTypes.StringType)
+            .add(EmbeddingsParquet.SHA256, DataTypes.StringType)
+            .add(EmbeddingsParquet.SIZE, DataTypes.LongType)
+            .add(EmbeddingsParquet.STATUS, DataTypes.StringType)
+            .add(EmbeddingsParquet.REASON, DataTypes.StringType)
+            .add(EmbeddingsParquet.BACKBONE, DataTypes.StringType)
+            .add(EmbeddingsParquet.EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false));
+
+    static final class Model {
+        @Option(names = "--project", paramLabel = "PROJECT", description = "Embed with this project's base model.")
+        Path project;
+
+        @Option(names = "--backbone", paramLabel = "SPEC",
+                description = "Embed with this base model instead: model-zero, or a .zip/.h5/.onnx file.")
+        String backbone;
+    }
+
+    @ArgGroup(multiplicity = "1")
+    Model model;
+
+    @Option(names = "--images", required = true, paramLabel = "PATH",
+            description = "The folder of images, searched recursively: a local path or any Hadoop URI (hdfs://, s3a://).")
+    String images;
+
+    @Option(names = "--out", required = true, paramLabel = "PARQUET_DIR", description = "Where the Parquet goes (must not exist).")
+    String out;
+
+    @Option(names = "--batch", description = "Images per forward pass in each task (default: ${DEFAULT-VALUE}).")
+    int batch = 64;
+
+    @Option(names = "--partitions", description = "Spread the files over this many tasks (default: Spark's split of the input).")
+    Integer partitions;
+
+    @Option(names = "--master", description = "Spark master when none is configured (spark-submit sets one; default: ${DEFAULT-VALUE}).")
+    String master = "local[*]";
+
+    /** What a run wrote. */
+    public record Summary(long rows, long embedded, long skipped, double seconds, String backboneId) {
+        String line() {
+            return String.format(Locale.ROOT, "Wrote %d rows (%d embedded, %d skipped) with %s in %.1f s: %.1f files/s.",
+                    rows, embedded, skipped, backboneId, seconds, rows / Math.max(seconds, 1e-9));
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EmbedJob()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws BackboneException {
+        SparkConf conf = new SparkConf().setAppName("loupe-spark");
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(master);
+        }
+        String spec = spec(model.project, model.backbone);
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        try {
+            Summary s = run(spark, spec, images, out, batch, partitions);
+            System.out.println(s.line());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The backbone spec the executors load: the project's (its file made absolute), or the one given. */
+    public static String spec(Path project, String backbone) throws BackboneException {
+        String spec;
+        if (project != null) {
+            try (ProjectStore store = ProjectStore.open(project, false)) {
+                spec = ProjectBackbone.resolvedSpec(store);
+            }
+        } else {
+            spec = backbone;
+        }
+        // Model Zero as its file, so a cluster's nodes can be sent it (--files model-zero.zip).
+        return spec.trim().equalsIgnoreCase(BackboneLoader.MODEL_ZERO)
+                ? BackboneLoader.locateModelZero().toAbsolutePath().toString() : spec;
+    }
+
+    /** Embeds every file under {@code images} and writes {@code out}; fails only when the job itself cannot run. */
+    public static Summary run(SparkSession spark, String spec, String images, String out, int batch, Integer partitions)
+            throws BackboneException {
+        long t0 = System.nanoTime();
+        String backboneId;
+        try (Backbone b = BackboneLoader.load(spec)) { // on the driver: fail early, and know the id every row must carry
+            backboneId = b.id();
+        }
+        String root;
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(images);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.getFileStatus(p).isDirectory()) {
+                throw new LoupeException(images + " is not a folder: give the folder of images.");
+            }
+            root = fs.makeQualified(p).toString();
+        } catch (IOException e) {
+            throw new LoupeException("Cannot read " + images + ": " + dev.loupe.Faults.describe(e) + ".", e);
+        }
+        Dataset<Row> files = spark.read().format("binaryFile")
+                .option("recursiveFileLookup", "true")
+                .load(images)
+                .select("path", "content");
+        if (partitions != null) {
+            files = files.repartition(partitions);
+        }
+        Dataset<Row> rows = files.mapPartitions(new EmbedPartition(spec, backboneId, root, batch), Encoders.row(SCHEMA));
+        List<Row> empty = emptyFiles(spark, root, backboneId);
+        if (!empty.isEmpty()) {
+            rows = rows.union(spark.createDataFrame(empty, SCHEMA));
+        }
+        rows.write().mode(SaveMode.ErrorIfExists).parquet(out);
+        Dataset<Row> written = spark.read().parquet(out);
+        long total = written.count();
+        long ok = written.filter(written.col(EmbeddingsParquet.STATUS).equalTo(EmbeddingRow.OK)).count();
+        return new Summary(total, ok, total - ok, (System.nanoTime() - t0) / 1e9, backboneId);
+    }
+
+    /**
+     * Rows for the empty files under {@code root}, which Spark's file sources leave out (they hold no data) but an
+     * import counts as skipped ("empty file"): found by one listing on the driver, which keeps only those.
+     */
+    static List<Row> emptyFiles(SparkSession spark, String root, String backboneId) {
+        List<Row> rows = new ArrayList<>();
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(p, true);
+            while (it.hasNext()) {
+                LocatedFileStatus f = it.next();
+                String rel = relPath(root, f.getPath().toString());
+                if (f.getLen() == 0 && !hiddenToSpark(rel)) {
+                    EmbeddingRow r = RowEmbedder.withoutDecoding(rel, new byte[0], backboneId);
+                    rows.add(RowFactory.create(r.path(), r.sha256(), r.size(), r.status(), r.reason(), r.backbone(), null));
+                }
+            }
+        } catch (IOException e) {
+            throw new LoupeException("Cannot list " + root + ": " + dev.loupe.Faults.describe(e) + ".", e);
+        }
+        return rows;
+    }
+
+    /** Whether Spark's file listing leaves this path out (a name or folder starting with '.' or '_'). */
+    static boolean hiddenToSpark(String rel) {
+        for (String part : rel.split("/")) {
+            if (part.startsWith(".") || part.startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code file} relative to {@code root} ('/'-separated), both as Hadoop writes them (URI-encoded or not). */
+    static String relPath(String root, String file) {
+        String r = pathOf(root);
+        String f = pathOf(file);
+        if (!r.endsWith("/")) {
+            r = r + "/";
+        }
+        if (!f.startsWith(r)) {
+            throw new IllegalStateException(file + " is not under " + root);
+        }
+        return f.substring(r.length());
+    }
+
+    private static String pathOf(String s) {
+        try {
+            return URI.create(s).getPath();
+        } catch (IllegalArgumentException e) { // not encoded: a space or '%' as it is
+            return new org.apache.hadoop.fs.Path(s).toUri().getPath();
+        }
+    }
+}
