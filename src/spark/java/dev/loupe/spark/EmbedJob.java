@@ -44,6 +44,7 @@ import java.util.concurrent.Callable;
         "Embed every image under --images with a project's base model on Spark; write Parquet to --out.",
         "Bad files become rows with import's reason. Then: loupe import PROJECT FOLDER --embeddings OUT"})
 public final class EmbedJob implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbedJob.class);
 
     /** The rows written: {@link EmbeddingsParquet#SCHEMA} as Spark lays it out. */
     public static final StructType SCHEMA = new StructType()
@@ -135,6 +136,7 @@ public final class EmbedJob implements Callable<Integer> {
         try (Backbone b = BackboneLoader.load(spec)) { // on the driver: fail early, and know the id every row must carry
             backboneId = b.id();
         }
+        LOG.info("Base model {} loaded on the driver after {} ms", backboneId, (System.nanoTime() - t0) / 1_000_000);
         String root;
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(images);
@@ -158,10 +160,15 @@ public final class EmbedJob implements Callable<Integer> {
         if (!empty.isEmpty()) {
             rows = rows.union(spark.createDataFrame(empty, SCHEMA));
         }
+        LOG.info("{} empty files listed after {} ms", empty.size(), (System.nanoTime() - t0) / 1_000_000);
         rows.write().mode(SaveMode.ErrorIfExists).parquet(out);
-        Dataset<Row> written = spark.read().parquet(out);
-        long total = written.count();
-        long ok = written.filter(written.col(EmbeddingsParquet.STATUS).equalTo(EmbeddingRow.OK)).count();
+        LOG.info("Parquet written after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        long total = 0;
+        long ok = 0;
+        for (Row r : spark.read().parquet(out).groupBy(EmbeddingsParquet.STATUS).count().collectAsList()) {
+            total += r.getLong(1);
+            ok += EmbeddingRow.OK.equals(r.getString(0)) ? r.getLong(1) : 0;
+        }
         return new Summary(total, ok, total - ok, (System.nanoTime() - t0) / 1e9, backboneId);
     }
 

@@ -10,6 +10,8 @@ import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.util.ArrayDeque;
@@ -26,6 +28,7 @@ import java.util.NoSuchElementException;
  */
 final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(EmbedPartition.class);
 
     /** The backbones of this executor thread, by spec. */
     private static final ThreadLocal<Map<String, Backbone>> BACKBONES = ThreadLocal.withInitial(HashMap::new);
@@ -44,7 +47,9 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> files) throws BackboneException {
+        long t0 = System.nanoTime();
         Backbone backbone = backbone(spec);
+        long loaded = System.nanoTime();
         if (!backbone.id().equals(expectedId)) {
             throw new IllegalStateException("This executor's base model is " + backbone.id() + ", the driver's "
                     + expectedId + ": ship the same model file to every node (--files, or shared storage).");
@@ -53,17 +58,22 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         return new Iterator<>() {
             private final ArrayDeque<EmbeddingRow> ready = new ArrayDeque<>();
             private boolean finished;
+            private int count;
 
             @Override
             public boolean hasNext() {
                 while (ready.isEmpty() && !finished) {
                     if (files.hasNext()) {
                         Row f = files.next();
+                        count++;
                         ready.addAll(embedder.add(EmbedJob.relPath(root, f.getString(0)), (byte[]) f.get(1)));
                     } else {
                         ready.addAll(embedder.finish());
                         embedder.close();
                         finished = true;
+                        LOG.info("Partition done on {}: {} files in {} ms (base model ready after {} ms)",
+                                Thread.currentThread().getName(), count, (System.nanoTime() - t0) / 1_000_000,
+                                (loaded - t0) / 1_000_000);
                     }
                 }
                 return !ready.isEmpty();
