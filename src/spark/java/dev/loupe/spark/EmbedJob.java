@@ -148,7 +148,7 @@ public final class EmbedJob implements Callable<Integer> {
         } catch (IOException e) {
             throw new LoupeException("Cannot read " + images + ": " + dev.loupe.Faults.describe(e) + ".", e);
         }
-        if (spark.conf().getOption(OPEN_COST).isEmpty()) {
+        if (!spark.sparkContext().getConf().contains(OPEN_COST)) {
             // Spark counts each file as 4 MB more than it is, which packs image folders 32 files to a task: a task and
             // a Parquet file per 32 images (300,000 of each for 10 million). At 128 KB a task gets ~128 MB of images.
             spark.conf().set(OPEN_COST, String.valueOf(128 * 1024));
