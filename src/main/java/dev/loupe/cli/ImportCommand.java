@@ -174,9 +174,10 @@ final class ImportCommand implements Callable<Integer> {
             } else {
                 printText(out, report);
                 if (fromParquet != null) {
-                    out.printf("Took %d embeddings from %s (%d rows; %d changed since the job, %d not used, %d the job "
-                            + "could not embed).%n", fromParquet.used(), parquet.source(), fromParquet.rows(),
-                            fromParquet.changed(), fromParquet.unused(), fromParquet.badRows().size());
+                    out.printf("Took %d embeddings from %s (%d rows; %d found at another path, %d changed since the job, "
+                            + "%d not used, %d the job could not embed).%n", fromParquet.used(), parquet.source(),
+                            fromParquet.rows(), fromParquet.byContent(), fromParquet.changed(), fromParquet.unused(),
+                            fromParquet.badRows().size());
                 }
                 if (embedded != null && embedded.embedded() + embedded.failed() > 0) {
                     out.printf("Embedded %d images %sin %.1f s (%d could not be read).%n", embedded.embedded(),
@@ -233,6 +234,7 @@ final class ImportCommand implements Callable<Integer> {
         m.put("source", parquet.source().toString());
         m.put("rows", r.rows());
         m.put("used", r.used());
+        m.put("used_by_content", r.byContent());
         m.put("changed", r.changed());
         m.put("unused", r.unused());
         List<Map<String, String>> bad = new ArrayList<>();

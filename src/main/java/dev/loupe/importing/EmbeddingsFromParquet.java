@@ -16,21 +16,25 @@ import java.util.Set;
 
 /**
  * Takes the embeddings an outside job computed (the Spark job, docs/adr/0036-spark-embeddings.md) into a project, for
- * the images an import just brought in: a row is used only for the image at the same path under the import folder
- * whose content hash and size are the row's, so a file changed since the job is embedded again here. Rows come in
- * batches of {@value #BATCH}, each stored in one transaction, like the embedder's.
+ * the images an import just brought in. A row is used for the image whose content hash and size are the row's: the
+ * one at the same path under the import folder, or one elsewhere with those bytes (a subfolder of the job's folder
+ * imported alone, a moved copy) — the same decoder and base model make the same embedding from the same bytes. A file
+ * changed since the job has another hash and is embedded again here. Rows are stored in batches of {@value #BATCH},
+ * each in one transaction, like the embedder's.
  */
 public final class EmbeddingsFromParquet {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingsFromParquet.class);
 
     static final int BATCH = 1024;
 
     /**
-     * What one run did: {@code used} rows stored as embeddings; {@code changed} rows whose file is in the project
-     * under that path with other content (it is embedded here instead); {@code unused} embedded rows for which
-     * the import took no image at that path (a duplicate, a file gone, or one embedded already); {@code badRows} the
-     * rows the job could not embed, with its reason.
+     * What one run did: {@code used} rows stored as embeddings, {@code byContent} of them for an image at another path
+     * than the row's; {@code changed} rows whose path is an image of the project with other content (that image is
+     * embedded here, unless another row has its bytes); {@code unused} rows the import has no image for (outside the
+     * folder imported, a duplicate, already embedded); {@code badRows} the rows the job could not embed, with its
+     * reason.
      */
-    public record Result(long rows, int used, int changed, int unused, List<SkippedFile> badRows) {
+    public record Result(long rows, int used, int byContent, int changed, int unused, List<SkippedFile> badRows) {
         public Result {
             badRows = List.copyOf(badRows);
         }
@@ -63,15 +67,23 @@ public final class EmbeddingsFromParquet {
         Path r = root.toAbsolutePath().normalize();
         Set<Long> need = new HashSet<>(store.imagesWithoutEmbedding(backboneId));
         Map<String, ImageRecord> byRel = new HashMap<>();
+        Map<String, List<ImageRecord>> bySha = new HashMap<>();
         for (ImageRecord rec : store.images()) {
-            if (need.contains(rec.id()) && rec.root() != null && rec.root().toAbsolutePath().normalize().equals(r)) {
-                byRel.put(rec.relPath(), rec);
+            if (need.contains(rec.id())) {
+                bySha.computeIfAbsent(rec.sha256().toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>()).add(rec);
+                if (rec.root() != null && rec.root().toAbsolutePath().normalize().equals(r)) {
+                    byRel.put(rec.relPath(), rec);
+                }
             }
         }
-        Run run = new Run(store, r, backboneId, dim, byRel);
+        long t0 = System.nanoTime();
+        Run run = new Run(store, r, backboneId, dim, byRel, bySha);
         source.forEach(run::accept);
         run.flush();
-        return new Result(source.rows(), run.used, run.changed, run.unused, run.bad);
+        LOG.info("Took {} embeddings from {} rows of {} in {} ms ({} at another path, {} changed, {} not used, {} bad)",
+                run.used, source.rows(), source.source(), (System.nanoTime() - t0) / 1_000_000, run.byContent,
+                run.changed, run.unused, run.bad.size());
+        return new Result(source.rows(), run.used, run.byContent, run.changed, run.unused, run.bad);
     }
 
     private static final class Run {
@@ -80,18 +92,22 @@ public final class EmbeddingsFromParquet {
         final String backboneId;
         final int dim;
         final Map<String, ImageRecord> byRel;
+        final Map<String, List<ImageRecord>> bySha;
         final Map<Long, float[]> batch = new HashMap<>();
         final List<SkippedFile> bad = new ArrayList<>();
         int used;
+        int byContent;
         int changed;
         int unused;
 
-        Run(ProjectStore store, Path root, String backboneId, int dim, Map<String, ImageRecord> byRel) {
+        Run(ProjectStore store, Path root, String backboneId, int dim, Map<String, ImageRecord> byRel,
+            Map<String, List<ImageRecord>> bySha) {
             this.store = store;
             this.root = root;
             this.backboneId = backboneId;
             this.dim = dim;
             this.byRel = byRel;
+            this.bySha = bySha;
         }
 
         void accept(EmbeddingRow row) {
@@ -102,13 +118,16 @@ public final class EmbeddingsFromParquet {
                 bad.add(new SkippedFile(resolve(row.path()), row.reason() == null ? "skipped (no reason given)" : row.reason()));
                 return;
             }
-            ImageRecord rec = byRel.remove(row.path());
-            if (rec == null) {
-                unused++;
-                return;
+            ImageRecord atPath = byRel.get(row.path());
+            String sha = row.sha256() == null ? "" : row.sha256().toLowerCase(java.util.Locale.ROOT);
+            if (atPath != null && (!atPath.sha256().equalsIgnoreCase(sha) || atPath.sizeBytes() != row.size())) {
+                changed++; // the file at this path is not the one the job read
             }
-            if (!rec.sha256().equalsIgnoreCase(String.valueOf(row.sha256())) || rec.sizeBytes() != row.size()) {
-                changed++;
+            List<ImageRecord> targets = bySha.remove(sha);
+            if (targets == null) {
+                if (atPath == null) {
+                    unused++;
+                }
                 return;
             }
             if (row.embedding() == null || row.embedding().length != dim) {
@@ -116,7 +135,17 @@ public final class EmbeddingsFromParquet {
                         : row.embedding().length) + " numbers, but the base model gives " + dim + ": the file is "
                         + "damaged. The images are imported; import again without --embeddings to embed the rest here.");
             }
-            batch.put(rec.id(), row.embedding());
+            for (ImageRecord t : targets) {
+                if (t.sizeBytes() != row.size()) {
+                    continue; // the same hash with another size: not the same bytes
+                }
+                byRel.remove(t.relPath());
+                batch.put(t.id(), row.embedding());
+                used++;
+                if (t != atPath) {
+                    byContent++;
+                }
+            }
             if (batch.size() >= BATCH) {
                 flush();
             }
@@ -127,7 +156,6 @@ public final class EmbeddingsFromParquet {
                 return;
             }
             store.putEmbeddings(backboneId, batch);
-            used += batch.size();
             batch.clear();
         }
 

@@ -178,6 +178,29 @@ class ImportEmbeddingsTest {
     }
 
     @Test
+    void aSubfolderOfTheJobsFolderTakesItsEmbeddingsByContent() throws Exception {
+        Path data = collection();
+        List<EmbeddingRow> rows;
+        try (Backbone backbone = BackboneLoader.load(BackboneLoader.MODEL_ZERO)) {
+            rows = jobRows(data, backbone);
+        }
+        Path parquet = writeParquet(tmp.resolve("embeddings"), rows, true);
+        Path project = tmp.resolve("p.loupe");
+
+        CliRun run = CliRun.run("import", project.toString(), data.resolve("class1").toString(), "--embeddings",
+                parquet.toString(), "--json", "--no-drift-check");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode r = run.json();
+        assertThat(r.get("imported").asInt()).isEqualTo(4); // img0..2 and big.png
+        JsonNode from = r.get("embeddings_from");
+        assertThat(from.get("used").asInt()).isEqualTo(4);
+        assertThat(from.get("used_by_content").asInt()).as("paths are relative to the job's folder").isEqualTo(4);
+        assertThat(from.get("unused").asInt()).isEqualTo(3); // class0's images
+        assertThat(r.get("embedded").asInt()).isZero();
+    }
+
+    @Test
     void embeddingsOfAnotherBaseModelOrAnUnfinishedJobAreRefusedAndLeaveNoProject() throws Exception {
         Path data = collection();
         List<EmbeddingRow> rows;
