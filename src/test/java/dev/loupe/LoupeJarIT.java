@@ -73,4 +73,41 @@ class LoupeJarIT {
             assertThat(r.err()).contains("already open");
         }
     }
+
+    /** The installer's class path has parquet-hadoop but no Hadoop (ADR 0036): the jar reads a Spark job's Parquet. */
+    @Test
+    void thePackagedJarTakesEmbeddingsFromParquetWithoutHadoop() throws Exception {
+        Path data = dev.loupe.testing.TestImages.imageFolder(tmp.resolve("data"), 1, 5);
+        String backboneId;
+        int dim;
+        try (dev.loupe.backbone.Backbone b = dev.loupe.backbone.BackboneLoader.load(
+                dev.loupe.backbone.BackboneLoader.MODEL_ZERO)) {
+            backboneId = b.id();
+            dim = b.dim();
+        }
+        Path parquet = Files.createDirectories(tmp.resolve("embeddings"));
+        try (var w = new dev.loupe.importing.parquet.EmbeddingsParquetWriter(parquet.resolve("part-00000.parquet"),
+                org.apache.parquet.hadoop.metadata.CompressionCodecName.SNAPPY, 2);
+             Stream<Path> files = Files.list(data.resolve("class0"))) {
+            for (Path f : files.sorted().toList()) {
+                float[] v = new float[dim];
+                java.util.Arrays.fill(v, 0.25f);
+                w.write(new dev.loupe.importing.parquet.EmbeddingRow("class0/" + f.getFileName(),
+                        dev.loupe.importing.Importer.sha256(f), Files.size(f), "ok", null, backboneId, v));
+            }
+        }
+        Files.createFile(parquet.resolve("_SUCCESS"));
+
+        Result r = loupe("import", tmp.resolve("p.loupe").toString(), data.toString(), "--embeddings", parquet.toString(),
+                "--json", "--no-drift-check");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("embeddings_from").get("used").asInt()).isEqualTo(5);
+        assertThat(j.get("embedded").asInt()).as("nothing embedded again").isZero();
+        try (Stream<Path> lib = Files.list(Path.of(System.getProperty("loupe.jar", "target/loupe.jar")).getParent()
+                .resolve("lib"))) {
+            assertThat(lib.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("hadoop-"));
+        }
+    }
 }

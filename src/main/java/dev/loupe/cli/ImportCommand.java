@@ -16,6 +16,9 @@ import dev.loupe.importing.StoreImportSink;
 import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.backbone.Backbone;
 import dev.loupe.importing.Embedder;
+import dev.loupe.importing.EmbeddingsFromParquet;
+import dev.loupe.importing.parquet.EmbeddingsParquet;
+import dev.loupe.project.ProjectFolders;
 import dev.loupe.project.ProjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,6 +65,11 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--no-embed", description = "Do not compute embeddings now (they are computed when the project is next opened for labelling).")
     boolean noEmbed;
 
+    @Option(names = "--embeddings", paramLabel = "PARQUET_DIR",
+            description = "Take the embeddings from what the Spark job (loupe-spark) wrote for FOLDER, instead of computing "
+                    + "them here. Files changed since the job, or not in it, are embedded here.")
+    Path embeddings;
+
     @Option(names = "--no-drift-check", description = "Do not compare the new images with the project's earlier ones.")
     boolean noDriftCheck;
 
@@ -76,6 +84,15 @@ final class ImportCommand implements Callable<Integer> {
         if (!Files.isReadable(folder)) {
             throw new LoupeException("Cannot import " + folder + ": the folder is not readable (check its permissions).");
         }
+        if (embeddings != null && noEmbed) {
+            throw new LoupeException("--embeddings and --no-embed do not go together: --embeddings stores embeddings.");
+        }
+        // Checked whole before the project is touched: a broken or unfinished job's output changes nothing.
+        EmbeddingsParquet parquet = embeddings == null ? null : EmbeddingsParquet.open(embeddings);
+        boolean folderExisted = Files.exists(project);
+        boolean madeHere = !folderExisted || isEmptyFolder(project);
+        boolean importStarted = false;
+        EmbeddingsFromParquet.Result fromParquet = null;
         try (ProjectStore store = ProjectStore.open(project, true)) {
             Progress progress = new Progress(spec.commandLine().getErr(), "import");
             ImportOptions options = ImportOptions.of(folder.toAbsolutePath().normalize())
@@ -96,9 +113,21 @@ final class ImportCommand implements Callable<Integer> {
                     backboneId = backbone.id();
                     ImageDecoder decoder = new ImageDecoder();
                     Embedder embedder = new Embedder(store, backbone, decoder, Math.max(1, threads), Embedder.DEFAULT_BATCH);
-                    report = StoreImportSink.importAndEmbed(store, options, decoder, embedder);
-                    progress.finish();
-                    stopped = report.stopped();
+                    if (parquet != null) {
+                        EmbeddingsFromParquet.checkBackbone(parquet, backbone.id()); // before any image is imported
+                        importStarted = true;
+                        report = StoreImportSink.importInto(store, options);
+                        progress.finish();
+                        stopped = report.stopped();
+                        if (stopped == null) {
+                            fromParquet = EmbeddingsFromParquet.apply(store, options.root(), backbone.id(), backbone.dim(),
+                                    parquet);
+                        }
+                    } else {
+                        report = StoreImportSink.importAndEmbed(store, options, decoder, embedder);
+                        progress.finish();
+                        stopped = report.stopped();
+                    }
                     if (stopped == null) {
                         try {
                             embedded = embed(embedder);
@@ -137,12 +166,22 @@ final class ImportCommand implements Callable<Integer> {
                     m.put("embedded", embedded.embedded());
                     m.put("embed_seconds", Math.round(embedded.seconds() * 1000) / 1000.0);
                 }
+                if (fromParquet != null) {
+                    m.put("embeddings_from", parquetJson(parquet, fromParquet));
+                }
                 m.put("drift", DriftOutput.json(store, drift, noDrift));
                 Json.print(out, m);
             } else {
                 printText(out, report);
+                if (fromParquet != null) {
+                    out.printf("Took %d embeddings from %s (%d rows; %d found at another path, %d changed since the job, "
+                            + "%d not used, %d the job could not embed).%n", fromParquet.used(), parquet.source(),
+                            fromParquet.rows(), fromParquet.byContent(), fromParquet.changed(), fromParquet.unused(),
+                            fromParquet.badRows().size());
+                }
                 if (embedded != null && embedded.embedded() + embedded.failed() > 0) {
-                    out.printf("Embedded %d images in %.1f s (%d could not be read).%n", embedded.embedded(), embedded.seconds(), embedded.failed());
+                    out.printf("Embedded %d images %sin %.1f s (%d could not be read).%n", embedded.embedded(),
+                            fromParquet != null ? "here " : "", embedded.seconds(), embedded.failed());
                 }
                 if (drift != null && drift.drifted()) {
                     out.println(DriftOutput.sentence(store, drift));
@@ -157,6 +196,12 @@ final class ImportCommand implements Callable<Integer> {
                 err.flush();
                 return LoupeCli.EXIT_USER_ERROR;
             }
+        } catch (LoupeException e) {
+            if (parquet != null && madeHere && !importStarted) {
+                // refused before any image came in (another base model): leave no project behind
+                ProjectFolders.removeQuietly(project, folderExisted);
+            }
+            throw e;
         }
         return 0;
     }
@@ -171,6 +216,33 @@ final class ImportCommand implements Callable<Integer> {
         Embedder.Result r = embedder.run(progress::update, () -> false);
         progress.finish();
         return new Embedder.Result(r.embedded() + during, r.failed(), r.seconds(), r.cancelled());
+    }
+
+    private static boolean isEmptyFolder(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Map<String, Object> parquetJson(EmbeddingsParquet parquet, EmbeddingsFromParquet.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", parquet.source().toString());
+        m.put("rows", r.rows());
+        m.put("used", r.used());
+        m.put("used_by_content", r.byContent());
+        m.put("changed", r.changed());
+        m.put("unused", r.unused());
+        List<Map<String, String>> bad = new ArrayList<>();
+        for (SkippedFile s : r.badRows()) {
+            bad.add(Map.of("path", s.path().toString(), "reason", s.reason()));
+        }
+        m.put("bad_rows", bad);
+        return m;
     }
 
     static Map<String, Object> toJson(ImportReport r) {

@@ -98,13 +98,11 @@ public final class FolderScanner {
                 if (attrs.isDirectory()) {
                     subdirs.add(entry);
                 } else if (attrs.isRegularFile()) {
-                    String ext = extension(name);
-                    if (IMAGE_EXTENSIONS.contains(ext)) {
+                    String notImage = notAnImageReason(name);
+                    if (notImage == null) {
                         candidates.add(entry);
                     } else {
-                        skipped.add(new SkippedFile(entry, ext.isEmpty()
-                                ? "not an image file (no extension)"
-                                : "not an image file (." + ext + ")"));
+                        skipped.add(new SkippedFile(entry, notImage));
                     }
                 } else {
                     // FIFOs, sockets, devices: opening a FIFO would block the import forever.
@@ -116,6 +114,15 @@ public final class FolderScanner {
             }
         }
         return new ScanResult(candidates, skipped, hidden);
+    }
+
+    /** Why a file of this name is no image candidate ("not an image file (.txt)"), or null when it is one. */
+    public static String notAnImageReason(String fileName) {
+        String ext = extension(fileName);
+        if (IMAGE_EXTENSIONS.contains(ext)) {
+            return null;
+        }
+        return ext.isEmpty() ? "not an image file (no extension)" : "not an image file (." + ext + ")";
     }
 
     /** Whether a file name has one of the {@link #IMAGE_EXTENSIONS}, ignoring case. */

@@ -554,12 +554,7 @@ public final class Importer {
 
     /** Lower-case hex SHA-256 of a file's bytes. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        MessageDigest md = sha256Digest();
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = Files.newInputStream(file)) {
             int n;
@@ -568,5 +563,18 @@ public final class Importer {
             }
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Lower-case hex SHA-256 of bytes: the same hash as {@link #sha256(Path)} of a file holding them. */
+    public static String sha256(byte[] content) {
+        return HexFormat.of().formatHex(sha256Digest().digest(content));
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }

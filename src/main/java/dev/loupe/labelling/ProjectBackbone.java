@@ -48,6 +48,14 @@ public final class ProjectBackbone {
         });
     }
 
+    /**
+     * The project's backbone spec with a file made absolute (the project folder holds it), as {@link BackboneLoader}
+     * takes it: what a job outside the app (the Spark job) loads.
+     */
+    public static String resolvedSpec(ProjectStore store) {
+        return resolve(store.dir(), spec(store));
+    }
+
     /** Loads the project's backbone; a failure says which base model could not be loaded and why. */
     public static Backbone load(ProjectStore store) {
         return loader(store).get();
