@@ -2,6 +2,7 @@ package dev.loupe.gallery.ui;
 
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
+import dev.loupe.gallery.LongSet;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.ranking.QueryStrategy;
@@ -222,8 +223,18 @@ public final class GalleryModel {
         if (excluded.isEmpty() && !hideLabelled) {
             return ids;
         }
-        return java.util.Arrays.stream(ids)
-                .filter(id -> !excluded.contains(id) && !(hideLabelled && labelledHere.contains(id))).toArray();
+        LongSet out = LongSet.of(excluded); // no Long per id (100,000 per label)
+        if (hideLabelled) {
+            labelledHere.forEach(out::add);
+        }
+        long[] kept = new long[ids.length];
+        int n = 0;
+        for (long id : ids) {
+            if (!out.contains(id)) {
+                kept[n++] = id;
+            }
+        }
+        return java.util.Arrays.copyOf(kept, n);
     }
 
     /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */
