@@ -56,4 +56,5 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$stamps"
 grep -E "^(VmHWM|VmRSS|RssAnon|RssFile)" "/proc/$app/status"
 [ -n "${AT_END:-}" ] && APP_PID=$app bash -c "$AT_END"
+[ -n "${LOG_TO:-}" ] && cp "$work/app.log" "$LOG_TO"
 grep -c RELABEL "$work/app.log" | sed 's/^/RELABEL log lines: /' || true

@@ -186,8 +186,17 @@ public final class GalleryModel {
 
     /** The project's excluded images (ADR 0027): every filter leaves them out. */
     public void setExcluded(java.util.Set<Long> imageIds) {
-        excluded = java.util.Set.copyOf(imageIds);
-        rerankAll();
+        java.util.Set<Long> now = java.util.Set.copyOf(imageIds);
+        if (now.equals(excluded)) {
+            return;
+        }
+        excluded = now;
+        // Only the excluded images leave; what the user has seen stays put. A full re-rank here (the panel reads the
+        // exclusions once the session is open) moved the image selected on the first screen to its place in the
+        // model's queue, tens of thousands of tiles down, and the user went on labelling there (issue 16c).
+        if (project.state() != null) {
+            rerankUnseen();
+        }
     }
 
     /**
