@@ -19,8 +19,9 @@ disp=:$((70 + RANDOM % 20))
 xvfb=""
 app=""
 cleanup() {
-  [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
-  [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
+  set +e # every step runs, whatever the one before returned
+  if [ -n "$app" ]; then kill "$app" 2>/dev/null; wait "$app" 2>/dev/null; fi
+  if [ -n "$xvfb" ]; then kill "$xvfb" 2>/dev/null; wait "$xvfb" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
