@@ -5,10 +5,8 @@ import dev.loupe.training.Snapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The order of the gallery, computed from an immutable snapshot (no toolkit, no model): unlabelled images in queue
@@ -39,10 +37,11 @@ public final class GalleryOrder {
         int col = cls == null ? -1 : columns.indexOf(cls);
         long[] out = new long[idOfRow.length];
         int n = 0;
+        LongSet labelled = LongSet.of(labels.keySet()); // no Long per id looked up (100,000 per label on a big project)
         if (filter.kind() != GalleryFilter.Kind.LABELLED && filter.kind() != GalleryFilter.Kind.LABELLED_AS) {
             if (snapshot == null) {
                 for (long id : idOfRow) {
-                    if (!labels.containsKey(id) && filter.kind() != GalleryFilter.Kind.PREDICTED_AS) {
+                    if (!labelled.contains(id) && filter.kind() != GalleryFilter.Kind.PREDICTED_AS) {
                         out[n++] = id;
                     }
                 }
@@ -50,7 +49,7 @@ public final class GalleryOrder {
                 for (int i = 0; i < snapshot.queueSize(); i++) {
                     int row = snapshot.queueAt(i);
                     long id = idOfRow[row];
-                    if (labels.containsKey(id)) {
+                    if (labelled.contains(id)) {
                         continue; // the store is ahead of the trainer: it is labelled already
                     }
                     if (filter.kind() != GalleryFilter.Kind.PREDICTED_AS || snapshot.predictedClass(row) == col) {
@@ -60,8 +59,11 @@ public final class GalleryOrder {
             }
         }
         if (filter.admitsLabelled()) {
-            List<int[]> labelled = new ArrayList<>(); // {row, column of its label}
+            List<int[]> shown = new ArrayList<>(); // {row, column of its label}
             for (int row = 0; row < idOfRow.length; row++) {
+                if (!labelled.contains(idOfRow[row])) {
+                    continue;
+                }
                 Long c = labels.get(idOfRow[row]);
                 if (c == null) {
                     continue;
@@ -72,15 +74,15 @@ public final class GalleryOrder {
                     default -> true;
                 };
                 if (keep) {
-                    labelled.add(new int[] {row, columns.indexOf(c)});
+                    shown.add(new int[] {row, columns.indexOf(c)});
                 }
             }
             if (snapshot != null) {
                 // Labels the model disagrees with first (likely mistakes), then the least confident.
-                labelled.sort(Comparator.<int[]>comparingInt(e -> snapshot.predictedClass(e[0]) == e[1] ? 1 : 0)
+                shown.sort(Comparator.<int[]>comparingInt(e -> snapshot.predictedClass(e[0]) == e[1] ? 1 : 0)
                         .thenComparingDouble(e -> snapshot.confidence(e[0])));
             }
-            for (int[] e : labelled) {
+            for (int[] e : shown) {
                 out[n++] = idOfRow[e[0]];
             }
         }
@@ -93,11 +95,11 @@ public final class GalleryOrder {
      */
     public static long[] keepPrefix(List<Long> shown, int keep, long[] fresh) {
         int k = Math.min(keep, shown.size());
-        Set<Long> kept = new HashSet<>(k * 2);
+        LongSet kept = new LongSet(k);
         for (int i = 0; i < k; i++) {
             kept.add(shown.get(i));
         }
-        Set<Long> stillIn = new HashSet<>(k * 2);
+        LongSet stillIn = new LongSet(Math.min(k, fresh.length));
         for (long id : fresh) {
             if (kept.contains(id)) {
                 stillIn.add(id);
@@ -121,14 +123,20 @@ public final class GalleryOrder {
 
     /** {@code order} with the ids of {@code first} that it holds moved to the front, in {@code first}'s order. */
     public static long[] first(long[] order, List<Long> first) {
-        java.util.Set<Long> in = new java.util.HashSet<>();
-        for (long id : order) in.add(id);
-        java.util.Set<Long> front = new java.util.LinkedHashSet<>();
-        for (Long id : first) if (in.contains(id)) front.add(id);
+        LongSet in = LongSet.of(order);
+        LongSet front = new LongSet(first.size());
         long[] out = new long[order.length];
         int n = 0;
-        for (long id : front) out[n++] = id;
-        for (long id : order) if (!front.contains(id)) out[n++] = id;
+        for (Long id : first) {
+            if (in.contains(id) && front.add(id)) {
+                out[n++] = id;
+            }
+        }
+        for (long id : order) {
+            if (!front.contains(id)) {
+                out[n++] = id;
+            }
+        }
         return out;
     }
 }

@@ -54,9 +54,12 @@ public final class ColdStart {
         s = sample.length;
         if (s == 0) throw new IllegalArgumentException("no finite embedding to cluster");
         k = Math.min(k, s);
-        INDArray xs = Nd4j.pullRows(embeddings, 1, sample).castTo(DataType.FLOAT).dup('c');
+        INDArray pulled = Nd4j.pullRows(embeddings, 1, sample);
+        INDArray xs = pulled.dataType() == DataType.FLOAT && pulled.ordering() == 'c' ? pulled
+                : pulled.castTo(DataType.FLOAT).dup('c');
+        if (xs != pulled) pulled.close();
         float[] x = flat(xs);
-        float[] xsq = flat(xs.mul(xs).sum(1));
+        float[] xsq = sumOfSquares(xs);
 
         float[] best = null;
         double bestInertia = Double.POSITIVE_INFINITY;
@@ -66,6 +69,7 @@ public final class ColdStart {
             double inertia = lloyd(xs, x, xsq, s, d, k, centers, iterations, rng);
             if (inertia < bestInertia) { bestInertia = inertia; best = centers; }
         }
+        xs.close();
         return assignAndOrder(embeddings, n, d, k, best);
     }
 
@@ -153,7 +157,7 @@ public final class ColdStart {
             float[] cj = flat(row);
             System.arraycopy(cj, 0, c, j * d, d);
             if (j == k - 1) break;
-            float[] dots = flat(xs.mmul(row.reshape(d, 1)));
+            float[] dots = flatFree(xs.mmul(row.reshape(d, 1)));
             double csq = xsq[pick];
             double total = 0;
             for (int i = 0; i < s; i++) {
@@ -182,7 +186,9 @@ public final class ColdStart {
         double inertia = 0;
         for (int it = 0; it <= iterations; it++) {
             for (int j = 0; j < k; j++) csq[j] = (float) sq(c, j * d, d);
-            float[] dots = flat(xs.mmul(Nd4j.createFromArray(c).reshape('c', k, d).transpose()));
+            INDArray centres = Nd4j.create(c, new long[] {k, d}, 'c');
+            float[] dots = flatFree(xs.mmul(centres.transpose()));
+            centres.close();
             inertia = 0;
             boolean changed = false;
             for (int i = 0; i < s; i++) {
@@ -218,16 +224,38 @@ public final class ColdStart {
     /** The sampled rows whose embedding is entirely finite (a broken row must not poison the centroids). */
     private static int[] finiteRows(INDArray emb, int[] sample) {
         INDArray xs = Nd4j.pullRows(emb, 1, sample);
-        float[] sums = flat(xs.sum(1));
+        float[] sums = flatFree(xs.sum(1));
+        xs.close();
         int m = 0;
         int[] out = new int[sample.length];
         for (int i = 0; i < sample.length; i++) if (Float.isFinite(sums[i])) out[m++] = sample[i];
         return Arrays.copyOf(out, m);
     }
 
-    /** Row-major copy of any array as a flat float[]. */
+    /** Row-major copy of any array as a flat float[] (the temporary copy freed at once). */
     private static float[] flat(INDArray a) {
-        return a.dup('c').reshape(a.length()).toFloatVector();
+        INDArray c = a.dup('c');
+        float[] f = c.data().asFloat();
+        c.close();
+        return f.length == a.length() ? f : Arrays.copyOf(f, (int) a.length());
+    }
+
+    /**
+     * {@link #flat} of a temporary, which is freed at once too. Opening a 100,000-image project made ~200 MB of such
+     * temporaries here that only a garbage collection would have freed (docs/adr/0037-resident-size-while-labelling.md).
+     */
+    private static float[] flatFree(INDArray a) {
+        float[] f = flat(a);
+        a.close();
+        return f;
+    }
+
+    /** Each row's squared length, without a rows×D temporary. */
+    private static float[] sumOfSquares(INDArray rows) {
+        INDArray sq = rows.mul(rows);
+        float[] out = flatFree(sq.sum(1));
+        sq.close();
+        return out;
     }
 
     private static double sq(float[] a, int ao, int d) {
@@ -245,8 +273,8 @@ public final class ColdStart {
         for (int start = 0; start < n; start += CHUNK) {
             int end = Math.min(n, start + CHUNK);
             INDArray rows = emb.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).castTo(DataType.FLOAT);
-            float[] dots = flat(rows.mmul(cT));
-            float[] xsq = flat(rows.mul(rows).sum(1));
+            float[] dots = flatFree(rows.mmul(cT));
+            float[] xsq = sumOfSquares(rows);
             for (int i = 0; i < end - start; i++) {
                 int bj = 0;
                 float bd = Float.POSITIVE_INFINITY;

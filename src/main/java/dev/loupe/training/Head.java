@@ -396,7 +396,7 @@ public final class Head {
             return;
         }
         if (temperatureLogSd > 0) {
-            INDArray raw = Nd4j.createUninitialized(DataType.FLOAT, out.shape(), 'c');
+            INDArray raw = rawScratch.get(out.rows(), out.columns());
             logitsInto(x, raw, 1.0, true);
             calibratedSoftmax(raw, out);
         } else {
@@ -418,7 +418,7 @@ public final class Head {
      * its mode (docs/adr/0022-calibration-from-the-first-labels.md, issue 13c).
      */
     private void calibratedSoftmax(INDArray raw, INDArray out) {
-        INDArray tmp = Nd4j.createUninitialized(DataType.FLOAT, raw.shape(), 'c');
+        INDArray tmp = softmaxScratch.get(raw.rows(), raw.columns());
         out.assign(0);
         for (int k = 0; k < T_NODES.length; k++) {
             tmp.assign(raw).muli(1.0 / (temperature * Math.exp(T_NODES[k] * temperatureLogSd)));
@@ -433,8 +433,18 @@ public final class Head {
         float[] even = new float[classCount];
         float each = (float) (uniformShare / activeCount());
         for (int c = 0; c < classCount; c++) if (active[c]) even[c] = each;
-        p.muli(1 - uniformShare).addiRowVector(Nd4j.createFromArray(even).reshape(1, classCount));
+        INDArray row = Nd4j.create(even, new long[] {1, classCount}, 'c');
+        p.muli(1 - uniformShare).addiRowVector(row);
+        row.close(); // freed now, not when a collection finds it (every scored chunk makes one)
     }
+
+    /**
+     * Reused rows×C buffers of the calibrated scoring (the raw logits, one temperature's softmax): scoring runs in
+     * chunks of a few fixed sizes, and a buffer per chunk left native memory for the garbage collector to free
+     * (docs/adr/0037-resident-size-while-labelling.md).
+     */
+    private final Scratch rawScratch = new Scratch(4);
+    private final Scratch softmaxScratch = new Scratch(4);
 
     /**
      * {@link #predictInto} into {@code out}, and into {@code ranked} the same probabilities without the temperature
@@ -473,6 +483,7 @@ public final class Head {
         INDArray out = Nd4j.create(DataType.FLOAT, new long[] {x.rows(), classCount}, 'c');
         logitsInto(x.castTo(DataType.FLOAT), out, 1.0, false);
         float[] flat = out.data().asFloat(); // one copy: toFloatMatrix() goes row by row through native calls
+        out.close();
         float[][] rows = new float[(int) x.rows()][];
         for (int i = 0; i < rows.length; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * classCount, (i + 1) * classCount);
         return rows;
@@ -503,7 +514,13 @@ public final class Head {
             if (scale != 1.0) out.muli(scale);
         } else {
             Nd4j.gemm(x, first[0], out, false, false, scale, 0.0);
-            out.addiRowVector(scale == 1.0 ? first[1] : first[1].mul(scale));
+            if (scale == 1.0) {
+                out.addiRowVector(first[1]);
+            } else {
+                INDArray b = first[1].mul(scale);
+                out.addiRowVector(b);
+                b.close();
+            }
         }
     }
 

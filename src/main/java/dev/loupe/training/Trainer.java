@@ -627,7 +627,9 @@ public final class Trainer implements AutoCloseable {
         // a relabel (or another annotator's confirmation) of an image the head has trained on is no test of it
         int[] rows = Arrays.stream(newRows).filter(r -> head.isActive(labelOf[r]) && !relabelled.contains(r)).toArray();
         if (rows.length == 0) return;
-        float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, rows));
+        INDArray x = Nd4j.pullRows(embeddings, 1, rows);
+        float[][] z = head.logits(x);
+        x.close();
         int before = trainableCount() - newRows.length;
         Snapshot shown = latest;
         ColdStart picked = shown != null && shown.coldStart() ? ranker.coldStart(embeddings, head.classCount()) : null;
@@ -891,7 +893,9 @@ public final class Trainer implements AutoCloseable {
             if (!labelled[estimateSample[i]]) rows[m++] = estimateSample[i];
         }
         if (m == 0) return new double[] {0, 0};
-        float[][] z = head.logits(Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rows, m)));
+        INDArray x = Nd4j.pullRows(embeddings, 1, Arrays.copyOf(rows, m));
+        float[][] z = head.logits(x);
+        x.close(); // freed at once: every step makes one (docs/adr/0037-resident-size-while-labelling.md)
         double t = head.temperature(), u = head.uniformShare();
         double scale = (1 - head.unseenShare()) * (1 - u); // the even part ε / K is the same at every T: it cancels
         double at = meanTop(z, t), softer = meanTop(z, t * Math.exp(BAND_Z * sd)), sharper = meanTop(z, t * Math.exp(-BAND_Z * sd));
@@ -974,7 +978,8 @@ public final class Trainer implements AutoCloseable {
     private void scoreRows(int[] rows, long v) {
         if (rows.length == 0) return;
         int c = head.classCount();
-        INDArray x = Nd4j.pullRows(embeddings, 1, rows);
+        INDArray x = hotRows.get(rows.length, embeddings.columns()); // the step's ~1,000 rows × D, reused
+        Nd4j.pullRows(embeddings, x, 1, rows);
         INDArray out = probBuffer(rows.length, c);
         INDArray ranked = rankedBuffer(rows.length, c);
         head.predictInto(x, out, ranked);
@@ -1001,6 +1006,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private final Scratch rankedBuffers = new Scratch(4);
+    private final Scratch hotRows = new Scratch(4);
 
     // ---- retrain ----------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@ package dev.loupe.gallery.ui;
 
 import dev.loupe.gallery.GalleryFilter;
 import dev.loupe.gallery.GalleryOrder;
+import dev.loupe.gallery.LongSet;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.ranking.QueryStrategy;
@@ -185,8 +186,17 @@ public final class GalleryModel {
 
     /** The project's excluded images (ADR 0027): every filter leaves them out. */
     public void setExcluded(java.util.Set<Long> imageIds) {
-        excluded = java.util.Set.copyOf(imageIds);
-        rerankAll();
+        java.util.Set<Long> now = java.util.Set.copyOf(imageIds);
+        if (now.equals(excluded)) {
+            return;
+        }
+        excluded = now;
+        // Only the excluded images leave; what the user has seen stays put. A full re-rank here (the panel reads the
+        // exclusions once the session is open) moved the image selected on the first screen to its place in the
+        // model's queue, tens of thousands of tiles down, and the user went on labelling there (issue 16c).
+        if (project.state() != null) {
+            rerankUnseen();
+        }
     }
 
     /**
@@ -222,8 +232,18 @@ public final class GalleryModel {
         if (excluded.isEmpty() && !hideLabelled) {
             return ids;
         }
-        return java.util.Arrays.stream(ids)
-                .filter(id -> !excluded.contains(id) && !(hideLabelled && labelledHere.contains(id))).toArray();
+        LongSet out = LongSet.of(excluded); // no Long per id (100,000 per label)
+        if (hideLabelled) {
+            labelledHere.forEach(out::add);
+        }
+        long[] kept = new long[ids.length];
+        int n = 0;
+        for (long id : ids) {
+            if (!out.contains(id)) {
+                kept[n++] = id;
+            }
+        }
+        return java.util.Arrays.copyOf(kept, n);
     }
 
     /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */

@@ -126,6 +126,50 @@ class ProjectModelTest {
     }
 
     /**
+     * Issue 16c: once the session opened, the data-check panel's first reading of the exclusions re-ranked the whole
+     * gallery keeping the selection, so the image selected on the first screen jumped to its place in the model's queue
+     * (21,432 tiles down on 100,000 images) and labelling went on there. Reading an unchanged exclusion set moves
+     * nothing; excluding an image takes out that image alone.
+     */
+    @Test
+    void readingTheExclusionsAfterTheSessionOpensLeavesTheSelectionWhereTheUserIs() throws Exception {
+        Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 8);
+        Path dir = tmp.resolve("p.loupe");
+        CliRun r = CliRun.run("import", dir.toString(), data.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        for (String name : List.of("a", "b")) {
+            r = CliRun.run("classes", dir.toString(), "add", name);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+        }
+        DialogService dialogs = new Dialogs(errors);
+        model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
+        dev.loupe.gallery.ui.GalleryModel gallery = new dev.loupe.gallery.ui.GalleryModel(model);
+
+        CompletableFuture<ProjectState> opened = model.open(dir);
+        while (model.state() == null && !opened.isDone()) runFxTask(100);
+        assertThat(model.state().opening()).isTrue();
+        assertThat(gallery.items()).hasSize(24);
+        Long chosen = gallery.items().get(5);
+        gallery.select(chosen); // on the first screen, before the model is in
+        while (!opened.isDone()) runFxTask(100);
+        assertThat(model.state().snapshot()).isNotNull();
+        assertThat(gallery.selected()).isEqualTo(chosen);
+        List<Long> before = List.copyOf(gallery.items());
+        int at = before.indexOf(chosen);
+
+        gallery.setExcluded(java.util.Set.of()); // what the panel does once the session is open: nothing excluded
+        assertThat(gallery.items()).containsExactlyElementsOf(before);
+        assertThat(gallery.selected()).isEqualTo(chosen);
+
+        Long gone = before.get(before.size() - 1);
+        gallery.setExcluded(java.util.Set.of(gone));
+        assertThat(gallery.items()).doesNotContain(gone).hasSize(before.size() - 1);
+        assertThat(gallery.items().subList(0, at + 1)).containsExactlyElementsOf(before.subList(0, at + 1));
+        assertThat(gallery.selected()).isEqualTo(chosen);
+        assertThat(errors).isEmpty();
+    }
+
+    /**
      * The installed package's smoke test left a sample project whose images lived in the removed package; the next
      * start (a source checkout) showed "343 images are missing". Loupe knows where its sample images are now.
      */
