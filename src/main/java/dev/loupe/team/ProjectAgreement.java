@@ -23,7 +23,12 @@ public record ProjectAgreement(Map<String, Integer> annotators, int unattributed
 
     /** Reads the journal (call it on the thread that owns the store). */
     public static ProjectAgreement of(ProjectStore store) {
-        AnnotatorLabels labels = AnnotatorLabels.replay(store.journal(), store.journalAnnotators(), store.adjudicationEvents());
+        return of(store, store.journal());
+    }
+
+    /** The same over {@code journal}, the store's journal as already read (one read serves the Evaluation tab). */
+    public static ProjectAgreement of(ProjectStore store, List<dev.loupe.project.JournalEntry> journal) {
+        AnnotatorLabels labels = AnnotatorLabels.replay(journal, store.journalAnnotators(), store.adjudicationEvents());
         Map<String, Integer> counts = new LinkedHashMap<>();
         new java.util.TreeMap<>(labels.byAnnotator()).forEach((a, l) -> counts.put(a, l.size()));
         if (counts.size() < 2) {

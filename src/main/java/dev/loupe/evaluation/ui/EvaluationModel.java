@@ -66,7 +66,10 @@ public final class EvaluationModel {
         running = true;
         record Both(Evaluation evaluation, dev.loupe.team.ProjectAgreement agreement) {
         }
-        project.withProject((store, session) -> new Both(compute(store, session), dev.loupe.team.ProjectAgreement.of(store)), b -> {
+        project.withProject((store, session) -> {
+            List<dev.loupe.project.JournalEntry> journal = store.journal(); // read once for both
+            return new Both(compute(store, session, journal), dev.loupe.team.ProjectAgreement.of(store, journal));
+        }, b -> {
             evaluation.set(b.evaluation());
             agreement.set(b.agreement());
             done();
@@ -86,7 +89,7 @@ public final class EvaluationModel {
     }
 
     /** Session thread: the numbers, with the predictions of the newest snapshot. */
-    static Evaluation compute(ProjectStore store, LabellingSession session) {
+    static Evaluation compute(ProjectStore store, LabellingSession session, List<dev.loupe.project.JournalEntry> journal) {
         Snapshot snap = session.latest();
         List<Long> columns = session.columns();
         long[] ids = store.images().stream().mapToLong(r -> r.id()).toArray();
@@ -97,7 +100,7 @@ public final class EvaluationModel {
                 estimates.add(new Evaluation.EstimatePoint(h.labels(i), h.estimate(i)));
             }
         }
-        return Evaluation.of(store.journal(), store.currentLabels(), store.classes(), ids, id -> {
+        return Evaluation.of(journal, store.currentLabels(), store.classes(), ids, id -> {
             int row = session.rowOf(id);
             if (snap == null || row < 0 || row >= snap.rowCount() || snap.activeClassCount() == 0) {
                 return null;
