@@ -94,17 +94,20 @@ public final class MainWindow {
         labelTab.setClosable(false);
         evaluation = new EvaluationModel(model);
         evaluationPanel = new EvaluationPanel(evaluation);
-        Tab evalTab = new Tab("Evaluation", evaluationPanel);
+        Tab evalTab = new Tab("Evaluation");
+        contentWhenFirstShown(evalTab, evaluationPanel);
         evalTab.setId("evaluationTab");
         evalTab.setClosable(false);
         evalTab.selectedProperty().addListener((o, was, on) -> evaluation.setShown(on));
         side.setId("sidePanel");
         labelCheck = new dev.loupe.datacheck.ui.LabelCheckPanel(model, gallery, dialogs);
-        Tab checkTab = new Tab("Check labels", labelCheck);
+        Tab checkTab = new Tab("Check labels");
+        contentWhenFirstShown(checkTab, labelCheck);
         checkTab.setId("labelCheckTab");
         checkTab.setClosable(false);
         dataCheck = new dev.loupe.datacheck.ui.DataCheckPanel(model, gallery, dialogs);
-        Tab dataTab = new Tab("Duplicates & outliers", dataCheck);
+        Tab dataTab = new Tab("Duplicates & outliers");
+        contentWhenFirstShown(dataTab, dataCheck);
         dataTab.setId("dataCheckTab");
         dataTab.setClosable(false);
         side.getTabs().addAll(labelTab, evalTab, checkTab, dataTab);
@@ -131,6 +134,27 @@ public final class MainWindow {
         stage.setMinWidth(800);
         stage.setMinHeight(500);
         Platform.runLater(() -> galleryView.grid().requestFocus());
+    }
+
+    /**
+     * Puts {@code content} into {@code tab} the first time the tab is selected. A tab pane keeps every tab's content in
+     * the scene, so the first frame would style and lay out panels nobody sees yet (the panels and their models exist
+     * from the start: they follow the project whether shown or not).
+     */
+    private static void contentWhenFirstShown(Tab tab, Node content) {
+        if (tab.isSelected()) {
+            tab.setContent(content);
+            return;
+        }
+        tab.selectedProperty().addListener(new javafx.beans.value.ChangeListener<>() {
+            @Override
+            public void changed(javafx.beans.value.ObservableValue<? extends Boolean> o, Boolean was, Boolean on) {
+                if (on) {
+                    tab.selectedProperty().removeListener(this);
+                    tab.setContent(content);
+                }
+            }
+        });
     }
 
     /** The right-hand tab pane, where later features (evaluation, export) add their tabs. */

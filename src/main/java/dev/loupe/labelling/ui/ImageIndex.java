@@ -2,12 +2,9 @@ package dev.loupe.labelling.ui;
 
 import dev.loupe.importing.ThumbnailCache;
 import dev.loupe.labelling.LabellingSession;
-import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ProjectStore;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The images of an open project as the UI needs them, by snapshot row: id, file and thumbnail. Built once on the
@@ -17,20 +14,37 @@ public final class ImageIndex {
 
     private final long[] ids;
     private final String[] sha256;
-    private final Path[] paths;
-    private final Map<Long, Integer> rowOf;
+    private final String[] paths;
+    private final long[] sortedIds; // ids ascending, with the row of each: rowOf by binary search, no boxed map
+    private final int[] rowOfSorted;
     private final ThumbnailCache thumbs;
     private final long[] firstLook;
 
-    private ImageIndex(long[] ids, String[] sha256, Path[] paths, ThumbnailCache thumbs, long[] firstLook) {
+    private ImageIndex(long[] ids, String[] sha256, String[] paths, ThumbnailCache thumbs, long[] firstLook) {
         this.ids = ids;
         this.firstLook = firstLook;
         this.sha256 = sha256;
         this.paths = paths;
         this.thumbs = thumbs;
-        this.rowOf = new HashMap<>(ids.length * 2);
-        for (int r = 0; r < ids.length; r++) {
-            rowOf.put(ids[r], r);
+        boolean ascending = true;
+        for (int r = 1; r < ids.length && ascending; r++) {
+            ascending = ids[r - 1] < ids[r];
+        }
+        if (ascending) { // the store's order, and usually the session's rows: nothing to sort
+            sortedIds = ids;
+            rowOfSorted = null;
+        } else {
+            Integer[] order = new Integer[ids.length];
+            for (int r = 0; r < order.length; r++) {
+                order[r] = r;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Long.compare(ids[a], ids[b]));
+            sortedIds = new long[ids.length];
+            rowOfSorted = new int[ids.length];
+            for (int k = 0; k < order.length; k++) {
+                sortedIds[k] = ids[order[k]];
+                rowOfSorted[k] = order[k];
+            }
         }
     }
 
@@ -39,17 +53,9 @@ public final class ImageIndex {
      * are the store's order here, not a snapshot's, so no snapshot goes with it.
      */
     static ImageIndex browse(ProjectStore store) {
-        java.util.List<ImageRecord> all = store.images();
-        long[] ids = new long[all.size()];
-        String[] sha = new String[ids.length];
-        Path[] paths = new Path[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            ImageRecord r = all.get(i);
-            ids[i] = r.id();
-            sha[i] = r.sha256();
-            paths[i] = r.path();
-        }
-        return new ImageIndex(ids, sha, paths, new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)), null);
+        ProjectStore.ImageList all = store.imageList();
+        return new ImageIndex(all.ids(), all.sha256(), all.paths(),
+                new ThumbnailCache(store.dir().resolve(ProjectStore.THUMBS_DIR)), null);
     }
 
     /** Reads the index (session thread). Images without an embedding have no row and are left out. */
@@ -68,7 +74,7 @@ public final class ImageIndex {
         }
         long[] byRow = new long[rows];
         String[] sha = new String[rows];
-        Path[] paths = new Path[rows];
+        String[] paths = new String[rows];
         java.util.Arrays.fill(byRow, -1);
         for (int i = 0; i < ids.length; i++) {
             int row = session.rowOf(ids[i]);
@@ -108,12 +114,16 @@ public final class ImageIndex {
 
     /** Row of an image, −1 if it has none. */
     public int rowOf(long imageId) {
-        return rowOf.getOrDefault(imageId, -1);
+        int k = java.util.Arrays.binarySearch(sortedIds, imageId);
+        if (k < 0 || imageId < 0) { // row slots without an image hold -1
+            return -1;
+        }
+        return rowOfSorted == null ? k : rowOfSorted[k];
     }
 
     public Path path(long imageId) {
         int r = rowOf(imageId);
-        return r < 0 ? null : paths[r];
+        return r < 0 || paths[r] == null ? null : Path.of(paths[r]);
     }
 
     /** Where the image's thumbnail file is (it may be missing: thumbnails are a cache). */

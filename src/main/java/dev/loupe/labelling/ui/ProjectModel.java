@@ -359,6 +359,7 @@ public final class ProjectModel {
         dropWaiting();
         CompletableFuture<ProjectState> result = new CompletableFuture<>();
         worker.submit(() -> {
+            dev.loupe.Stamps.once("open begins");
             closeCurrent(); // releases the previous project's lock before anything else happens
             prepare.run();
             // SQLite's whole-file check runs right after the first screen, before any write (labels queue behind it)
