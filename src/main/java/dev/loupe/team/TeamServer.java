@@ -69,6 +69,16 @@ public final class TeamServer implements AutoCloseable {
     }
 
     private void ensureSchema() throws SQLException {
+        // Up to date (the usual case): no DDL at all. Even an "IF NOT EXISTS" statement takes its table's lock first (an
+        // ALTER TABLE an exclusive one), and with another instance's upload holding locks in the other order that is a
+        // deadlock (seen with the app's background sync).
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT to_regclass('loupe_model_versions')"
+                + " IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                + " AND table_name = 'loupe_projects' AND column_name = 'overlap_k')")) {
+            if (rs.next() && rs.getBoolean(1)) {
+                return;
+            }
+        }
         conn.setAutoCommit(false);
         try (Statement s = conn.createStatement()) {
             s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");

@@ -910,7 +910,15 @@ public final class ProjectModel {
             autoSync.close();
             autoSync = null;
         }
-        teamStatus.set("");
+        if (Platform.isFxApplicationThread()) {
+            teamStatus.set("");
+        } else { // close() from a test's thread
+            worker.fx().execute(() -> {
+                if (autoSync == null) {
+                    teamStatus.set("");
+                }
+            });
+        }
     }
 
     private static String synced(dev.loupe.team.TeamSync.Report r) {
