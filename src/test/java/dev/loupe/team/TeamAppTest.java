@@ -154,6 +154,42 @@ class TeamAppTest {
         assertThat(errors).isEmpty();
     }
 
+    @Test
+    void joinFromTheAppStartsFromTheTeamsSharedModel() throws Exception {
+        String url = TeamPg.url();
+        String name = TeamPg.projectName("appjoin");
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> model.state() != null && !model.state().opening()));
+        // a teammate shares a project with two labels from the command line; its sync offers the model
+        Path ann = tmp.resolve("ann.loupe");
+        for (String[] args : List.of(new String[] {"import", ann.toString(), data.toString()},
+                new String[] {"classes", ann.toString(), "add", "class0"}, new String[] {"classes", ann.toString(), "add", "class1"},
+                new String[] {"share", ann.toString(), "--server", url, "--name", name},
+                new String[] {"label", ann.toString(), "class0/img0.png", "class0", "--annotator", "ann"},
+                new String[] {"label", ann.toString(), "class1/img1.png", "class1", "--annotator", "ann"})) {
+            CliRun r = CliRun.run(args);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+        }
+        assertThat(CliRun.run("sync", ann.toString(), "--json").json().get("model_shared").asBoolean()).isTrue();
+
+        // File ▸ Join a team project…: address, name, where, images; a background job, then the joined project opens
+        Path joined = tmp.resolve("joined.loupe");
+        answers.addAll(List.of(url, name, joined.toString(), data.toString()));
+        MenuItem join = fx(() -> menuItem("joinTeam"));
+        fx(() -> {
+            join.fire();
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> model.state() != null
+                && model.state().dir().equals(joined.toAbsolutePath().normalize()) && !model.state().opening()
+                && model.state().snapshot() != null));
+        assertThat(fx(() -> model.state().labels())).hasSize(2);
+        assertThat(fx(() -> model.state().snapshot().labelCount())).isEqualTo(2);
+        assertThat(fx(() -> model.noticeProperty().get())).contains("2 labels taken in").contains("team's shared version");
+        assertThat(fx(() -> model.sharedProperty().get())).isTrue();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> model.teamStatusProperty().get()).startsWith("Team: synced at"));
+        assertThat(errors).isEmpty();
+    }
+
     /** The label events of {@code project} on the server. */
     private static long serverLabels(String url, String project) {
         try (TeamServer s = TeamServer.connect(ServerUrl.parse(url))) {

@@ -771,6 +771,70 @@ public final class ProjectModel {
                         + synced(r) + "."));
     }
 
+    /**
+     * Joins a team's shared project (File ▸ Join a team project…): makes {@code dir} on the project's base model,
+     * imports {@code images} into it, takes the team's labels in and starts the model from the team's shared version,
+     * as `loupe join` does; a background job with progress and Cancel in the status bar (a cancel stops the import,
+     * keeping what it did), the open project staying open meanwhile. Then opens the joined project. A failure is shown
+     * with what to do; nothing is made when the server cannot be reached or has no such project.
+     */
+    public CompletableFuture<dev.loupe.team.TeamJoin.Result> joinTeam(String url, String name, Path dir, Path images) {
+        CompletableFuture<dev.loupe.team.TeamJoin.Result> result = new CompletableFuture<>();
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            result.complete(null);
+            return result;
+        }
+        dev.loupe.team.ServerUrl server = dev.loupe.team.ServerUrl.parse(url);
+        job.start("Joining '" + name + "' on " + server.stored() + "…");
+        Thread join = new Thread(() -> {
+            try {
+                if (!java.nio.file.Files.isDirectory(images)) {
+                    throw new LoupeException(images + " is not a folder: give the folder of the project's images.");
+                }
+                dev.loupe.team.TeamJoin.Prepared prepared = dev.loupe.team.TeamJoin.prepare(server, name, null, dir);
+                dev.loupe.team.TeamJoin.Result r;
+                try (ProjectStore st = ProjectStore.open(dir, false)) {
+                    ImportOptions options = ImportOptions.of(images.toAbsolutePath().normalize())
+                            .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
+                            .withCancel(job::isCancelled);
+                    try (dev.loupe.backbone.Backbone backbone = ProjectBackbone.load(st)) {
+                        dev.loupe.importing.ImageDecoder decoder = new dev.loupe.importing.ImageDecoder();
+                        StoreImportSink.importAndEmbed(st, options, decoder, new dev.loupe.importing.Embedder(st, backbone,
+                                decoder, options.threads(), dev.loupe.importing.Embedder.DEFAULT_BATCH));
+                    }
+                    job.update("Taking in the team's labels…", 0, 0);
+                    r = dev.loupe.team.TeamJoin.finish(st, prepared);
+                }
+                worker.fx().execute(() -> {
+                    job.finish();
+                    if (r.problem() != null) {
+                        dialogs.showError(r.problem(), null);
+                    }
+                    open(dir).whenComplete((state, e) -> {
+                        if (e != null) {
+                            result.completeExceptionally(e);
+                            return;
+                        }
+                        notice.set("Joined '" + name + "': " + r.report().pulled() + " labels taken in; "
+                                + (r.startedFrom() != null ? "the model starts from the team's shared version"
+                                : "the model is trained from the team's labels") + ".");
+                        result.complete(r);
+                    });
+                });
+            } catch (RuntimeException | java.io.IOException e) {
+                worker.fx().execute(() -> {
+                    job.finish();
+                    dialogs.showError(DialogService.userMessage(e), e instanceof LoupeException ? null : e);
+                    result.completeExceptionally(e);
+                });
+            }
+        }, "loupe-join");
+        join.setDaemon(true);
+        join.start();
+        return result;
+    }
+
     /** Longest time between two background syncs (and between two tries while the server is down). */
     static long teamSyncPeriodMs = Long.getLong("loupe.team.syncPeriodMs", 30_000);
     /** How long after the last label of a burst the background sync starts. */
