@@ -58,7 +58,7 @@ final class JoinCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        TeamJoin.Prepared prepared = TeamJoin.prepare(url, n, backbone, project);
+        TeamJoin.Prepared prepared = TeamJoin.prepare(url, n, backbone, project, " Give one with --name.");
         List<String> args = new ArrayList<>(List.of("import", project.toString(), images.toString()));
         if (noEmbed) {
             args.add("--no-embed");

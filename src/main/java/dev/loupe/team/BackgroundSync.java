@@ -101,7 +101,7 @@ public final class BackgroundSync implements AutoCloseable {
                     break;
                 }
                 LOG.info("Background sync failed: {}", dev.loupe.Faults.describe(e));
-                listener.failed(e instanceof LoupeException ? e.getMessage() : "The team sync failed: "
+                listener.failed(e instanceof LoupeException told ? told.getMessage() : "The team sync failed: "
                         + dev.loupe.Faults.describe(e) + ". Nothing is lost: labels stay in the project.");
                 if (server != null) {
                     server.close();

@@ -46,6 +46,11 @@ public final class TeamJoin {
      * made, when the server cannot be reached or has no such project.
      */
     public static Prepared prepare(ServerUrl url, String name, String backbone, Path dir) {
+        return prepare(url, name, backbone, dir, "");
+    }
+
+    /** The same; {@code howToName} follows the list of the server's projects when it has none of that name. */
+    public static Prepared prepare(ServerUrl url, String name, String backbone, Path dir, String howToName) {
         if (Files.exists(dir)) {
             throw new LoupeException(dir + " exists already: join into a new folder.");
         }
@@ -55,7 +60,7 @@ public final class TeamJoin {
         String problem = null;
         try (TeamServer s = TeamServer.connect(url)) {
             TeamServer.Project p = s.project(name).orElseThrow(() -> new LoupeException("The server has no project '"
-                    + name + "'. Its projects: " + names(s.projectNames()) + "."));
+                    + name + "'. Its projects: " + names(s.projectNames()) + "." + howToName));
             base = backbone != null ? backbone : p.backbone() != null ? p.backbone() : "model-zero";
             TeamServer.SharedModel m = s.latestModel(name).orElse(null);
             if (m != null && backbone != null && !backbone.equals(p.backbone())) {

@@ -792,7 +792,8 @@ public final class ProjectModel {
                 if (!java.nio.file.Files.isDirectory(images)) {
                     throw new LoupeException(images + " is not a folder: give the folder of the project's images.");
                 }
-                dev.loupe.team.TeamJoin.Prepared prepared = dev.loupe.team.TeamJoin.prepare(server, name, null, dir);
+                dev.loupe.team.TeamJoin.Prepared prepared = dev.loupe.team.TeamJoin.prepare(server, name, null, dir,
+                        " Give one of them as the project's name.");
                 dev.loupe.team.TeamJoin.Result r;
                 try (ProjectStore st = ProjectStore.open(dir, false)) {
                     ImportOptions options = ImportOptions.of(images.toAbsolutePath().normalize())
