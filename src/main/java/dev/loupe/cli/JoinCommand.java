@@ -21,7 +21,9 @@ import java.util.concurrent.Callable;
 /** {@code loupe join}: a local working copy of a team's shared project (docs/adr/0034-team-server.md). */
 @Command(name = "join", description = {
         "Join a project shared on a team server: creates PROJECT_DIR on the project's base model, imports the",
-        "images (on a shared disk: --images), and takes in the team's labels. Then label, and `loupe sync`."})
+        "images (on a shared disk: --images), takes in the team's labels and starts the model from the team's",
+        "shared model version (checked by SHA-256; without one, the model trains from the labels). Then label,",
+        "and `loupe sync`."})
 final class JoinCommand implements Callable<Integer> {
 
     @Spec
