@@ -807,6 +807,7 @@ public final class ProjectModel {
                     job.update("Taking in the team's labels…", 0, 0);
                     r = dev.loupe.team.TeamJoin.finish(st, prepared);
                 }
+                boolean cancelled = job.isCancelled();
                 worker.fx().execute(() -> {
                     job.finish();
                     if (r.problem() != null) {
@@ -819,7 +820,9 @@ public final class ProjectModel {
                         }
                         notice.set("Joined '" + name + "': " + r.report().pulled() + " labels taken in; "
                                 + (r.startedFrom() != null ? "the model starts from the team's shared version"
-                                : "the model is trained from the team's labels") + ".");
+                                : "the model is trained from the team's labels") + "."
+                                + (cancelled ? " The import was cancelled: import the rest of " + images
+                                + " with File ▸ Import folder…" : ""));
                         result.complete(r);
                     });
                 });
