@@ -43,16 +43,11 @@ public final class SharedModels {
      * server, so the server's events up to {@code serverSeq} are what it learned; not when it was offered before.
      */
     public static Optional<TeamServer.SharedModel> current(ProjectStore store, long serverSeq) {
-        Optional<ModelVersion> latest = store.latestModelVersion();
-        if (latest.isEmpty() || latest.get().journalSeq() != store.lastSeq() || serverSeq <= 0
-                || store.setting(OFFERED_SETTING).map(Long.toString(latest.get().id())::equals).orElse(false)
-                || TeamSync.pendingUploads(store) > 0) {
+        Optional<ModelVersion> candidate = candidate(store);
+        if (candidate.isEmpty() || serverSeq <= 0) {
             return Optional.empty();
         }
-        ModelVersion v = latest.get();
-        if (v.note() != null && v.note().startsWith(NOTE_PREFIX)) {
-            return Optional.empty(); // the team's own version, installed here: nothing new to offer
-        }
+        ModelVersion v = candidate.get();
         try {
             byte[] data = Files.readAllBytes(store.dir().resolve(v.file()));
             ModelVersionFile f = ModelVersionFile.read(new ByteArrayInputStream(data), v.file());
@@ -71,6 +66,21 @@ public final class SharedModels {
                     v.id(), Faults.describe(e));
             return Optional.empty();
         }
+    }
+
+    /**
+     * The newest model version, when it could be offered: it has learned the whole journal, every local event is on
+     * the server, it was not offered before and is not the team's own version installed here. Reads no file.
+     */
+    static Optional<ModelVersion> candidate(ProjectStore store) {
+        Optional<ModelVersion> latest = store.latestModelVersion();
+        if (latest.isEmpty() || latest.get().journalSeq() != store.lastSeq()
+                || store.setting(OFFERED_SETTING).map(Long.toString(latest.get().id())::equals).orElse(false)
+                || latest.get().note() != null && latest.get().note().startsWith(NOTE_PREFIX)
+                || TeamSync.pendingUploads(store) > 0) {
+            return Optional.empty();
+        }
+        return latest;
     }
 
     /** Remembers that local version {@code id} was offered, so the next sync does not read it again. */

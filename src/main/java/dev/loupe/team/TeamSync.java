@@ -198,7 +198,7 @@ public final class TeamSync {
 
     /** Offers this instance's newest model version to the team when it is current and better than the server's best. */
     private static boolean offerModel(Local local, TeamServer server, String project, long seq) throws SQLException {
-        if (seq <= server.bestModelSeq(project)) {
+        if (local.run(store -> SharedModels.candidate(store).isEmpty()) || seq <= server.bestModelSeq(project)) {
             return false; // the team has a version trained on as much of its log already
         }
         Optional<TeamServer.SharedModel> m = local.run(store -> SharedModels.current(store, seq));
