@@ -221,13 +221,17 @@ public final class MainWindow {
         share.setId("shareWithTeam");
         share.setOnAction(e -> askShare());
         share.disableProperty().bind(model.stateProperty().isNull().or(model.sharedProperty()).or(model.job().runningProperty()));
+        MenuItem joinTeam = new MenuItem("Join a team project…");
+        joinTeam.setId("joinTeam");
+        joinTeam.setOnAction(e -> askJoin());
+        joinTeam.disableProperty().bind(model.job().runningProperty());
         MenuItem sync = new MenuItem("Sync with the team");
         sync.setId("syncWithTeam");
         sync.setAccelerator(KeyCombination.keyCombination("Shortcut+Shift+S"));
         sync.setOnAction(e -> model.syncWithTeam());
         sync.disableProperty().bind(model.sharedProperty().not().or(model.job().runningProperty()));
         Menu file = new Menu("File", null, create, withBase, fromModel, open, recent, sample, new SeparatorMenuItem(),
-                importFolder, locate, export, new SeparatorMenuItem(), share, sync, new SeparatorMenuItem(), quit);
+                importFolder, locate, export, new SeparatorMenuItem(), share, joinTeam, sync, new SeparatorMenuItem(), quit);
         file.setId("fileMenu");
 
         MenuItem undo = new MenuItem("Undo label");
@@ -391,6 +395,30 @@ public final class MainWindow {
             model.shareWithTeam(url.get().strip(), name.get().strip(), share, 2);
         } catch (dev.loupe.LoupeException e) {
             dialogs.showError(dev.loupe.Faults.describe(e), null); // a malformed address, before anything is done
+        }
+    }
+
+    /**
+     * File ▸ Join a team project…: the server's address, the project's name there, where to make the local project (a
+     * new folder) and the folder of the project's images (a shared disk); then the join runs as a background job.
+     */
+    private void askJoin() {
+        String title = "Join a team project";
+        java.util.Optional<String> url = dialogs.askText(title, "The team's PostgreSQL server "
+                + "(postgresql://USER@HOST:PORT/DATABASE; the password is read from PGPASSWORD or ~/.pgpass):", "postgresql://");
+        if (url.isEmpty() || url.get().isBlank()) return;
+        java.util.Optional<String> name = dialogs.askText(title, "The project's name on the server:", "");
+        if (name.isEmpty() || name.get().isBlank()) return;
+        java.util.Optional<String> dir = dialogs.askText(title, "Where to make your copy of the project (a new folder):",
+                Path.of(System.getProperty("user.home"), name.get().strip() + ".loupe").toString());
+        if (dir.isEmpty() || dir.get().isBlank()) return;
+        java.util.Optional<String> images = dialogs.askText(title, "The folder of the project's images (e.g. on a shared "
+                + "disk):", "");
+        if (images.isEmpty() || images.get().isBlank()) return;
+        try {
+            model.joinTeam(url.get().strip(), name.get().strip(), Path.of(dir.get().strip()), Path.of(images.get().strip()));
+        } catch (dev.loupe.LoupeException | java.nio.file.InvalidPathException e) {
+            dialogs.showError(dev.loupe.Faults.describe(e), null); // a malformed address or path, before anything is done
         }
     }
 

@@ -1,10 +1,9 @@
 package dev.loupe.cli;
 
 import dev.loupe.LoupeException;
-import dev.loupe.labelling.ProjectBackbone;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.team.ServerUrl;
-import dev.loupe.team.TeamServer;
+import dev.loupe.team.TeamJoin;
 import dev.loupe.team.TeamSync;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +21,9 @@ import java.util.concurrent.Callable;
 /** {@code loupe join}: a local working copy of a team's shared project (docs/adr/0034-team-server.md). */
 @Command(name = "join", description = {
         "Join a project shared on a team server: creates PROJECT_DIR on the project's base model, imports the",
-        "images (on a shared disk: --images), and takes in the team's labels. Then label, and `loupe sync`."})
+        "images (on a shared disk: --images), takes in the team's labels and starts the model from the team's",
+        "shared model version (checked by SHA-256; without one, the model trains from the labels). Then label,",
+        "and `loupe sync`."})
 final class JoinCommand implements Callable<Integer> {
 
     @Spec
@@ -58,16 +59,8 @@ final class JoinCommand implements Callable<Integer> {
             throw new LoupeException("--images " + images + " is not a folder: give the folder of the project's images.");
         }
         PrintWriter out = spec.commandLine().getOut();
-        String base;
-        try (TeamServer s = TeamServer.connect(url)) {
-            TeamServer.Project p = s.project(n).orElseThrow(() -> new LoupeException("The server has no project '" + n
-                    + "'. Its projects: " + names(s.projectNames()) + ". Give one with --name."));
-            base = backbone != null ? backbone : p.backbone() != null ? p.backbone() : "model-zero";
-        }
-        ProjectBackbone.createProject(project, base);
-        try (ProjectStore store = ProjectStore.open(project, false)) {
-            TeamSync.link(store, url, n);
-        }
+        PrintWriter err = spec.commandLine().getErr();
+        TeamJoin.Prepared prepared = TeamJoin.prepare(url, n, backbone, project, " Give one with --name.");
         List<String> args = new ArrayList<>(List.of("import", project.toString(), images.toString()));
         if (noEmbed) {
             args.add("--no-embed");
@@ -78,19 +71,18 @@ final class JoinCommand implements Callable<Integer> {
                     + " with `loupe import " + project + " " + images + "`, then `loupe sync " + project + "`.");
         }
         try (ProjectStore store = ProjectStore.open(project, false)) {
-            TeamSync.Report r = TeamSync.sync(store);
-            out.printf("Joined '%s' on %s in %s: %d labels taken in%s.%n", n, url.stored(), store.dir(), r.pulled(),
-                    r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here");
+            TeamJoin.Result j = TeamJoin.finish(store, prepared);
+            TeamSync.Report r = j.report();
+            if (j.problem() != null) {
+                err.println("loupe: " + j.problem());
+                err.flush();
+            }
+            out.printf("Joined '%s' on %s in %s: %d labels taken in%s; %s.%n", n, url.stored(), store.dir(), r.pulled(),
+                    r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here",
+                    j.startedFrom() != null ? "the model starts from the team's shared version (trained on "
+                            + j.startedFrom().labelCount() + " labels)" : "the model is trained from the team's labels");
             out.flush();
         }
         return 0;
-    }
-
-    private static String names(List<String> all) {
-        if (all.isEmpty()) {
-            return "none";
-        }
-        int shown = Math.min(all.size(), 20);
-        return String.join(", ", all.subList(0, shown)) + (all.size() > shown ? " and " + (all.size() - shown) + " more" : "");
     }
 }

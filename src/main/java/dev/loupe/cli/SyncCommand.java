@@ -67,12 +67,14 @@ final class SyncCommand implements Callable<Integer> {
             m.put("held_for_overlap", r.heldForOverlap());
             m.put("class_events_not_applied", r.classEventsNotApplied());
             m.put("server_seq", r.serverSeq());
+            m.put("model_shared", r.modelShared());
             Json.print(out, m);
         } else {
-            out.printf("Synced '%s' with %s: %d uploaded, %d pulled%s%s.%n", r.project(), r.server(), r.uploaded(),
+            out.printf("Synced '%s' with %s: %d uploaded, %d pulled%s%s%s.%n", r.project(), r.server(), r.uploaded(),
                     r.pulled(), r.waiting() == 0 ? "" : ", " + r.waiting() + " waiting for images not imported here",
                     r.heldForOverlap() == 0 ? "" : ", " + r.heldForOverlap() + " held until you label their image too "
-                            + "(the overlap for agreement)");
+                            + "(the overlap for agreement)", r.modelShared() ? "; this model version is now the team's "
+                            + "shared one, that new joiners start from" : "");
             out.flush();
         }
     }

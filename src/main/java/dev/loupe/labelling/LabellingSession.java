@@ -618,6 +618,38 @@ public final class LabellingSession implements AutoCloseable {
         }
     }
 
+    // ---- a team (docs/adr/0034-team-server.md) ----------------------------------------------------------
+
+    /**
+     * Learns what a team sync changed in the journal: classes a pulled label made become columns, and the change of the
+     * consensus labels since {@code before} (taken right before the pull was applied, on the same thread) goes to the
+     * trainer as labels do, so the model is never written by anyone but the trainer and the session is not reopened.
+     * The future completes once the step is saved as a model version.
+     */
+    public CompletableFuture<Snapshot> learnTeamLabels(Map<Long, Long> before) {
+        for (LabelClass c : store.allClasses()) {
+            if (!columns.contains(c.id())) {
+                columns.add(c.id());
+                if (trainer != null) {
+                    join(trainer.addClass(prior(store.classTexts().get(c.id()))));
+                }
+            }
+        }
+        if (trainer == null) {
+            startTrainer();
+            return CompletableFuture.completedFuture(latest());
+        }
+        List<LabelUpdate> updates = diff(before, dev.loupe.team.Consensus.trainingLabels(store));
+        if (updates.isEmpty()) {
+            return CompletableFuture.completedFuture(latest());
+        }
+        long seq = store.lastSeq();
+        return submitAll(updates).thenApplyAsync(snap -> {
+            persist(snap, seq, "team labels");
+            return snap;
+        }, persister);
+    }
+
     // ---- classes --------------------------------------------------------------------------------------
 
     /**

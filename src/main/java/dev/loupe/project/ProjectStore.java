@@ -1528,6 +1528,17 @@ public final class ProjectStore implements AutoCloseable {
         return read(c -> queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal"));
     }
 
+    /**
+     * The newest journal position before the first event pulled from past server sequence number {@code serverSeq}:
+     * everything up to it came from the team's log up to {@code serverSeq} or was written here (ADR 0034).
+     */
+    public long lastSeqBeforeServerSeq(long serverSeq) {
+        return read(c -> {
+            long first = queryLong(c, "SELECT coalesce(min(seq), 0) FROM journal WHERE server_seq > ?", serverSeq);
+            return first > 0 ? first - 1 : queryLong(c, "SELECT coalesce(max(seq), 0) FROM journal");
+        });
+    }
+
     private JournalEntry appendEvent(Connection c, EventKind kind, Long imageId, Long classId, Long otherClassId,
                                      String text, Long undoOf, Boolean prequential, Long modelVersion)
             throws SQLException {

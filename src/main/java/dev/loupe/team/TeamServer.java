@@ -69,6 +69,16 @@ public final class TeamServer implements AutoCloseable {
     }
 
     private void ensureSchema() throws SQLException {
+        // Up to date (the usual case): no DDL at all. Even an "IF NOT EXISTS" statement takes its table's lock first (an
+        // ALTER TABLE an exclusive one), and with another instance's upload holding locks in the other order that is a
+        // deadlock (seen with the app's background sync).
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT to_regclass('loupe_model_versions')"
+                + " IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                + " AND table_name = 'loupe_projects' AND column_name = 'overlap_k')")) {
+            if (rs.next() && rs.getBoolean(1)) {
+                return;
+            }
+        }
         conn.setAutoCommit(false);
         try (Statement s = conn.createStatement()) {
             s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
@@ -99,6 +109,22 @@ public final class TeamServer implements AutoCloseable {
             // overlap for agreement (issue 15): a share of the images is labelled by k annotators
             s.execute("ALTER TABLE loupe_projects ADD COLUMN IF NOT EXISTS overlap_share DOUBLE PRECISION NOT NULL DEFAULT 0");
             s.execute("ALTER TABLE loupe_projects ADD COLUMN IF NOT EXISTS overlap_k INTEGER NOT NULL DEFAULT 2");
+            // the shared model version a joiner starts from (issue 15): a new table, so older servers migrate by adding it
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS loupe_model_versions (
+                      id          BIGSERIAL PRIMARY KEY,
+                      project     TEXT    NOT NULL REFERENCES loupe_projects(name),
+                      server_seq  BIGINT  NOT NULL,
+                      label_count INTEGER NOT NULL,
+                      backbone    TEXT    NOT NULL,
+                      columns     TEXT    NOT NULL,
+                      annotator   TEXT,
+                      sha256      TEXT    NOT NULL,
+                      size        BIGINT  NOT NULL,
+                      data        BYTEA   NOT NULL,
+                      created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+                    )""");
+            s.execute("CREATE INDEX IF NOT EXISTS loupe_model_versions_project ON loupe_model_versions (project, server_seq)");
             conn.commit();
         } catch (SQLException e) {
             conn.rollback();
@@ -269,6 +295,112 @@ public final class TeamServer implements AutoCloseable {
         return new TeamEvent(rs.getLong(1), rs.getObject(2).toString(), rs.getLong(3), EventKind.valueOf(rs.getString(4)),
                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
                 undo == null ? null : undo.toString(), rs.getBoolean(12), 0);
+    }
+
+    /** How many shared model versions of a project the server keeps (the best ones). */
+    static final int MODEL_VERSIONS_KEPT = 3;
+
+    /**
+     * A model version shared on the server: a head trained on the team's log up to {@code serverSeq}.
+     *
+     * @param columns one line per output column: the class name, after a tab when that class was deleted
+     * @param data    the model version file's bytes ({@code sha256} and {@code size} as the uploader computed them)
+     */
+    public record SharedModel(long id, long serverSeq, int labelCount, String backbone, List<String> columns,
+                              String annotator, String sha256, long size, byte[] data) {
+    }
+
+    /** The order in which a project's shared versions are "better": more of the team's log, then more labels, then newer. */
+    private static final String BEST_FIRST = "ORDER BY server_seq DESC, label_count DESC, id DESC";
+
+    /**
+     * Stores {@code m} as a shared model version of {@code project} when it is better than the best one there (trained on
+     * more of the team's log, or as much and on more labels); keeps the best {@link #MODEL_VERSIONS_KEPT}. One
+     * transaction, serialised per project. Returns whether it was stored.
+     */
+    public boolean uploadModel(String project, SharedModel m) throws SQLException {
+        conn.setAutoCommit(false);
+        try {
+            try (PreparedStatement lock = conn.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                lock.setString(1, "model:" + project);
+                lock.execute();
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT server_seq, label_count FROM loupe_model_versions"
+                    + " WHERE project = ? " + BEST_FIRST + " LIMIT 1")) {
+                ps.setString(1, project);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && (rs.getLong(1) > m.serverSeq()
+                            || rs.getLong(1) == m.serverSeq() && rs.getInt(2) >= m.labelCount())) {
+                        conn.commit();
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO loupe_model_versions (project, server_seq,"
+                    + " label_count, backbone, columns, annotator, sha256, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, project);
+                ps.setLong(2, m.serverSeq());
+                ps.setInt(3, m.labelCount());
+                ps.setString(4, m.backbone());
+                ps.setString(5, String.join("\n", m.columns()));
+                ps.setString(6, m.annotator());
+                ps.setString(7, m.sha256());
+                ps.setLong(8, m.size());
+                ps.setBytes(9, m.data());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = conn.prepareStatement("DELETE FROM loupe_model_versions WHERE project = ? AND id NOT IN"
+                    + " (SELECT id FROM loupe_model_versions WHERE project = ? " + BEST_FIRST + " LIMIT " + MODEL_VERSIONS_KEPT + ")")) {
+                ps.setString(1, project);
+                ps.setString(2, project);
+                ps.executeUpdate();
+            }
+            conn.commit();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        } finally {
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the connection is gone; the next sync opens a new one
+            }
+        }
+    }
+
+    /** The server sequence number the best shared model version of {@code project} was trained to; -1 when none. */
+    public long bestModelSeq(String project) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce(max(server_seq), -1) FROM loupe_model_versions WHERE project = ?")) {
+            ps.setString(1, project);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The best shared model version of {@code project}, as stored (its bytes are checked by the caller). */
+    public Optional<SharedModel> latestModel(String project) {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT id, server_seq, label_count, backbone, columns, annotator,"
+                + " sha256, size, data FROM loupe_model_versions WHERE project = ? " + BEST_FIRST + " LIMIT 1")) {
+            ps.setString(1, project);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String cols = rs.getString(5);
+                return Optional.of(new SharedModel(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4),
+                        cols.isEmpty() ? List.of() : List.of(cols.split("\n", -1)), rs.getString(6), rs.getString(7),
+                        rs.getLong(8), rs.getBytes(9)));
+            }
+        } catch (SQLException e) {
+            throw failed("could not give its shared model", e);
+        }
     }
 
     /** Starts listening for other instances' uploads (see {@link #awaitChange}). */

@@ -7,6 +7,7 @@ import dev.loupe.project.TeamEvent;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Syncs a project's local journal with its team's server (docs/adr/0034-team-server.md): uploads the events written
@@ -34,9 +35,11 @@ public final class TeamSync {
      * What one sync did.
      *
      * @param heldForOverlap pulled labels of overlap images waiting for this annotator's own label (or k annotators')
+     * @param modelShared    this instance's newest model version became the team's shared one
      */
     public record Report(String server, String project, int uploaded, int uploadedAlreadyThere, int pulled,
-                         int pulledAlreadyHere, int waiting, int classEventsNotApplied, long serverSeq, int heldForOverlap) {
+                         int pulledAlreadyHere, int waiting, int classEventsNotApplied, long serverSeq, int heldForOverlap,
+                         boolean modelShared) {
     }
 
     /** The overlap this project keeps for agreement (none until a sync has read it from the server). */
@@ -101,54 +104,122 @@ public final class TeamSync {
 
     /** Syncs over an open connection. A LoupeException when the server fails midway; what was done so far holds. */
     public static Report sync(ProjectStore store, TeamServer server) {
-        String project = projectName(store);
+        return sync(Local.of(store), server);
+    }
+
+    /**
+     * Where a sync's local reads and writes run: at once on the command line; on the session thread in the app, so the
+     * network waits happen off it and the store and the model are only touched there.
+     */
+    public interface Local {
+        /** Runs {@code work} on the project's store and returns its result. */
+        <T> T run(Function<ProjectStore, T> work);
+
+        /** Applies pulled events ({@code work} calls {@link ProjectStore#applyRemote}); the app's session learns them. */
+        default ProjectStore.RemoteApplied apply(boolean anyEvents, Function<ProjectStore, ProjectStore.RemoteApplied> work) {
+            return run(work);
+        }
+
+        /** The store itself, in the caller's thread. */
+        static Local of(ProjectStore store) {
+            return new Local() {
+                @Override
+                public <T> T run(Function<ProjectStore, T> work) {
+                    return work.apply(store);
+                }
+            };
+        }
+    }
+
+    /**
+     * Syncs over an open connection, the store reached through {@code local}: uploads, pulls, then offers this
+     * instance's newest model version to the team when it has learned everything pulled ({@link SharedModels}).
+     */
+    public static Report sync(Local local, TeamServer server) {
+        String project = local.run(TeamSync::projectName);
         int uploaded = 0;
         int sent = 0;
         try {
             while (true) {
-                long after = store.setting(UPLOADED_SETTING).map(Long::parseLong).orElse(0L);
-                List<TeamEvent> batch = store.localEvents(after, UPLOAD_BATCH);
+                List<TeamEvent> batch = local.run(store -> store.localEvents(
+                        store.setting(UPLOADED_SETTING).map(Long::parseLong).orElse(0L), UPLOAD_BATCH));
                 if (batch.isEmpty()) {
                     break;
                 }
                 uploaded += server.upload(project, batch);
                 sent += batch.size();
                 // acknowledged: the server has committed the batch. A crash before this line sends it again, harmlessly.
-                store.setSetting(UPLOADED_SETTING, Long.toString(batch.get(batch.size() - 1).localSeq()));
+                String ack = Long.toString(batch.get(batch.size() - 1).localSeq());
+                local.run(store -> {
+                    store.setSetting(UPLOADED_SETTING, ack);
+                    return null;
+                });
             }
-            server.project(project).ifPresent(p -> {
-                store.setSetting(OVERLAP_SHARE_SETTING, Double.toString(p.overlapShare()));
-                store.setSetting(OVERLAP_K_SETTING, Integer.toString(p.overlapK()));
+            Optional<TeamServer.Project> p = server.project(project);
+            ProjectStore.Overlap overlap = local.run(store -> {
+                p.ifPresent(q -> {
+                    store.setSetting(OVERLAP_SHARE_SETTING, Double.toString(q.overlapShare()));
+                    store.setSetting(OVERLAP_K_SETTING, Integer.toString(q.overlapK()));
+                });
+                return overlap(store);
             });
-            ProjectStore.Overlap overlap = overlap(store);
             int pulled = 0;
             int here = 0;
             int waiting = 0;
             int held = 0;
             int classEvents = 0;
-            long seq = pulledSeq(store);
+            long seq = local.run(TeamSync::pulledSeq);
             while (true) {
                 List<TeamEvent> batch = server.pull(project, seq, PULL_BATCH);
                 if (batch.isEmpty()) {
                     // still tries the inbox: an import since the last sync may have brought the images it waits for,
                     // and labels held for the overlap go in once this annotator has labelled their image
-                    ProjectStore.RemoteApplied r = store.applyRemote(List.of(), seq, overlap);
+                    long through = seq;
+                    ProjectStore.RemoteApplied r = local.apply(false, store -> store.applyRemote(List.of(), through, overlap));
                     pulled += r.applied();
                     waiting = r.waiting();
                     held = r.held();
                     break;
                 }
                 seq = batch.get(batch.size() - 1).serverSeq();
-                ProjectStore.RemoteApplied r = store.applyRemote(batch, seq, overlap);
+                long through = seq;
+                ProjectStore.RemoteApplied r = local.apply(true, store -> store.applyRemote(batch, through, overlap));
                 pulled += r.applied();
                 here += r.alreadyHere();
                 classEvents += r.ignored();
             }
+            boolean shared = offerModel(local, server, project, seq);
             return new Report(server.url().stored(), project, uploaded, sent - uploaded, pulled, here, waiting,
-                    classEvents, seq, held);
+                    classEvents, seq, held, shared);
         } catch (SQLException e) {
             throw server.failed("stopped during the sync", e);
         }
+    }
+
+    /** Offers this instance's newest model version to the team when it is current and better than the server's best. */
+    private static boolean offerModel(Local local, TeamServer server, String project, long seq) throws SQLException {
+        if (local.run(store -> SharedModels.candidate(store).isEmpty()) || seq <= server.bestModelSeq(project)) {
+            return false; // the team has a version trained on as much of its log already
+        }
+        Optional<TeamServer.SharedModel> m = local.run(store -> SharedModels.current(store, seq));
+        if (m.isEmpty()) {
+            return false;
+        }
+        boolean stored = server.uploadModel(project, m.get());
+        local.run(store -> {
+            SharedModels.offered(store, m.get().id());
+            return null;
+        });
+        return stored;
+    }
+
+    /**
+     * Starts a joiner from the team's shared model version: checks it and installs it as the project's model version,
+     * so the session opens on it and learns only what the team labelled after it. A LoupeException says why it could not be used (a damaged download, other classes): nothing was installed, and the
+     * session trains from the team's labels instead.
+     */
+    public static dev.loupe.project.ModelVersion startFromShared(ProjectStore store, TeamServer.SharedModel m) {
+        return SharedModels.install(store, m, SharedModels.verify(m));
     }
 
     /** The server sequence number this project has pulled up to. */

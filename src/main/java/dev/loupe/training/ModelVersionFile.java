@@ -71,7 +71,19 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
     }
 
     private void writeTo(Path tmp) throws IOException {
-        try (OutputStream raw = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw))) {
+        try (OutputStream raw = Files.newOutputStream(tmp)) {
+            writeZip(raw);
+            raw.flush();
+            if (raw instanceof java.io.FileOutputStream fos) {
+                fos.getFD().sync();
+            }
+        }
+    }
+
+    private void writeZip(OutputStream raw) throws IOException {
+        // not closed: closing would close {@code raw}, which the caller syncs first
+        ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw));
+        {
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("format", 1);
             meta.put("backbone", backboneId);
@@ -87,19 +99,32 @@ public record ModelVersionFile(String backboneId, List<Long> classIds, long jour
             zip.closeEntry();
             zip.finish();
             zip.flush();
-            raw.flush();
-            if (raw instanceof java.io.FileOutputStream fos) {
-                fos.getFD().sync();
-            }
         }
     }
 
     /** Reads a file written by {@link #write}; a damaged file is a {@link LoupeException} naming it. */
-    @SuppressWarnings("unchecked")
     public static ModelVersionFile read(Path file) {
+        try (InputStream raw = Files.newInputStream(file)) {
+            return read(raw, file.toString());
+        } catch (IOException e) {
+            throw new LoupeException("The model version file " + file + " is damaged (" + Faults.describe(e)
+                    + "). Loupe can rebuild the model from the label journal: remove the file and open the project again.", e);
+        }
+    }
+
+    /** The file's bytes as {@link #write} wrote them (a team's shared model version, ADR 0034). */
+    public byte[] toBytes() throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        writeZip(out);
+        return out.toByteArray();
+    }
+
+    /** Reads what {@link #write} wrote from {@code raw}; {@code file} names it in a message. */
+    @SuppressWarnings("unchecked")
+    public static ModelVersionFile read(InputStream raw, String file) {
         Map<String, Object> meta = null;
         HeadState state = null;
-        try (InputStream raw = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(new BufferedInputStream(raw))) {
+        try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(raw))) {
             ZipEntry e;
             while ((e = zip.getNextEntry()) != null) {
                 if (META.equals(e.getName())) {

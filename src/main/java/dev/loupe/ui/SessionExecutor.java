@@ -71,6 +71,26 @@ public final class SessionExecutor implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Runs {@code work} on the session thread; its result or failure only completes the future: no dialog, no FX hop.
+     * For background work that reports by itself (the team sync); a closed executor fails the future.
+     */
+    public <T> CompletableFuture<T> call(Callable<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    f.complete(work.call());
+                } catch (Exception | Error e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
     /** Whether the caller runs on the session thread. */
     public boolean onSessionThread() {
         return Thread.currentThread() == worker;

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A shared project's session (ADR 0034), without a server: other annotators' events arrive as a pull would bring them.
- * It trains on the consensus labels, and undo takes back this instance's own label, never a pulled one.
+ * It trains on the consensus labels, undo takes back this instance's own label, never a pulled one, and pulled labels
+ * are learned by the open session (the app's background sync) without reopening it.
  */
 class TeamSessionTest {
 
@@ -58,6 +59,40 @@ class TeamSessionTest {
             assertThat(store.currentLabels()).containsKey(b.id());
             try (LabellingSession session = LabellingSession.open(store, LabellingSession.Options.defaults())) {
                 assertThat(session.latest().labelCount()).isEqualTo(training.size()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void pulledLabelsAreLearnedByTheOpenSessionWithoutReopeningIt() throws Exception {
+        Path data = TestImages.imageFolder(tmp.resolve("data"), 3, 4);
+        Path dir = tmp.resolve("p.loupe");
+        assertThat(CliRun.run("import", dir.toString(), data.toString()).exitCode()).isZero();
+        try (ProjectStore store = ProjectStore.open(dir, false)) {
+            store.setSetting(TeamSync.SERVER_SETTING, "postgresql://nobody@127.0.0.1:1/none");
+            store.setSetting(TeamSync.PROJECT_SETTING, "p");
+            store.setAnnotator("ann");
+            long c0 = store.addClass("class0", null, null).id();
+            ImageRecord a = store.findByRelPath("class0/img0.png").orElseThrow();
+            ImageRecord b = store.findByRelPath("class0/img1.png").orElseThrow();
+            ImageRecord c = store.findByRelPath("class2/img0.png").orElseThrow();
+            try (LabellingSession session = LabellingSession.open(store, LabellingSession.Options.defaults())) {
+                session.label(a.id(), c0).join();
+                int versions = store.modelVersions().size();
+                // bob labels b as class0 and c as class2, a class this instance does not have yet
+                var before = Consensus.trainingLabels(store);
+                store.applyRemote(List.of(remote(1, "bob", b, "class0"), remote(2, "bob", c, "class2")), 2);
+                var snap = session.learnTeamLabels(before).join();
+                long c2 = store.classByName("class2").orElseThrow().id();
+                assertThat(session.columns()).containsExactly(c0, c2);
+                assertThat(snap.labelCount()).isEqualTo(3);
+                assertThat(session.latest().predictedClass(session.rowOf(c.id()))).as("learned bob's new class")
+                        .isEqualTo(1);
+                session.drainPersister();
+                assertThat(store.modelVersions()).hasSize(versions + 1);
+                assertThat(store.latestModelVersion().orElseThrow().journalSeq()).isEqualTo(store.lastSeq());
+                assertThat(session.learnTeamLabels(Consensus.trainingLabels(store)).join().labelCount())
+                        .as("nothing new: nothing learned twice").isEqualTo(3);
             }
         }
     }

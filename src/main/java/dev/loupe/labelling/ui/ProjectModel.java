@@ -351,6 +351,8 @@ public final class ProjectModel {
      */
     private CompletableFuture<ProjectState> open(Path dir, Path sampleImages, Prepare prepare) {
         int gen = ++generation;
+        stopAutoSync(); // it belongs to the project being closed
+        shared.set(false);
         job.start("Opening " + dir.getFileName() + "…");
         notice.set("");
         showFirst.set(List.of());
@@ -534,9 +536,7 @@ public final class ProjectModel {
         job.finish();
         openingGeneration = -1;
         show(gen, fresh);
-        worker.submit(() -> store != null && dev.loupe.team.TeamSync.isShared(store), on -> {
-            if (gen == generation) shared.set(on);
-        });
+        watchTeam(gen);
         dev.loupe.Stamps.once("session shown");
         result.complete(state.get());
         List<Runnable> waited = new java.util.ArrayList<>(waitingForSession);
@@ -755,6 +755,7 @@ public final class ProjectModel {
         return imagesJob("Sharing with the team on " + server.stored() + "…",
                 () -> dev.loupe.team.TeamSync.share(store, server, name, overlap, k), r -> {
                     shared.set(true);
+                    watchTeam(generation);
                     notice.set("Shared as '" + r.project() + "' on " + r.server() + ": " + r.uploaded() + " events uploaded"
                             + synced(r) + ".");
                 });
@@ -769,6 +770,224 @@ public final class ProjectModel {
         return imagesJob("Syncing with the team…", () -> dev.loupe.team.TeamSync.sync(store),
                 r -> notice.set("Synced '" + r.project() + "': " + r.uploaded() + " uploaded, " + r.pulled() + " taken in"
                         + synced(r) + "."));
+    }
+
+    /**
+     * Joins a team's shared project (File ▸ Join a team project…): makes {@code dir} on the project's base model,
+     * imports {@code images} into it, takes the team's labels in and starts the model from the team's shared version,
+     * as `loupe join` does; a background job with progress and Cancel in the status bar (a cancel stops the import,
+     * keeping what it did), the open project staying open meanwhile. Then opens the joined project. A failure is shown
+     * with what to do; nothing is made when the server cannot be reached or has no such project.
+     */
+    public CompletableFuture<dev.loupe.team.TeamJoin.Result> joinTeam(String url, String name, Path dir, Path images) {
+        CompletableFuture<dev.loupe.team.TeamJoin.Result> result = new CompletableFuture<>();
+        if (job.runningProperty().get()) {
+            dialogs.showError("Another import or opening is still running; wait for it or cancel it first.", null);
+            result.complete(null);
+            return result;
+        }
+        dev.loupe.team.ServerUrl server = dev.loupe.team.ServerUrl.parse(url);
+        job.start("Joining '" + name + "' on " + server.stored() + "…");
+        Thread join = new Thread(() -> {
+            try {
+                if (!java.nio.file.Files.isDirectory(images)) {
+                    throw new LoupeException(images + " is not a folder: give the folder of the project's images.");
+                }
+                dev.loupe.team.TeamJoin.Prepared prepared = dev.loupe.team.TeamJoin.prepare(server, name, null, dir,
+                        " Give one of them as the project's name.");
+                dev.loupe.team.TeamJoin.Result r;
+                try (ProjectStore st = ProjectStore.open(dir, false)) {
+                    ImportOptions options = ImportOptions.of(images.toAbsolutePath().normalize())
+                            .withListener((n, total, current) -> job.update("Importing " + n + " / " + total, n, total))
+                            .withCancel(job::isCancelled);
+                    try (dev.loupe.backbone.Backbone backbone = ProjectBackbone.load(st)) {
+                        dev.loupe.importing.ImageDecoder decoder = new dev.loupe.importing.ImageDecoder();
+                        StoreImportSink.importAndEmbed(st, options, decoder, new dev.loupe.importing.Embedder(st, backbone,
+                                decoder, options.threads(), dev.loupe.importing.Embedder.DEFAULT_BATCH));
+                    }
+                    job.update("Taking in the team's labels…", 0, 0);
+                    r = dev.loupe.team.TeamJoin.finish(st, prepared);
+                }
+                boolean cancelled = job.isCancelled();
+                worker.fx().execute(() -> {
+                    job.finish();
+                    if (r.problem() != null) {
+                        dialogs.showError(r.problem(), null);
+                    }
+                    open(dir).whenComplete((state, e) -> {
+                        if (e != null) {
+                            result.completeExceptionally(e);
+                            return;
+                        }
+                        notice.set("Joined '" + name + "': " + r.report().pulled() + " labels taken in; "
+                                + (r.startedFrom() != null ? "the model starts from the team's shared version"
+                                : "the model is trained from the team's labels") + "."
+                                + (cancelled ? " The import was cancelled: import the rest of " + images
+                                + " with File ▸ Import folder…" : ""));
+                        result.complete(r);
+                    });
+                });
+            } catch (RuntimeException | java.io.IOException e) {
+                worker.fx().execute(() -> {
+                    job.finish();
+                    dialogs.showError(DialogService.userMessage(e), e instanceof LoupeException ? null : e);
+                    result.completeExceptionally(e);
+                });
+            }
+        }, "loupe-join");
+        join.setDaemon(true);
+        join.start();
+        return result;
+    }
+
+    /** Longest time between two background syncs (and between two tries while the server is down). */
+    static long teamSyncPeriodMs = Long.getLong("loupe.team.syncPeriodMs", 30_000);
+    /** How long after the last label of a burst the background sync starts. */
+    static long teamSyncDebounceMs = Long.getLong("loupe.team.syncDebounceMs", 2_000);
+
+    /** FX thread: the running background sync of the open shared project (null: none). */
+    private dev.loupe.team.BackgroundSync autoSync;
+    private final ReadOnlyStringWrapper teamStatus = new ReadOnlyStringWrapper("");
+
+    /**
+     * When the open shared project last synced with its team in the background, or that its server cannot be reached
+     * (the labels are kept here meanwhile); "" for a project that is not shared.
+     */
+    public ReadOnlyStringProperty teamStatusProperty() {
+        return teamStatus.getReadOnlyProperty();
+    }
+
+    /** FX thread: asks whether the open project is shared, and when it is, syncs it in the background from now on. */
+    private void watchTeam(int gen) {
+        record Link(ProjectStore store, dev.loupe.team.ServerUrl url, String name) {
+        }
+        worker.submit(() -> store != null && dev.loupe.team.TeamSync.isShared(store)
+                ? new Link(store, dev.loupe.team.TeamSync.server(store), dev.loupe.team.TeamSync.projectName(store)) : null,
+                link -> {
+                    if (gen != generation) {
+                        return;
+                    }
+                    shared.set(link != null);
+                    if (link != null && autoSync == null) {
+                        startAutoSync(link.store(), link.url(), link.name());
+                    }
+                });
+    }
+
+    /**
+     * FX thread: starts syncing {@code st} in the background (docs/adr/0034-team-server.md). The network waits are on
+     * the syncer's thread; every read and write of the store runs on the session thread, and pulled labels reach the
+     * model through {@link LabellingSession#learnTeamLabels}, queued to its trainer as labels are: the session is not
+     * reopened, and labels typed meanwhile just queue on the session thread.
+     */
+    private void startAutoSync(ProjectStore st, dev.loupe.team.ServerUrl url, String name) {
+        dev.loupe.team.BackgroundSync[] self = new dev.loupe.team.BackgroundSync[1];
+        dev.loupe.team.TeamSync.Local local = new dev.loupe.team.TeamSync.Local() {
+            @Override
+            public <T> T run(java.util.function.Function<ProjectStore, T> work) {
+                return onSession(st, () -> work.apply(st));
+            }
+
+            @Override
+            public ProjectStore.RemoteApplied apply(boolean anyEvents,
+                                                    java.util.function.Function<ProjectStore, ProjectStore.RemoteApplied> work) {
+                return onSession(st, () -> {
+                    LabellingSession learner = session;
+                    java.util.Map<Long, Long> before = learner != null && (anyEvents || st.inboxSize() > 0)
+                            ? dev.loupe.team.Consensus.trainingLabels(st) : null;
+                    ProjectStore.RemoteApplied r = work.apply(st);
+                    if (r.applied() > 0) {
+                        if (before != null) {
+                            learner.learnTeamLabels(before).whenComplete((snap, e) -> {
+                                if (e != null) {
+                                    onTrainingError(e);
+                                }
+                            });
+                        }
+                        ProjectState fresh = read();
+                        worker.fx().execute(() -> {
+                            if (autoSync == self[0] && state.get() != null) {
+                                refreshWith(fresh);
+                            }
+                        });
+                    }
+                    return r;
+                });
+            }
+        };
+        self[0] = new dev.loupe.team.BackgroundSync(local, url, name, new dev.loupe.team.BackgroundSync.Listener() {
+            @Override
+            public void synced(dev.loupe.team.TeamSync.Report r) {
+                String at = java.time.LocalTime.now().withNano(0).toString();
+                worker.fx().execute(() -> {
+                    if (autoSync == self[0]) {
+                        teamStatus.set("Team: synced at " + at + (r.pulled() == 0 ? "" : ", " + r.pulled() + " taken in")
+                                + ProjectModel.synced(r));
+                    }
+                });
+            }
+
+            @Override
+            public void failed(String why) {
+                String at = java.time.LocalTime.now().withNano(0).toString();
+                worker.fx().execute(() -> {
+                    if (autoSync == self[0]) {
+                        teamStatus.set("Team: server unreachable (" + at + "); labels are kept here and go up when it is"
+                                + " back");
+                    }
+                });
+            }
+        }, teamSyncPeriodMs, teamSyncDebounceMs);
+        autoSync = self[0];
+        teamStatus.set("Team: syncing…");
+        autoSync.start();
+    }
+
+    /** Runs {@code work} on the session thread for the syncer and waits; the project closed meanwhile stops it. */
+    private <T> T onSession(ProjectStore st, Callable<T> work) {
+        try {
+            return worker.call(() -> {
+                if (store != st) {
+                    throw new dev.loupe.team.BackgroundSync.Stopped();
+                }
+                return work.call();
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.loupe.team.BackgroundSync.Stopped();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new LoupeException("The team sync failed: " + Faults.describe(e.getCause()), e.getCause());
+        }
+    }
+
+    /** FX thread: labels were given; the background sync sends them a moment later. */
+    private void nudgeTeam() {
+        if (autoSync != null) {
+            autoSync.nudge();
+        }
+    }
+
+    /** FX thread: stops the background sync (it does not wait: a step on its way finds the project closed). */
+    private void stopAutoSync() {
+        if (autoSync != null) {
+            autoSync.close();
+            autoSync = null;
+        }
+        if (Platform.isFxApplicationThread()) {
+            teamStatus.set("");
+        } else { // close() from a test's thread
+            worker.fx().execute(() -> {
+                if (autoSync == null) {
+                    teamStatus.set("");
+                }
+            });
+        }
     }
 
     private static String synced(dev.loupe.team.TeamSync.Report r) {
@@ -891,6 +1110,7 @@ public final class ProjectModel {
     public CompletableFuture<Void> close() {
         generation++;
         shared.set(false);
+        stopAutoSync();
         dropWaiting();
         awaitingRanking = null;
         stopSpaceCheck();
@@ -967,6 +1187,7 @@ public final class ProjectModel {
         }, fresh -> {
             refreshWith(fresh);
             accepted();
+            nudgeTeam();
         }).whenComplete((r, e) -> {
             if (e != null) {
                 settle.run();
@@ -1002,7 +1223,10 @@ public final class ProjectModel {
             }
             return new Undone(n == 0 ? null : read(), n);
         }, r -> {
-            if (r.state() != null) refreshWith(r.state());
+            if (r.state() != null) {
+                refreshWith(r.state());
+                nudgeTeam();
+            }
             notice.set(r.count() == 0 ? "Nothing to undo." : "Undone: " + r.count() + " label" + (r.count() == 1 ? "" : "s") + ".");
         }).thenApply(Undone::count);
     }
@@ -1031,6 +1255,7 @@ public final class ProjectModel {
             }
             refreshWith(r.state());
             notice.set(undo ? "Undone." : "Redone.");
+            nudgeTeam();
             if (r.imageId() != null) {
                 restoreListeners.forEach(l -> l.accept(r.imageId()));
             }

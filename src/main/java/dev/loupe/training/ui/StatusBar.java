@@ -93,7 +93,14 @@ public final class StatusBar extends HBox {
         }
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
-        getChildren().addAll(training, sep(), jobBox, notice, showFirst, gap, counts, sep(), estimate, sep(), accuracy);
+        // a shared project's background sync: when it last synced, or that the server is unreachable (ADR 0034)
+        Label team = new Label();
+        team.setId("teamStatus");
+        team.textProperty().bind(model.teamStatusProperty());
+        team.visibleProperty().bind(model.teamStatusProperty().isNotEmpty());
+        team.managedProperty().bind(team.visibleProperty());
+        team.setMinWidth(Region.USE_PREF_SIZE);
+        getChildren().addAll(training, sep(), jobBox, notice, showFirst, gap, team, counts, sep(), estimate, sep(), accuracy);
 
         training.textProperty().bind(Bindings.createStringBinding(this::trainingText,
                 model.stateProperty(), model.labelsInFlightProperty(), model.job().runningProperty()));
