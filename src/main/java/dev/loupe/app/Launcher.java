@@ -2,7 +2,6 @@ package dev.loupe.app;
 
 import dev.loupe.cli.LoupeCli;
 import javafx.application.Application;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Entry point of {@code loupe.jar}: no arguments opens the desktop app on the sample project, a project folder
@@ -19,10 +18,11 @@ public final class Launcher {
     public static void main(String[] args) {
         dev.loupe.Stamps.once("main");
         if (opensApp(args)) {
-            // ND4J is initialised before the toolkit starts: initialising it on a background thread
-            // while JavaFX was starting froze the JVM in 2 of 14 launches (FACTS.md).
-            Nd4j.create(1);
-            dev.loupe.Stamps.once("nd4j ready");
+            // ND4J is not initialised here: initialising it on a background thread *while JavaFX was starting* froze
+            // the JVM in 2 of 14 launches (FACTS.md), so it waited in this thread before the toolkit, 1-3 s before the
+            // first frame. The project now starts loading its base model (and so ND4J) only once the toolkit is up
+            // and the store's images are on screen (ProjectModel.open; ADR 0031); a dialog that needs ND4J earlier
+            // (a new project's base model) comes after that too.
             Application.launch(LoupeApp.class, args);
         } else {
             System.exit(LoupeCli.execute(args));

@@ -332,6 +332,10 @@ public final class ProjectModel {
         return result;
     }
 
+    /** The store's state shown while the session opens, and what starts once it is shown (FX thread). */
+    private record FirstScreen(ProjectState state, Runnable then) {
+    }
+
     /** Work done on the session thread after the current project is closed and before the next one opens. */
     @FunctionalInterface
     private interface Prepare {
@@ -421,29 +425,32 @@ public final class ProjectModel {
                     });
                 }, "loupe-open");
                 load.setDaemon(true);
-                load.start();
-                if (!checked) {
-                    worker.submit(() -> {
-                        if (store == st) {
-                            try {
-                                st.checkIntegrity();
-                                dev.loupe.Stamps.once("store checked");
-                            } catch (RuntimeException e) {
-                                closeCurrent(); // damaged: nothing is written to it; the session step finds it closed
-                                index = null;
-                                throw e;
+                boolean checkLater = !checked;
+                Runnable afterFirstScreen = () -> { // FX thread, once the store's images are shown
+                    load.start();
+                    if (checkLater) {
+                        worker.submit(() -> {
+                            if (store == st) {
+                                try {
+                                    st.checkIntegrity();
+                                    dev.loupe.Stamps.once("store checked");
+                                } catch (RuntimeException e) {
+                                    closeCurrent(); // damaged: nothing is written to it; the session step finds it closed
+                                    index = null;
+                                    throw e;
+                                }
                             }
-                        }
-                        return null;
-                    }, x -> { }).whenComplete((r, e) -> {
-                        if (e != null) {
-                            worker.fx().execute(() -> openFailed(gen, e, result));
-                        }
-                    });
-                }
+                            return null;
+                        }, x -> { }).whenComplete((r, e) -> {
+                            if (e != null) {
+                                worker.fx().execute(() -> openFailed(gen, e, result));
+                            }
+                        });
+                    }
+                };
                 List<Path> recentNow = recent.add(st.dir());
                 worker.fx().execute(() -> recentProjects.set(recentNow));
-                return browse;
+                return new FirstScreen(browse, afterFirstScreen);
             } catch (Exception | Error e) {
                 if (store == st) {
                     store = null;
@@ -452,13 +459,16 @@ public final class ProjectModel {
                 st.close();
                 throw e;
             }
-        }, browse -> {
+        }, first -> {
             if (gen == generation) {
                 openingGeneration = gen;
-                state.set(browse);
+                state.set(first.state());
                 job.update("Opening " + dir.getFileName() + ": browse and label, the model follows…", 0, 0);
                 dev.loupe.Stamps.once("gallery items shown");
             }
+            // The base model and the whole-file check start only now: on a machine with few cores they took the CPU
+            // the first frame needed (ADR 0031). The check is queued before any label can be given on this state.
+            first.then().run();
         }).whenComplete((r, e) -> {
             if (e != null) {
                 worker.fx().execute(() -> openFailed(gen, e, result));
