@@ -20,7 +20,8 @@ import dev.loupe.Faults;
 
 /**
  * Reads plain JPEGs at 1/2, 1/4 or 1/8 of their size in the DCT domain (libjpeg-turbo's {@code scale_denom}, reached
- * through OpenCV's {@code IMREAD_REDUCED_COLOR_*}; docs/adr/0030-photo-decoding.md): the inverse DCT, upsampling and
+ * through the system's TurboJPEG where it is installed, {@link TurboJpeg}, else through OpenCV's
+ * {@code IMREAD_REDUCED_COLOR_*}; docs/adr/0030-photo-decoding.md, 0039-simd-jpeg.md): the inverse DCT, upsampling and
  * colour conversion run on the reduced image only. Only what the ImageIO path would give the same pixels for is taken
  * (8-bit baseline or progressive Huffman, grey or YCbCr, no ICC profile other than sRGB, ending in EOI so it is not
  * cut off); anything else, and any failure here, leaves the file to ImageIO. Orientation is applied by the caller.
@@ -37,13 +38,18 @@ final class ScaledJpeg {
     private ScaledJpeg() {
     }
 
-    /** How many images this path has decoded in this JVM (tests check which path a file took). */
+    /** How many images this path has decoded in this JVM, through either library (tests check which path a file took). */
     static long decodes() {
         return DECODES.get();
     }
 
-    /** Whether OpenCV's natives load here; tried once. Platforms without them use ImageIO only. */
+    /** Whether a library for this path loads here: the system's TurboJPEG or OpenCV's natives. */
     static boolean available() {
+        return TurboJpeg.available() || openCvAvailable();
+    }
+
+    /** Whether OpenCV's natives load here; tried once. Platforms without them use ImageIO only. */
+    static boolean openCvAvailable() {
         Boolean l = loaded;
         if (l == null) {
             synchronized (ScaledJpeg.class) {
@@ -173,9 +179,23 @@ final class ScaledJpeg {
 
     /**
      * Decodes {@code bytes} at 1/{@code denominator} of its size into a TYPE_INT_RGB image as stored (no EXIF
-     * orientation), or null when OpenCV cannot read it (the caller then asks ImageIO, which gives the reason).
+     * orientation): through the system's SIMD libjpeg-turbo where it loads (docs/adr/0039-simd-jpeg.md), through
+     * OpenCV when that is missing or refuses the file; null when neither reads it (the caller then asks ImageIO,
+     * which gives the reason).
      */
     static BufferedImage decode(byte[] bytes, int denominator) {
+        BufferedImage img = TurboJpeg.available() ? TurboJpeg.decode(bytes, denominator) : null;
+        if (img == null && openCvAvailable()) {
+            img = decodeWithOpenCv(bytes, denominator);
+        }
+        if (img != null) {
+            DECODES.incrementAndGet();
+        }
+        return img;
+    }
+
+    /** {@link #decode} through OpenCV's bundled libjpeg-turbo (no SIMD); null when it cannot read the file. */
+    static BufferedImage decodeWithOpenCv(byte[] bytes, int denominator) {
         int flag = switch (denominator) {
             case 2 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
             case 4 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
@@ -203,7 +223,6 @@ final class ScaledJpeg {
             for (int k = 0, s = 0; k < rgb.length; k++, s += 3) {
                 rgb[k] = ((px[s + 2] & 0xFF) << 16) | ((px[s + 1] & 0xFF) << 8) | (px[s] & 0xFF);
             }
-            DECODES.incrementAndGet();
             return out;
         } catch (RuntimeException e) {
             LOG.debug("OpenCV could not read a JPEG, ImageIO will: {}", e.toString());

@@ -1,0 +1,174 @@
+package dev.loupe.importing;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.loupe.Faults;
+
+/**
+ * Reads plain JPEGs at 1/2, 1/4 or 1/8 of their size through the system's libjpeg-turbo (its TurboJPEG API, with
+ * SIMD), called through JNA (docs/adr/0039-simd-jpeg.md). The same job as {@link ScaledJpeg}, about twice as fast:
+ * OpenCV's bundled libjpeg-turbo has no SIMD. The library is looked up by name once; where it is missing, fails to
+ * load, or reports any error or warning for a file, the caller goes on to OpenCV, then ImageIO.
+ */
+final class TurboJpeg {
+    private static final Logger LOG = LoggerFactory.getLogger(TurboJpeg.class);
+
+    /** {@code -Dloupe.turbojpeg=false} turns this path off (OpenCV then reads what it would have read). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("loupe.turbojpeg"));
+
+    /** The names the library goes by: the plain one (macOS, Windows, a -dev package), then Debian's soname. */
+    private static final String[] NAMES = {"turbojpeg", "libturbojpeg.so.0"};
+
+    private static final String[] FUNCTIONS = {"tjInitDecompress", "tjDecompressHeader3", "tjDecompress2",
+            "tjGetErrorStr2", "tjDestroy"};
+    private static final int TJFLAG_STOPONWARNING = 8192;
+    /** TJPF_BGRX or TJPF_XRGB: whichever puts a pixel in one native int as TYPE_INT_RGB holds it. */
+    private static final int PIXEL_FORMAT = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 3 : 5;
+
+    private static final AtomicLong DECODES = new AtomicLong();
+    private static volatile Lib lib;
+    private static volatile boolean tried;
+
+    /** The part of TurboJPEG 2.x's C API this class calls (turbojpeg.h; also in libjpeg-turbo 3). */
+    interface Lib extends Library {
+        Pointer tjInitDecompress();
+
+        int tjDecompressHeader3(Pointer handle, Pointer jpeg, NativeLong size, IntByReference width,
+                                IntByReference height, IntByReference subsampling, IntByReference colorspace);
+
+        int tjDecompress2(Pointer handle, Pointer jpeg, NativeLong size, Pointer dst, int width, int pitch,
+                          int height, int pixelFormat, int flags);
+
+        String tjGetErrorStr2(Pointer handle);
+
+        int tjDestroy(Pointer handle);
+    }
+
+    private TurboJpeg() {
+    }
+
+    /** How many images this path has decoded in this JVM (tests check which path a file took). */
+    static long decodes() {
+        return DECODES.get();
+    }
+
+    /** Whether the system's TurboJPEG library loaded here (tried once); false when turned off. */
+    static boolean available() {
+        if (!tried) {
+            synchronized (TurboJpeg.class) {
+                if (!tried) {
+                    lib = ENABLED ? load() : null;
+                    tried = true;
+                }
+            }
+        }
+        return lib != null;
+    }
+
+    private static Lib load() {
+        Throwable last = null;
+        for (String name : NAMES) {
+            try {
+                NativeLibrary nl = NativeLibrary.getInstance(name);
+                for (String f : FUNCTIONS) {
+                    nl.getFunction(f); // an older library without one of them is not used at all
+                }
+                Lib l = Native.loadLibrary(name, Lib.class);
+                LOG.debug("Large JPEGs are read through the system's TurboJPEG ({})", name);
+                return l;
+            } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: not here, or not usable
+                last = t;
+            }
+        }
+        LOG.info("The system's libjpeg-turbo (libturbojpeg) is not available ({}): large JPEGs are read through OpenCV's"
+                + " slower build; on Debian/Ubuntu `apt-get install libturbojpeg0` (Ubuntu: libturbojpeg)",
+                Faults.describe(last));
+        return null;
+    }
+
+    /**
+     * Decodes {@code bytes} at 1/{@code denominator} of its size into a TYPE_INT_RGB image as stored (no EXIF
+     * orientation), or null on any error or warning from libjpeg-turbo (the caller then tries the next path).
+     * Call only after {@link #available()} said true.
+     */
+    static BufferedImage decode(byte[] bytes, int denominator) {
+        if (denominator != 2 && denominator != 4 && denominator != 8) {
+            throw new IllegalArgumentException("denominator must be 2, 4 or 8: " + denominator);
+        }
+        Lib l = lib;
+        long src = 0;
+        long dst = 0;
+        Pointer handle = null;
+        try {
+            handle = l.tjInitDecompress();
+            if (handle == null) {
+                return null;
+            }
+            // Native copies freed here, not left to the garbage collector: a photo is megabytes.
+            src = Native.malloc(bytes.length);
+            if (src == 0) {
+                return null;
+            }
+            Pointer in = new Pointer(src);
+            in.write(0, bytes, 0, bytes.length);
+            NativeLong size = new NativeLong(bytes.length);
+            IntByReference w = new IntByReference();
+            IntByReference h = new IntByReference();
+            IntByReference sub = new IntByReference();
+            IntByReference cs = new IntByReference();
+            if (l.tjDecompressHeader3(handle, in, size, w, h, sub, cs) != 0) {
+                LOG.debug("TurboJPEG could not read a JPEG header, OpenCV will: {}", l.tjGetErrorStr2(handle));
+                return null;
+            }
+            // libjpeg rounds a scaled side up (TJSCALED)
+            int sw = (w.getValue() + denominator - 1) / denominator;
+            int sh = (h.getValue() + denominator - 1) / denominator;
+            if (sw < 1 || sh < 1 || (long) sw * sh > Integer.MAX_VALUE / 4) {
+                return null;
+            }
+            dst = Native.malloc((long) sw * sh * 4);
+            if (dst == 0) {
+                return null;
+            }
+            Pointer out = new Pointer(dst);
+            if (l.tjDecompress2(handle, in, size, out, sw, sw * 4, sh, PIXEL_FORMAT, TJFLAG_STOPONWARNING) != 0) {
+                LOG.debug("TurboJPEG could not read a JPEG, OpenCV will: {}", l.tjGetErrorStr2(handle));
+                return null;
+            }
+            BufferedImage img = new BufferedImage(sw, sh, BufferedImage.TYPE_INT_RGB);
+            int[] rgb = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
+            out.read(0, rgb, 0, rgb.length);
+            for (int k = 0; k < rgb.length; k++) {
+                rgb[k] &= 0xFFFFFF; // the X byte (0xFF): TYPE_INT_RGB's other paths leave it 0
+            }
+            DECODES.incrementAndGet();
+            return img;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("TurboJPEG failed on a JPEG, OpenCV will read it: {}", e.toString());
+            return null;
+        } finally {
+            if (handle != null) {
+                l.tjDestroy(handle);
+            }
+            if (src != 0) {
+                Native.free(src);
+            }
+            if (dst != 0) {
+                Native.free(dst);
+            }
+        }
+    }
+}
