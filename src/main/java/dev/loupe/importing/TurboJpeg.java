@@ -11,6 +11,8 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,8 @@ final class TurboJpeg {
     private static final String[] NAMES = {"turbojpeg", "libturbojpeg.so.0"};
 
     private static final String[] FUNCTIONS = {"tjInitDecompress", "tjDecompressHeader3", "tjDecompress2",
-            "tjGetErrorStr2", "tjDestroy"};
+            "tjGetErrorStr2", "tjDestroy", "tjInitCompress", "tjCompress2", "tjFree"};
+    private static final int TJSAMP_420 = 2;
     private static final int TJFLAG_STOPONWARNING = 8192;
     /** TJPF_BGRX or TJPF_XRGB: whichever puts a pixel in one native int as TYPE_INT_RGB holds it. */
     private static final int PIXEL_FORMAT = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 3 : 5;
@@ -53,6 +56,13 @@ final class TurboJpeg {
                           int height, int pixelFormat, int flags);
 
         String tjGetErrorStr2(Pointer handle);
+
+        Pointer tjInitCompress();
+
+        int tjCompress2(Pointer handle, Pointer src, int width, int pitch, int height, int pixelFormat,
+                        PointerByReference jpeg, NativeLongByReference jpegSize, int subsampling, int quality, int flags);
+
+        void tjFree(Pointer buffer);
 
         int tjDestroy(Pointer handle);
     }
@@ -168,6 +178,55 @@ final class TurboJpeg {
             }
             if (dst != 0) {
                 Native.free(dst);
+            }
+        }
+    }
+    /**
+     * Encodes a TYPE_INT_RGB image as a baseline JFIF JPEG at {@code quality} (1..100) with 4:2:0 chroma, as ImageIO's
+     * writer does at {@code quality / 100} (same quantisation tables, same subsampling, same accurate DCT); null when
+     * the image is of another layout or libjpeg-turbo fails (the caller then writes it through ImageIO).
+     */
+    static byte[] encode(BufferedImage image, int quality) {
+        if (image.getType() != BufferedImage.TYPE_INT_RGB
+                || !(image.getRaster().getDataBuffer() instanceof DataBufferInt db)
+                || !(image.getSampleModel() instanceof java.awt.image.SinglePixelPackedSampleModel sm)
+                || sm.getScanlineStride() != image.getWidth() || db.getOffset() != 0
+                || image.getRaster().getSampleModelTranslateX() != 0 || image.getRaster().getSampleModelTranslateY() != 0) {
+            return null;
+        }
+        Lib l = lib;
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] px = db.getData();
+        long src = 0;
+        Pointer handle = null;
+        PointerByReference jpeg = new PointerByReference();
+        try {
+            handle = l.tjInitCompress();
+            src = handle == null ? 0 : Native.malloc((long) w * h * 4);
+            if (src == 0) {
+                return null;
+            }
+            Pointer in = new Pointer(src);
+            in.write(0, px, 0, w * h);
+            NativeLongByReference size = new NativeLongByReference();
+            if (l.tjCompress2(handle, in, w, w * 4, h, PIXEL_FORMAT, jpeg, size, TJSAMP_420, quality, 0) != 0) {
+                LOG.debug("TurboJPEG could not encode a thumbnail, ImageIO will: {}", l.tjGetErrorStr2(handle));
+                return null;
+            }
+            return jpeg.getValue().getByteArray(0, (int) size.getValue().longValue());
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("TurboJPEG failed to encode a thumbnail, ImageIO will: {}", e.toString());
+            return null;
+        } finally {
+            if (jpeg.getValue() != null) {
+                l.tjFree(jpeg.getValue());
+            }
+            if (handle != null) {
+                l.tjDestroy(handle);
+            }
+            if (src != 0) {
+                Native.free(src);
             }
         }
     }
