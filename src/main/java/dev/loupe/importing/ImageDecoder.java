@@ -374,12 +374,7 @@ public class ImageDecoder {
             }
             HEAP_BUDGET.acquireUninterruptibly(permits);
             try {
-                byte[] bytes = Files.readAllBytes(file);
-                ScaledJpeg.Header h = ScaledJpeg.header(bytes);
-                if (h == null || !h.eligible()) {
-                    return null;
-                }
-                BufferedImage img = ScaledJpeg.decode(bytes, d);
+                BufferedImage img = ScaledJpeg.read(file, fileBytes, d);
                 if (img == null) {
                     return null;
                 }

@@ -4,6 +4,10 @@ import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.bytedeco.javacpp.BytePointer;
@@ -112,7 +116,13 @@ final class ScaledJpeg {
 
     /** Reads the markers up to the first scan; null when they do not parse as a JPEG. */
     static Header header(byte[] b) {
-        if (b.length < 4 || (b[0] & 0xFF) != 0xFF || (b[1] & 0xFF) != 0xD8) {
+        return header(ByteBuffer.wrap(b));
+    }
+
+    /** {@link #header(byte[])} over a buffer's whole capacity (a file read into native memory). */
+    static Header header(ByteBuffer b) {
+        int length = b.capacity();
+        if (length < 4 || (b.get(0) & 0xFF) != 0xFF || (b.get(1) & 0xFF) != 0xD8) {
             return null;
         }
         int sof = -1;
@@ -121,11 +131,11 @@ final class ScaledJpeg {
         int adobe = -1;
         ByteArrayOutputStream icc = null;
         int i = 2;
-        while (i + 4 <= b.length) {
-            if ((b[i] & 0xFF) != 0xFF) {
+        while (i + 4 <= length) {
+            if ((b.get(i) & 0xFF) != 0xFF) {
                 return null;
             }
-            int marker = b[i + 1] & 0xFF;
+            int marker = b.get(i + 1) & 0xFF;
             if (marker == 0xFF) { // fill byte
                 i++;
                 continue;
@@ -134,14 +144,14 @@ final class ScaledJpeg {
                 i += 2;
                 continue;
             }
-            int len = ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
-            if (len < 2 || i + 2 + len > b.length) {
+            int len = ((b.get(i + 2) & 0xFF) << 8) | (b.get(i + 3) & 0xFF);
+            if (len < 2 || i + 2 + len > length) {
                 return null;
             }
             int p = i + 4; // segment payload
             int n = len - 2;
             if (marker == 0xDA) { // start of scan: the header is over
-                boolean eoi = (b[b.length - 2] & 0xFF) == 0xFF && (b[b.length - 1] & 0xFF) == 0xD9;
+                boolean eoi = (b.get(length - 2) & 0xFF) == 0xFF && (b.get(length - 1) & 0xFF) == 0xD9;
                 return sof < 0 ? null : new Header(sof, precision, components, adobe,
                         icc == null ? null : icc.toByteArray(), eoi);
             }
@@ -150,31 +160,65 @@ final class ScaledJpeg {
                     return null; // a second frame header: not a plain JPEG
                 }
                 sof = marker;
-                precision = b[p] & 0xFF;
-                components = b[p + 5] & 0xFF;
+                precision = b.get(p) & 0xFF;
+                components = b.get(p + 5) & 0xFF;
             } else if (marker == 0xEE && n >= 12 && startsWith(b, p, "Adobe")) {
-                adobe = b[p + 11] & 0xFF;
+                adobe = b.get(p + 11) & 0xFF;
             } else if (marker == 0xE2 && n > 14 && startsWith(b, p, "ICC_PROFILE\0")) {
                 if (icc == null) {
                     icc = new ByteArrayOutputStream();
                 }
-                icc.write(b, p + 14, n - 14); // chunks come in order in every file we know of
+                byte[] chunk = new byte[n - 14];
+                b.get(p + 14, chunk);
+                icc.write(chunk, 0, chunk.length); // chunks come in order in every file we know of
             }
             i += 2 + len;
         }
         return null;
     }
 
-    private static boolean startsWith(byte[] b, int at, String ascii) {
-        if (at + ascii.length() > b.length) {
+    private static boolean startsWith(ByteBuffer b, int at, String ascii) {
+        if (at + ascii.length() > b.capacity()) {
             return false;
         }
         for (int k = 0; k < ascii.length(); k++) {
-            if (b[at + k] != (byte) ascii.charAt(k)) {
+            if (b.get(at + k) != (byte) ascii.charAt(k)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Reads {@code file} ({@code size} bytes) and decodes it as {@link #decode} does, or null when it is not a plain
+     * JPEG for this path or neither library reads it. With TurboJPEG the bytes go straight into native memory: no
+     * copy of a multi-megabyte photo on the Java heap, where each would be a humongous object for G1.
+     */
+    static BufferedImage read(Path file, long size, int denominator) throws IOException {
+        if (!TurboJpeg.available()) {
+            byte[] bytes = Files.readAllBytes(file);
+            Header h = header(bytes);
+            return h == null || !h.eligible() ? null : decode(bytes, denominator);
+        }
+        try (TurboJpeg.NativeBytes bytes = TurboJpeg.NativeBytes.read(file, size)) {
+            if (bytes == null) {
+                return null; // the file changed size under us: ImageIO reads what is there now
+            }
+            Header h = header(bytes.buffer());
+            if (h == null || !h.eligible()) {
+                return null;
+            }
+            BufferedImage img = TurboJpeg.decode(bytes, denominator);
+            if (img == null && openCvAvailable()) {
+                try (BytePointer data = new BytePointer(bytes.buffer())) { // the same native bytes, not copied
+                    img = decodeWithOpenCv(data, denominator);
+                }
+            }
+            if (img != null) {
+                DECODES.incrementAndGet();
+            }
+            return img;
+        }
     }
 
     /**
@@ -196,14 +240,19 @@ final class ScaledJpeg {
 
     /** {@link #decode} through OpenCV's bundled libjpeg-turbo (no SIMD); null when it cannot read the file. */
     static BufferedImage decodeWithOpenCv(byte[] bytes, int denominator) {
+        try (BytePointer data = new BytePointer(bytes)) {
+            return decodeWithOpenCv(data, denominator);
+        }
+    }
+
+    private static BufferedImage decodeWithOpenCv(BytePointer data, int denominator) {
         int flag = switch (denominator) {
             case 2 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
             case 4 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
             case 8 -> opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
             default -> throw new IllegalArgumentException("denominator must be 2, 4 or 8: " + denominator);
         };
-        try (BytePointer data = new BytePointer(bytes);
-             Mat buf = new Mat(1, bytes.length, opencv_core.CV_8UC1, data);
+        try (Mat buf = new Mat(1, (int) data.limit(), opencv_core.CV_8UC1, data);
              Mat bgr = opencv_imgcodecs.imdecode(buf, flag | opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION)) {
             if (bgr == null || bgr.empty() || bgr.channels() != 3 || bgr.depth() != opencv_core.CV_8U) {
                 return null;

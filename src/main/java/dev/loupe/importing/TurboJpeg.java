@@ -2,7 +2,12 @@ package dev.loupe.importing;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.sun.jna.Library;
@@ -115,11 +120,17 @@ final class TurboJpeg {
      * Call only after {@link #available()} said true.
      */
     static BufferedImage decode(byte[] bytes, int denominator) {
+        try (NativeBytes in = NativeBytes.of(bytes)) {
+            return in == null ? null : decode(in, denominator);
+        }
+    }
+
+    /** {@link #decode(byte[], int)} of bytes already in native memory. */
+    static BufferedImage decode(NativeBytes bytes, int denominator) {
         if (denominator != 2 && denominator != 4 && denominator != 8) {
             throw new IllegalArgumentException("denominator must be 2, 4 or 8: " + denominator);
         }
         Lib l = lib;
-        long src = 0;
         long dst = 0;
         Pointer handle = null;
         try {
@@ -127,14 +138,8 @@ final class TurboJpeg {
             if (handle == null) {
                 return null;
             }
-            // Native copies freed here, not left to the garbage collector: a photo is megabytes.
-            src = Native.malloc(bytes.length);
-            if (src == 0) {
-                return null;
-            }
-            Pointer in = new Pointer(src);
-            in.write(0, bytes, 0, bytes.length);
-            NativeLong size = new NativeLong(bytes.length);
+            Pointer in = bytes.pointer();
+            NativeLong size = new NativeLong(bytes.size());
             IntByReference w = new IntByReference();
             IntByReference h = new IntByReference();
             IntByReference sub = new IntByReference();
@@ -149,6 +154,7 @@ final class TurboJpeg {
             if (sw < 1 || sh < 1 || (long) sw * sh > Integer.MAX_VALUE / 4) {
                 return null;
             }
+            // Freed here, not left to the garbage collector.
             dst = Native.malloc((long) sw * sh * 4);
             if (dst == 0) {
                 return null;
@@ -173,14 +179,83 @@ final class TurboJpeg {
             if (handle != null) {
                 l.tjDestroy(handle);
             }
-            if (src != 0) {
-                Native.free(src);
-            }
             if (dst != 0) {
                 Native.free(dst);
             }
         }
     }
+
+    /** A file's bytes in native memory (malloc'd, freed on close): what libjpeg-turbo reads from. */
+    static final class NativeBytes implements AutoCloseable {
+        private final long address;
+        private final int size;
+
+        private NativeBytes(long address, int size) {
+            this.address = address;
+            this.size = size;
+        }
+
+        /** A native copy of {@code bytes}, or null when there is no memory for it. */
+        static NativeBytes of(byte[] bytes) {
+            long a = Native.malloc(Math.max(1, bytes.length));
+            if (a == 0) {
+                return null;
+            }
+            new Pointer(a).write(0, bytes, 0, bytes.length);
+            return new NativeBytes(a, bytes.length);
+        }
+
+        /**
+         * The whole of {@code file}, expected to be {@code size} bytes, read straight into native memory; null when
+         * it is not that size any more (or there is no memory for it).
+         */
+        static NativeBytes read(Path file, long size) throws IOException {
+            if (size < 1 || size > Integer.MAX_VALUE - 64) {
+                return null;
+            }
+            long a = Native.malloc(size);
+            if (a == 0) {
+                return null;
+            }
+            NativeBytes b = new NativeBytes(a, (int) size);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer buf = b.buffer();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        b.close();
+                        return null; // shorter than it was
+                    }
+                }
+                if (ch.read(ByteBuffer.allocate(1)) > 0) {
+                    b.close();
+                    return null; // longer than it was
+                }
+                return b;
+            } catch (IOException | RuntimeException e) {
+                b.close();
+                throw e;
+            }
+        }
+
+        Pointer pointer() {
+            return new Pointer(address);
+        }
+
+        int size() {
+            return size;
+        }
+
+        /** The bytes as a direct buffer over the native memory (valid until close). */
+        ByteBuffer buffer() {
+            return pointer().getByteBuffer(0, size);
+        }
+
+        @Override
+        public void close() {
+            Native.free(address);
+        }
+    }
+
     /**
      * Encodes a TYPE_INT_RGB image as a baseline JFIF JPEG at {@code quality} (1..100) with 4:2:0 chroma, as ImageIO's
      * writer does at {@code quality / 100} (same quantisation tables, same subsampling, same accurate DCT); null when

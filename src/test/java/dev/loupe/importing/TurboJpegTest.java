@@ -117,6 +117,51 @@ class TurboJpegTest {
         assertThat(TurboJpeg.decode(Arrays.copyOf(Files.readAllBytes(cut), 100), 8)).isNull();
     }
 
+    @Test
+    void thumbnailsAreWrittenThroughTurboJpegAsImageIoWouldWriteThem() throws Exception {
+        BufferedImage img = Images.scaleTo(ScaledJpegTest.scene(2400, 1800), 256, 192);
+        byte[] fast = TurboJpeg.encode(img, 85);
+        assertThat(fast).isNotNull();
+        Path t = new ThumbnailCache(dir.resolve("thumbs")).put("ab12cd34", img);
+        assertThat(Files.readAllBytes(t)).isEqualTo(fast);
+        BufferedImage back = javax.imageio.ImageIO.read(t.toFile());
+        assertThat(new int[] {back.getWidth(), back.getHeight()}).containsExactly(256, 192);
+        java.io.ByteArrayOutputStream old = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageWriter w = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(old)) {
+            w.setOutput(ios);
+            javax.imageio.ImageWriteParam p = w.getDefaultWriteParam();
+            p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(0.85f);
+            w.write(null, new javax.imageio.IIOImage(img, null, null), p);
+        } finally {
+            w.dispose();
+        }
+        BufferedImage viaImageIo = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(old.toByteArray()));
+        // Same quality tables (to a rounding step), 4:2:0, accurate DCT: a level or two apart, and about as large.
+        assertThat(meanDiff(back, viaImageIo)).isLessThan(2.0);
+        assertThat((double) fast.length).isBetween(0.8 * old.size(), 1.2 * old.size());
+        Color marker = new Color(back.getRGB(5, 5));
+        assertThat(marker.getRed()).isGreaterThan(200);
+        assertThat(marker.getGreen()).isLessThan(60);
+        // Another layout is left to ImageIO.
+        assertThat(TurboJpeg.encode(new BufferedImage(10, 10, BufferedImage.TYPE_3BYTE_BGR), 85)).isNull();
+    }
+
+    private static double meanDiff(BufferedImage a, BufferedImage b) {
+        long sum = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int p = a.getRGB(x, y);
+                int q = b.getRGB(x, y);
+                for (int s = 0; s < 24; s += 8) {
+                    sum += Math.abs((p >> s & 255) - (q >> s & 255));
+                }
+            }
+        }
+        return sum / (3.0 * a.getWidth() * a.getHeight());
+    }
+
     private static int maxDiff(BufferedImage a, BufferedImage b) {
         int max = 0;
         for (int y = 0; y < a.getHeight(); y++) {
