@@ -121,6 +121,7 @@ public final class EmbedBench {
                 m.put("batch", batchSize);
                 m.put("decode_once", opt.decodeOnce());
                 m.put("scaled_jpeg", opt.scaledJpeg());
+                m.put("jpeg_library", opt.scaledJpeg() ? ImageDecoder.reducedJpegLibrary() : "none");
                 m.put("images", images);
                 m.put("skipped", report.skipped().size());
                 m.put("seconds", round(seconds));

@@ -78,8 +78,9 @@ public class ImageDecoder {
     }
 
     /**
-     * @param scaledJpeg whether large plain JPEGs may be read at reduced size in the DCT domain (through OpenCV,
-     *                   docs/adr/0030-photo-decoding.md); false reads every file through ImageIO
+     * @param scaledJpeg whether large plain JPEGs may be read at reduced size in the DCT domain (through the system's
+     *                   libjpeg-turbo or OpenCV's, docs/adr/0030-photo-decoding.md, 0039-simd-jpeg.md); false reads
+     *                   every file through ImageIO
      */
     public ImageDecoder(long maxPixels, boolean scaledJpeg) {
         this(maxPixels, scaledJpeg, false);
@@ -106,6 +107,15 @@ public class ImageDecoder {
     /** A decoder that reads every file through ImageIO, as Loupe did before reduced JPEG decoding (to compare). */
     public static ImageDecoder imageIoOnly() {
         return new ImageDecoder(DEFAULT_MAX_PIXELS, false);
+    }
+
+    /**
+     * Which library reads large JPEGs reduced in the DCT domain here: "turbojpeg" (the system's libjpeg-turbo, with
+     * SIMD), "opencv" (OpenCV's bundled build, no SIMD) or "none" (ImageIO reads them, subsampled). For benchmarks.
+     */
+    public static String reducedJpegLibrary() {
+        return !ScaledJpeg.ENABLED ? "none" : TurboJpeg.available() ? "turbojpeg"
+                : ScaledJpeg.openCvAvailable() ? "opencv" : "none";
     }
 
     /**
@@ -357,19 +367,14 @@ public class ImageDecoder {
                 return null;
             }
             long reduced = ((long) rawWidth / d + 1) * ((long) rawHeight / d + 1);
-            // the file's bytes on the heap and off it, BGR bytes and the RGB image
-            int permits = (int) Math.min(Integer.MAX_VALUE, ((2 * fileBytes + reduced * 7) >> 20) + 1);
+            // the file's bytes on the heap and off it, BGR(X) bytes and the RGB image
+            int permits = (int) Math.min(Integer.MAX_VALUE, ((2 * fileBytes + reduced * 8) >> 20) + 1);
             if (permits > HEAP_BUDGET_MB) {
                 return null;
             }
             HEAP_BUDGET.acquireUninterruptibly(permits);
             try {
-                byte[] bytes = Files.readAllBytes(file);
-                ScaledJpeg.Header h = ScaledJpeg.header(bytes);
-                if (h == null || !h.eligible()) {
-                    return null;
-                }
-                BufferedImage img = ScaledJpeg.decode(bytes, d);
+                BufferedImage img = ScaledJpeg.read(file, fileBytes, d);
                 if (img == null) {
                     return null;
                 }

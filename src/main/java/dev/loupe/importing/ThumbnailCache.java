@@ -95,8 +95,15 @@ public final class ThumbnailCache {
                 : Images.scaleTo(image, width, height);
         Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
         try {
+            // libjpeg-turbo (SIMD) where installed: ImageIO's writer converts pixels row by row in Java, slower
+            // than the whole encode there (docs/adr/0039-simd-jpeg.md). Same tables, subsampling and DCT.
+            byte[] fast = TurboJpeg.available() ? TurboJpeg.encode(thumb, Math.round(quality * 100)) : null;
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                writeJpeg(thumb, out);
+                if (fast != null) {
+                    out.write(fast);
+                } else {
+                    writeJpeg(thumb, out);
+                }
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
