@@ -99,6 +99,18 @@ class ProjectStoreTest {
     }
 
     @Test
+    void theImageListHoldsEveryImagesIdHashAndFileInIdOrder() {
+        TestImages.addMany(store, photos, 5);
+        store.addImages(List.of(image(photos, "sub/late.png")));
+        List<ImageRecord> all = store.images();
+        ProjectStore.ImageList list = store.imageList();
+        assertThat(list.ids()).containsExactly(all.stream().mapToLong(ImageRecord::id).toArray());
+        assertThat(list.sha256()).containsExactly(all.stream().map(ImageRecord::sha256).toArray(String[]::new));
+        assertThat(list.paths()).containsExactly(all.stream().map(r -> r.path().toString()).toArray(String[]::new));
+        assertThat(list.ids()).isSorted().hasSize(6);
+    }
+
+    @Test
     void reimportingAPathKeepsItsIdAndUpdatesTheRow() {
         long id = store.addImages(List.of(image(photos, "x.png"))).get(0);
         NewImage changed = new NewImage(photos.resolve("x.png"), photos, null, 5, 6, null, null,

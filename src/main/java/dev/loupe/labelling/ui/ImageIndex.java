@@ -20,7 +20,7 @@ public final class ImageIndex {
     private final ThumbnailCache thumbs;
     private final long[] firstLook;
 
-    private ImageIndex(long[] ids, String[] sha256, String[] paths, ThumbnailCache thumbs, long[] firstLook) {
+    ImageIndex(long[] ids, String[] sha256, String[] paths, ThumbnailCache thumbs, long[] firstLook) {
         this.ids = ids;
         this.firstLook = firstLook;
         this.sha256 = sha256;
