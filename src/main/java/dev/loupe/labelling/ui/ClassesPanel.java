@@ -78,8 +78,20 @@ public final class ClassesPanel extends VBox {
         model.addClass(name, null, null).thenRun(() -> newName.clear());
     }
 
+    /** The classes the buttons show, and each one's count label: a label only changes a count (issue 16). */
+    private List<LabelClass> rendered = List.of();
+    private final Map<Long, Label> countLabels = new java.util.HashMap<>();
+
     private void render(ProjectState s) {
         Map<Long, Long> counts = s.countsByClass();
+        if (!s.classes().isEmpty() && s.classes().equals(rendered)) {
+            for (LabelClass c : s.classes()) {
+                countLabels.get(c.id()).setText(Long.toString(counts.getOrDefault(c.id(), 0L)));
+            }
+            return;
+        }
+        rendered = List.copyOf(s.classes());
+        countLabels.clear();
         list.getChildren().clear();
         if (s.classes().isEmpty()) {
             Label none = new Label("No classes yet: add one below.");
@@ -101,6 +113,7 @@ public final class ClassesPanel extends VBox {
         HBox.setHgrow(gap, Priority.ALWAYS);
         Label n = new Label(Long.toString(count));
         n.getStyleClass().add("class-count");
+        countLabels.put(c.id(), n);
         Label key = new Label(c.hotkey() == null ? " " : c.hotkey().toString());
         key.getStyleClass().add("hotkey");
         HBox graphic = new HBox(8, swatch, name, gap, n, key);
