@@ -82,13 +82,32 @@ public final class NearDuplicates {
      */
     public static List<Group> find(long[] ids, float[][] vectors, double threshold, PixelCheck pixels,
                                    BooleanSupplier cancel, DoubleConsumer progress) {
+        try (Similarities sims = Similarities.of(vectors)) {
+            return find(ids, sims, threshold, pixels, cancel, progress);
+        }
+    }
+
+    /** Groups by embedding alone on the project's native rows, largest first; null if cancelled. */
+    public static List<Group> find(ProjectVectors v, double threshold, BooleanSupplier cancel) {
+        return find(v, threshold, null, cancel, p -> { });
+    }
+
+    /** As above on the project's native rows (no heap copy of the embeddings). */
+    public static List<Group> find(ProjectVectors v, double threshold, PixelCheck pixels, BooleanSupplier cancel,
+                                   DoubleConsumer progress) {
+        try (Similarities sims = v.similarities(true)) {
+            return find(v.ids(), sims, threshold, pixels, cancel, progress);
+        }
+    }
+
+    private static List<Group> find(long[] ids, Similarities sims, double threshold, PixelCheck pixels,
+                                    BooleanSupplier cancel, DoubleConsumer progress) {
         int n = ids.length;
         double candidate = pixels == null ? threshold : Math.min(threshold, pixels.candidateThreshold());
         int maxNear = pixels == null ? MAX_NEIGHBOURS : MAX_CANDIDATES;
         // each row's most similar rows at or above the candidate threshold, most similar first
         int[][] near = new int[n][];
         float[][] nearSim = new float[n][];
-        Similarities sims = Similarities.of(vectors);
         double searchShare = pixels == null ? 1.0 : 0.3;
         boolean done = sims.forEachBlock(null, (from, to, s, cols) -> {
             for (int i = from; i < to; i++) {
@@ -97,7 +116,7 @@ public final class NearDuplicates {
                 float[] topSim = new float[maxNear];
                 int count = 0;
                 for (int j = 0; j < cols; j++) {
-                    float v = s[off + j];
+                    float v = s.get(off + j);
                     if (j == i || v < candidate) continue;
                     if (count < maxNear) count++;
                     else if (v <= topSim[count - 1]) continue;
