@@ -1688,6 +1688,21 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /** The ids of the images that have an embedding of {@code backbone}, ascending (no vectors read). */
+    public long[] embeddingIds(String backbone) {
+        return read(c -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT image_id FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getLong(1));
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).toArray();
+        });
+    }
+
     /** Where {@link #embeddingsInto} writes: asked once for room for {@code rows × dim} floats. */
     @FunctionalInterface
     public interface EmbeddingRows {
