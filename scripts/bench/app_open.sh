@@ -3,7 +3,7 @@
 # stamps (docs/adr/0031-big-project-open.md): ms since JVM start and resident MiB at each, then the peak resident size.
 #
 #   scripts/bench/app_open.sh JAR PROJECT [java options...]
-#   e.g. scripts/bench/app_open.sh target/loupe.jar P -Xmx1g -XX:GCTimeRatio=1
+#   e.g. scripts/bench/app_open.sh target/loupe.jar P -Xmx320m -XX:GCTimeRatio=1 -Dorg.bytedeco.javacpp.maxPhysicalBytes=0
 #
 # PROJECT is copied first (never written to); it must be of this Loupe's schema (open it once with `loupe status`
 # beforehand, else the copy's upgrade is timed too) and have classes with hotkeys 1-9. Key 1 is pressed as soon as

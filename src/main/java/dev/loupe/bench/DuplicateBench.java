@@ -136,7 +136,7 @@ public final class DuplicateBench {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (double t : cfg.thresholds()) {
                 long t0 = System.nanoTime();
-                List<NearDuplicates.Group> groups = NearDuplicates.find(v.ids(), v.vectors(), t, () -> false);
+                List<NearDuplicates.Group> groups = NearDuplicates.find(v, t, () -> false);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("method", "embedding");
@@ -147,7 +147,7 @@ public final class DuplicateBench {
             for (double c : cfg.candidates()) for (double mt : cfg.matches()) for (double ratio : cfg.ratios()) {
                 long t0 = System.nanoTime();
                 NearDuplicates.PixelCheck check = new NearDuplicates.PixelCheck(id -> PixelPrint.read(thumbs.apply(id)), c, mt, ratio);
-                List<NearDuplicates.Group> groups = NearDuplicates.find(v.ids(), v.vectors(), NearDuplicates.DEFAULT_THRESHOLD,
+                List<NearDuplicates.Group> groups = NearDuplicates.find(v, NearDuplicates.DEFAULT_THRESHOLD,
                         check, () -> false, p -> { });
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -182,7 +182,7 @@ public final class DuplicateBench {
             List<Map<String, Object>> outl = new ArrayList<>();
             for (Outliers.Metric metric : Outliers.Metric.values()) for (int k : cfg.ks()) {
                 long t0 = System.nanoTime();
-                Outliers.Result o = Outliers.find(v.ids(), v.vectors(), k, Outliers.DEFAULT_Z, cfg.seed(), metric, () -> false);
+                Outliers.Result o = Outliers.find(v, k, Outliers.DEFAULT_Z, cfg.seed(), metric, () -> false);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("metric", metric.name().toLowerCase());
@@ -197,7 +197,7 @@ public final class DuplicateBench {
                 PixelPrint p = PixelPrint.read(thumbs.apply(id));
                 if (p != null) entropy.put(id, p.entropyBits());
             }
-            Outliers.Result base = Outliers.find(v.ids(), v.vectors(), Outliers.DEFAULT_K, Outliers.DEFAULT_Z, cfg.seed(), () -> false);
+            Outliers.Result base = Outliers.find(v, Outliers.DEFAULT_K, Outliers.DEFAULT_Z, cfg.seed(), Outliers.Metric.EUCLIDEAN, () -> false);
             Set<Long> knn = new HashSet<>();
             for (Outliers.Scored sc : base.outliers()) knn.add(sc.id());
             List<Map<String, Object>> low = new ArrayList<>();
@@ -233,7 +233,7 @@ public final class DuplicateBench {
                 for (double z : List.of(3.0, 3.5, 4.0, 4.5, 5.0, 6.0)) {
                     long t0 = System.nanoTime();
                     Outliers.Result byLooks = Outliers.find(lid, lv, k, z, cfg.seed(), () -> false);
-                    Outliers.Result byModel = Outliers.find(v.ids(), v.vectors(), k, Outliers.DEFAULT_Z, cfg.seed(), () -> false);
+                    Outliers.Result byModel = Outliers.find(v, k, Outliers.DEFAULT_Z, cfg.seed(), Outliers.Metric.EUCLIDEAN, () -> false);
                     double secs = (System.nanoTime() - t0) / 1e9;
                     for (boolean join : List.of(false, true)) {
                         Map<String, Object> row = new LinkedHashMap<>();

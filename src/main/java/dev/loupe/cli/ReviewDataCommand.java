@@ -119,7 +119,7 @@ final class ReviewDataCommand implements Callable<Integer> {
             } else if (action.outliers) {
                 ProjectVectors v = vectors(store);
                 java.util.function.LongFunction<Path> thumbs = ProjectVectors.thumbnails(store);
-                printOutliers(store, Outliers.find(v.ids(), v.vectors(), id -> PixelPrint.read(thumbs.apply(id)), options.k,
+                printOutliers(store, Outliers.find(v, id -> PixelPrint.read(thumbs.apply(id)), options.k,
                         options.z, 42, () -> false, p -> { }), out);
             } else if (action.exclude != null || action.include != null) {
                 boolean ex = action.exclude != null;
@@ -166,14 +166,14 @@ final class ReviewDataCommand implements Callable<Integer> {
     /** Near-duplicate groups as the options say: by embedding and the pixel check of the thumbnails by default. */
     private List<NearDuplicates.Group> findGroups(ProjectStore store) {
         ProjectVectors v = vectors(store);
-        if (options.embeddingOnly) return NearDuplicates.find(v.ids(), v.vectors(), options.threshold, () -> false);
+        if (options.embeddingOnly) return NearDuplicates.find(v, options.threshold, () -> false);
         if (!(options.candidates > -1 && options.candidates <= 1) || !(options.match > -1 && options.match <= 1)) {
             throw new LoupeException("--candidates and --match must be in (-1, 1], e.g. 0.8 and 0.9.");
         }
         java.util.function.LongFunction<Path> thumbs = ProjectVectors.thumbnails(store);
         NearDuplicates.PixelCheck check = new NearDuplicates.PixelCheck(id -> PixelPrint.read(thumbs.apply(id)),
                 options.candidates, options.match);
-        return NearDuplicates.find(v.ids(), v.vectors(), options.threshold, check, () -> false, p -> { });
+        return NearDuplicates.find(v, options.threshold, check, () -> false, p -> { });
     }
 
     private void printGroups(ProjectStore store, List<NearDuplicates.Group> groups, PrintWriter out) {

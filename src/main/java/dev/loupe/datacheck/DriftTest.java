@@ -84,7 +84,7 @@ public final class DriftTest {
         int n = refRows.length;
         int m = candRows.length;
         int total = n + m;
-        int d = reference[0].length;
+        int d = reference[refRows[0]].length; // rows left out of the sample may be null (ProjectDrift.rowsUsed)
         float[] pooled = new float[total * d];
         for (int i = 0; i < n; i++) System.arraycopy(reference[refRows[i]], 0, pooled, i * d, d);
         for (int j = 0; j < m; j++) System.arraycopy(candidate[candRows[j]], 0, pooled, (n + j) * d, d);

@@ -46,7 +46,7 @@ public final class MislabelReview {
             names.add(c.name());
         }
         Map<Long, Long> labels = store.currentLabels();
-        EmbeddingSet e = store.embeddings(backbone);
+        EmbeddingSet e = store.embeddings(backbone, id -> index.containsKey(labels.getOrDefault(id, -1L)));
         int n = 0;
         for (long id : e.ids()) if (index.containsKey(labels.getOrDefault(id, -1L))) n++;
         long[] imageIds = new long[n];

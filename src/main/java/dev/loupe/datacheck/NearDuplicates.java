@@ -62,8 +62,11 @@ public final class NearDuplicates {
     /** Candidates an image needs for its look-alike level to be judged (fewer: the absolute match threshold alone). */
     static final int MIN_LOOK_ALIKES = 5;
 
-    /** Prints held in memory at once by a search. */
-    static final int MAX_PRINTS = 20_000;
+    /**
+     * Prints held in memory at once by a search: ~10 kB each, so 4,000 are ~40 MB of heap (20,000 were ~200 MB, which
+     * set the app's heap limit on 100,000 images; ADR 0040). Candidates are scattered, so a bigger cache hit little more.
+     */
+    static final int MAX_PRINTS = 4_000;
     /** Candidate pairs per image when pixels check them. */
     static final int MAX_CANDIDATES = 10;
 
@@ -82,13 +85,32 @@ public final class NearDuplicates {
      */
     public static List<Group> find(long[] ids, float[][] vectors, double threshold, PixelCheck pixels,
                                    BooleanSupplier cancel, DoubleConsumer progress) {
+        try (Similarities sims = Similarities.of(vectors)) {
+            return find(ids, sims, threshold, pixels, cancel, progress);
+        }
+    }
+
+    /** Groups by embedding alone on the project's native rows, largest first; null if cancelled. */
+    public static List<Group> find(ProjectVectors v, double threshold, BooleanSupplier cancel) {
+        return find(v, threshold, null, cancel, p -> { });
+    }
+
+    /** As above on the project's native rows (no heap copy of the embeddings). */
+    public static List<Group> find(ProjectVectors v, double threshold, PixelCheck pixels, BooleanSupplier cancel,
+                                   DoubleConsumer progress) {
+        try (Similarities sims = v.similarities(true)) {
+            return find(v.ids(), sims, threshold, pixels, cancel, progress);
+        }
+    }
+
+    private static List<Group> find(long[] ids, Similarities sims, double threshold, PixelCheck pixels,
+                                    BooleanSupplier cancel, DoubleConsumer progress) {
         int n = ids.length;
         double candidate = pixels == null ? threshold : Math.min(threshold, pixels.candidateThreshold());
         int maxNear = pixels == null ? MAX_NEIGHBOURS : MAX_CANDIDATES;
         // each row's most similar rows at or above the candidate threshold, most similar first
         int[][] near = new int[n][];
         float[][] nearSim = new float[n][];
-        Similarities sims = Similarities.of(vectors);
         double searchShare = pixels == null ? 1.0 : 0.3;
         boolean done = sims.forEachBlock(null, (from, to, s, cols) -> {
             for (int i = from; i < to; i++) {
@@ -97,7 +119,7 @@ public final class NearDuplicates {
                 float[] topSim = new float[maxNear];
                 int count = 0;
                 for (int j = 0; j < cols; j++) {
-                    float v = s[off + j];
+                    float v = s.get(off + j);
                     if (j == i || v < candidate) continue;
                     if (count < maxNear) count++;
                     else if (v <= topSim[count - 1]) continue;
@@ -225,7 +247,7 @@ public final class NearDuplicates {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Long, PixelPrint> e) { return size() > MAX_PRINTS; }
         };
-        private final Map<Long, Double> matches = new HashMap<>();
+        private final PairMatches matches = new PairMatches();
         /** Each row's median pixel match with its candidates (NaN: too few to tell). */
         final double[] lookAlike;
 
@@ -257,8 +279,8 @@ public final class NearDuplicates {
         double pixel(int i, int j) {
             if (pixels == null) return Double.NaN;
             long key = (long) Math.min(i, j) * ids.length + Math.max(i, j);
-            Double m = matches.get(key);
-            if (m == null) {
+            double m = matches.get(key);
+            if (m == PairMatches.ABSENT) {
                 PixelPrint a = print(i);
                 PixelPrint b = print(j);
                 m = a == null || b == null ? Double.NaN : PixelPrint.match(a, b);
@@ -271,6 +293,48 @@ public final class NearDuplicates {
             long id = ids[i];
             if (!prints.containsKey(id)) prints.put(id, pixels.prints().apply(id));
             return prints.get(id);
+        }
+    }
+
+    /** Pixel matches by pair key, open addressing on primitive arrays (a boxed map held ~80 bytes a pair). */
+    private static final class PairMatches {
+        static final double ABSENT = Double.NEGATIVE_INFINITY;
+        private long[] keys = new long[1024];
+        private double[] values = new double[1024];
+        private boolean[] used = new boolean[1024];
+        private int size;
+
+        double get(long key) {
+            int mask = keys.length - 1;
+            for (int at = slot(key, mask); used[at]; at = (at + 1) & mask) if (keys[at] == key) return values[at];
+            return ABSENT;
+        }
+
+        void put(long key, double value) {
+            if (2 * (size + 1) > keys.length) grow();
+            int mask = keys.length - 1;
+            int at = slot(key, mask);
+            while (used[at] && keys[at] != key) at = (at + 1) & mask;
+            if (!used[at]) size++;
+            used[at] = true;
+            keys[at] = key;
+            values[at] = value;
+        }
+
+        private static int slot(long key, int mask) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            return (int) (h ^ (h >>> 32)) & mask;
+        }
+
+        private void grow() {
+            long[] k = keys;
+            double[] v = values;
+            boolean[] u = used;
+            keys = new long[k.length * 2];
+            values = new double[k.length * 2];
+            used = new boolean[k.length * 2];
+            size = 0;
+            for (int i = 0; i < k.length; i++) if (u[i]) put(k[i], v[i]);
         }
     }
 

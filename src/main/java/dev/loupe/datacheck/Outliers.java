@@ -137,7 +137,20 @@ public final class Outliers {
      */
     public static Result find(long[] ids, float[][] vectors, java.util.function.LongFunction<PixelPrint> prints, int k, double z,
                               long seed, BooleanSupplier cancel, java.util.function.DoubleConsumer progress) {
-        Result byModel = find(ids, vectors, k, z, seed, Metric.EUCLIDEAN, cancel, p -> progress.accept(0.3 * p));
+        return withLooks(ids, find(ids, vectors, k, z, seed, Metric.EUCLIDEAN, cancel, p -> progress.accept(0.3 * p)),
+                prints, k, z, seed, cancel, progress);
+    }
+
+    /** {@link #find(long[], float[][], java.util.function.LongFunction, int, double, long, BooleanSupplier,
+     *  java.util.function.DoubleConsumer)} on the project's native rows (no heap copy of the embeddings). */
+    public static Result find(ProjectVectors v, java.util.function.LongFunction<PixelPrint> prints, int k, double z,
+                              long seed, BooleanSupplier cancel, java.util.function.DoubleConsumer progress) {
+        return withLooks(v.ids(), find(v.ids(), () -> v.similarities(false), k, z, seed, cancel, p -> progress.accept(0.3 * p)),
+                prints, k, z, seed, cancel, progress);
+    }
+
+    private static Result withLooks(long[] ids, Result byModel, java.util.function.LongFunction<PixelPrint> prints, int k,
+                                    double z, long seed, BooleanSupplier cancel, java.util.function.DoubleConsumer progress) {
         if (byModel == null) return null;
         List<Long> withPrint = new ArrayList<>();
         List<double[]> looks = new ArrayList<>();
@@ -170,6 +183,18 @@ public final class Outliers {
     /** As above; {@code progress} receives the share of images scored (0..1) from the calling thread. */
     public static Result find(long[] ids, float[][] vectors, int k, double z, long seed, Metric metric, BooleanSupplier cancel,
                               java.util.function.DoubleConsumer progress) {
+        return find(ids, () -> metric == Metric.ANGULAR ? Similarities.of(vectors) : Similarities.dotProducts(vectors), k, z,
+                seed, cancel, progress);
+    }
+
+    /** The embedding view alone on the project's native rows; null if cancelled. */
+    public static Result find(ProjectVectors v, int k, double z, long seed, Metric metric, BooleanSupplier cancel) {
+        return find(v.ids(), () -> v.similarities(metric == Metric.ANGULAR), k, z, seed, cancel, p -> { });
+    }
+
+    /** Scores the rows {@code similarities} makes (closed here); null if cancelled. */
+    private static Result find(long[] ids, java.util.function.Supplier<Similarities> similarities, int k, double z, long seed,
+                               BooleanSupplier cancel, java.util.function.DoubleConsumer progress) {
         int n = ids.length;
         double[] score = new double[n];
         if (n > k + 1) {
@@ -177,7 +202,7 @@ public final class Outliers {
             int[] refIndex = ref == null ? null : ref.clone();
             if (refIndex != null) Arrays.sort(refIndex);
             final int[] cols = refIndex;
-            Similarities sims = metric == Metric.ANGULAR ? Similarities.of(vectors) : Similarities.dotProducts(vectors);
+            try (Similarities sims = similarities.get()) {
             double same = SAME * SAME * typicalSquaredDistance(sims);
             boolean done = sims.forEachBlock(cols, (from, to, s, m) -> {
                 // the k smallest squared distances, largest on top
@@ -187,7 +212,7 @@ public final class Outliers {
                     int off = (i - from) * m;
                     for (int j = 0; j < m; j++) {
                         int col = cols == null ? j : cols[j];
-                        double d2 = Math.max(0, sims.squaredNorm(i) + sims.squaredNorm(col) - 2.0 * s[off + j]);
+                        double d2 = Math.max(0, sims.squaredNorm(i) + sims.squaredNorm(col) - 2.0 * s.get(off + j));
                         if (col == i || d2 <= same) continue;
                         if (top.size() < k) top.add(d2);
                         else if (d2 < top.peek()) {
@@ -202,6 +227,7 @@ public final class Outliers {
                 progress.accept((double) to / n);
             }, cancel);
             if (!done) return null;
+            }
         }
         double[] logs = new double[n];
         for (int i = 0; i < n; i++) logs[i] = Math.log(Math.max(score[i], 1e-12));

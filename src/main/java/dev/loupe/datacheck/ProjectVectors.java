@@ -4,23 +4,38 @@ import dev.loupe.backbone.Backbone;
 import dev.loupe.importing.Embedder;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.labelling.ProjectBackbone;
-import dev.loupe.project.EmbeddingSet;
 import dev.loupe.project.ImageRecord;
 import dev.loupe.project.ImageStatus;
 import dev.loupe.project.ProjectStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The embeddings the near-duplicate and outlier checks look at: every image whose file is there (status OK) and
- * that is not excluded, computing missing embeddings first with the project's backbone.
+ * that is not excluded, computing missing embeddings first with the project's backbone. The rows stay in native
+ * memory, read straight from the store (ADR 0040): a heap copy of 100,000 embeddings was 190 MB, which set the
+ * app's heap limit. Close it when the search is done (else a collection frees it).
  */
-public record ProjectVectors(long[] ids, float[][] vectors) {
+public final class ProjectVectors implements AutoCloseable {
+
+    private final long[] ids;
+    /** Every stored row (n × d floats, c order); {@code rowOf[i]} is the row of {@code ids[i]} (null: row i). */
+    private final INDArray rows;
+    private final int[] rowOf;
+
+    private ProjectVectors(long[] ids, INDArray rows, int[] rowOf) {
+        this.ids = ids;
+        this.rows = rows;
+        this.rowOf = rowOf;
+    }
 
     /** Loads the project's base model, embeds what is missing, and returns the live images' vectors. */
     public static ProjectVectors load(ProjectStore store, int threads, Embedder.Listener progress) {
@@ -30,29 +45,53 @@ public record ProjectVectors(long[] ids, float[][] vectors) {
             Embedder e = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), Embedder.DEFAULT_BATCH);
             if (!e.upToDate()) e.run(progress, () -> false);
         }
-        return of(store, store.embeddings(backboneId));
+        return read(store, backboneId);
     }
 
-    /** The rows of {@code set} that belong to live, not excluded images. */
-    public static ProjectVectors of(ProjectStore store, EmbeddingSet set) {
+    /** The stored embeddings of {@code backboneId} of live, not excluded images, read into native memory. */
+    public static ProjectVectors read(ProjectStore store, String backboneId) {
+        INDArray[] all = new INDArray[1];
+        long[] stored = store.embeddingsInto(backboneId, (n, dim) -> {
+            all[0] = Nd4j.create(DataType.FLOAT, new long[] {n, dim}, 'c');
+            return all[0].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        });
+        if (all[0] == null) return new ProjectVectors(new long[0], Nd4j.create(DataType.FLOAT, 0, 1), null);
         Set<Long> excluded = store.excludedImages();
-        Map<Long, ImageRecord> images = new HashMap<>();
-        for (ImageRecord r : store.images()) images.put(r.id(), r);
-        List<Integer> keep = new ArrayList<>();
-        for (int r = 0; r < set.size(); r++) {
-            ImageRecord im = images.get(set.ids()[r]);
-            if (im != null && im.status() == ImageStatus.OK && !excluded.contains(im.id())) keep.add(r);
-        }
-        long[] ids = new long[keep.size()];
-        float[][] vectors = new float[keep.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = set.ids()[keep.get(i)];
-            vectors[i] = set.vectors()[keep.get(i)];
-        }
-        return new ProjectVectors(ids, vectors);
+        long[] live = store.images().stream().filter(r -> r.status() == ImageStatus.OK && !excluded.contains(r.id()))
+                .mapToLong(ImageRecord::id).sorted().toArray();
+        int[] keep = new int[stored.length];
+        int k = 0;
+        for (int r = 0; r < stored.length; r++) if (Arrays.binarySearch(live, stored[r]) >= 0) keep[k++] = r;
+        long[] ids = new long[k];
+        for (int i = 0; i < k; i++) ids[i] = stored[keep[i]];
+        return new ProjectVectors(ids, all[0], k == stored.length && stored.length == all[0].rows() ? null : Arrays.copyOf(keep, k));
     }
+
+    /** Vectors given on the heap (benchmarks, tests): copied into native memory. */
+    public static ProjectVectors of(long[] ids, float[][] vectors) {
+        int d = vectors.length == 0 ? 1 : vectors[0].length;
+        INDArray m = Nd4j.create(DataType.FLOAT, new long[] {vectors.length, d}, 'c');
+        if (vectors.length > 0) {
+            FloatBuffer fb = m.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int i = 0; i < vectors.length; i++) fb.put(i * d, vectors[i]);
+        }
+        return new ProjectVectors(ids.clone(), m, null);
+    }
+
+    public long[] ids() { return ids; }
 
     public int size() { return ids.length; }
+
+    /** The rows centred (and scaled to unit length when {@code scale}) in a native copy the caller closes. */
+    Similarities similarities(boolean scale) {
+        return Similarities.build(rows, rowOf, scale);
+    }
+
+    /** Frees the native rows now. */
+    @Override
+    public void close() {
+        rows.close();
+    }
 
     /** Where each image's stored thumbnail is (null for an unknown image); the prints of the pixel check read them. */
     public static java.util.function.LongFunction<java.nio.file.Path> thumbnails(ProjectStore store) {

@@ -1654,26 +1654,52 @@ public final class ProjectStore implements AutoCloseable {
 
     /** Every stored embedding of {@code backbone}, ids ascending. */
     public EmbeddingSet embeddings(String backbone) {
+        return embeddings(backbone, id -> true);
+    }
+
+    /**
+     * The stored embeddings of {@code backbone} of the images {@code keep} accepts, ids ascending: a check on the
+     * labelled images of a big project then holds their rows alone on the heap (ADR 0040).
+     */
+    public EmbeddingSet embeddings(String backbone, java.util.function.LongPredicate keep) {
         return read(c -> {
             int n = (int) queryLong(c, "SELECT count(*) FROM embeddings WHERE backbone = ?", backbone);
             long[] ids = new long[n];
             float[][] vectors = new float[n][];
             int dim = 0;
+            int i = 0;
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT image_id, dim, vector FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
                 ps.setString(1, backbone);
                 try (ResultSet rs = ps.executeQuery()) {
-                    for (int i = 0; i < n && rs.next(); i++) {
-                        ids[i] = rs.getLong(1);
+                    while (i < n && rs.next()) {
                         dim = rs.getInt(2);
+                        if (!keep.test(rs.getLong(1))) continue;
+                        ids[i] = rs.getLong(1);
                         float[] v = new float[dim];
                         FloatBuffer fb = ByteBuffer.wrap(rs.getBytes(3)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
                         fb.get(v);
-                        vectors[i] = v;
+                        vectors[i++] = v;
                     }
                 }
             }
-            return new EmbeddingSet(backbone, dim, ids, vectors);
+            return new EmbeddingSet(backbone, dim, i == n ? ids : java.util.Arrays.copyOf(ids, i),
+                    i == n ? vectors : java.util.Arrays.copyOf(vectors, i));
+        });
+    }
+
+    /** The ids of the images that have an embedding of {@code backbone}, ascending (no vectors read). */
+    public long[] embeddingIds(String backbone) {
+        return read(c -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT image_id FROM embeddings WHERE backbone = ? ORDER BY image_id")) {
+                ps.setString(1, backbone);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getLong(1));
+                }
+            }
+            return out.stream().mapToLong(Long::longValue).toArray();
         });
     }
 

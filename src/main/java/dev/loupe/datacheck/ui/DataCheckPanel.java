@@ -227,7 +227,7 @@ public final class DataCheckPanel extends VBox {
         if (s == null) return;
         dev.loupe.labelling.ui.ImageIndex images = s.images();
         NearDuplicates.PixelCheck check = NearDuplicates.PixelCheck.of(id -> PixelPrint.read(images.thumbnail(id)));
-        run("Looking for near-duplicates", v -> (cancelled, done) -> NearDuplicates.find(v.ids(), v.vectors(),
+        run("Looking for near-duplicates", v -> (cancelled, done) -> NearDuplicates.find(v,
                 NearDuplicates.DEFAULT_THRESHOLD, check, cancelled, done), (v, r) -> showGroups(v, r));
     }
 
@@ -239,7 +239,7 @@ public final class DataCheckPanel extends VBox {
         ProjectState s = project.state();
         if (s == null) return;
         dev.loupe.labelling.ui.ImageIndex images = s.images();
-        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v.ids(), v.vectors(),
+        run("Looking for outliers", v -> (cancelled, done) -> Outliers.find(v,
                 id -> PixelPrint.read(images.thumbnail(id)), Outliers.DEFAULT_K, Outliers.DEFAULT_Z, 42, cancelled, done),
                 (v, r) -> showOutliers(v, r));
     }
@@ -258,11 +258,19 @@ public final class DataCheckPanel extends VBox {
         status.setText("Reading the embeddings…");
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progress.setVisible(true);
-        project.withProject((store, session) -> new Input(ProjectVectors.of(store, store.embeddings(session.backbone().id())),
+        project.withProject((store, session) -> new Input(ProjectVectors.read(store, session.backbone().id()),
                 store.keptGroups()), in -> {
             status.setText(what + "…");
             cancel.setDisable(false);
-            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", search.apply(in.vectors()),
+            BiFunction<BooleanSupplier, DoubleConsumer, T> work = search.apply(in.vectors());
+            // the native rows are freed by the search's thread once it is done with them (ADR 0040)
+            DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", (c, p) -> {
+                try {
+                    return work.apply(c, p);
+                } finally {
+                    in.vectors().close();
+                }
+            },
                     p -> Platform.runLater(() -> {
                         if (job == null) return;
                         progress.setProgress(p);
