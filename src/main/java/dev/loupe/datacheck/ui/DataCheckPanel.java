@@ -262,7 +262,13 @@ public final class DataCheckPanel extends VBox {
                 store.keptGroups()), in -> {
             status.setText(what + "…");
             cancel.setDisable(false);
-            BiFunction<BooleanSupplier, DoubleConsumer, T> work = search.apply(in.vectors());
+            BiFunction<BooleanSupplier, DoubleConsumer, T> work;
+            try {
+                work = search.apply(in.vectors());
+            } catch (RuntimeException | Error e) {
+                in.vectors().close(); // no search thread will free the native rows
+                throw e;
+            }
             // the native rows are freed by the search's thread once it is done with them (ADR 0040)
             DataCheckJob<T> j = DataCheckJob.start("loupe-data-check", (c, p) -> {
                 try {
