@@ -134,6 +134,38 @@ public final class TeamServer implements AutoCloseable {
         }
     }
 
+    /** Work inside one server transaction. */
+    @FunctionalInterface
+    private interface Transaction<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on this connection: committed when it returns, rolled back (a failing
+     * rollback kept as suppressed) when it throws; auto-commit is restored either way, unless the connection is gone.
+     */
+    private <T> T inTransaction(Transaction<T> work) throws SQLException {
+        conn.setAutoCommit(false);
+        try {
+            T result = work.run();
+            conn.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        } finally {
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the connection is gone; the next sync opens a new one
+            }
+        }
+    }
+
     /** The server's address without its password. */
     public ServerUrl url() {
         return url;
@@ -207,8 +239,7 @@ public final class TeamServer implements AutoCloseable {
         if (events.isEmpty()) {
             return 0;
         }
-        conn.setAutoCommit(false);
-        try {
+        return inTransaction(() -> {
             try (PreparedStatement lock = conn.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 lock.setString(1, project);
                 lock.execute();
@@ -245,22 +276,8 @@ public final class TeamServer implements AutoCloseable {
                 ps.setString(2, project);
                 ps.execute();
             }
-            conn.commit();
             return added;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                conn.rollback();
-            } catch (SQLException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        } finally {
-            try {
-                conn.setAutoCommit(true);
-            } catch (SQLException ignored) {
-                // the connection is gone; the next sync opens a new one
-            }
-        }
+        });
     }
 
     /** Events of {@code project} with server seq greater than {@code afterSeq}, in seq order, at most {@code limit}. */
@@ -319,8 +336,7 @@ public final class TeamServer implements AutoCloseable {
      * transaction, serialised per project. Returns whether it was stored.
      */
     public boolean uploadModel(String project, SharedModel m) throws SQLException {
-        conn.setAutoCommit(false);
-        try {
+        return inTransaction(() -> {
             try (PreparedStatement lock = conn.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 lock.setString(1, "model:" + project);
                 lock.execute();
@@ -331,7 +347,6 @@ public final class TeamServer implements AutoCloseable {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && (rs.getLong(1) > m.serverSeq()
                             || rs.getLong(1) == m.serverSeq() && rs.getInt(2) >= m.labelCount())) {
-                        conn.commit();
                         return false;
                     }
                 }
@@ -355,22 +370,8 @@ public final class TeamServer implements AutoCloseable {
                 ps.setString(2, project);
                 ps.executeUpdate();
             }
-            conn.commit();
             return true;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                conn.rollback();
-            } catch (SQLException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        } finally {
-            try {
-                conn.setAutoCommit(true);
-            } catch (SQLException ignored) {
-                // the connection is gone; the next sync opens a new one
-            }
-        }
+        });
     }
 
     /** The server sequence number the best shared model version of {@code project} was trained to; -1 when none. */
