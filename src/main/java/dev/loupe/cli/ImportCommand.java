@@ -237,12 +237,17 @@ final class ImportCommand implements Callable<Integer> {
         m.put("used_by_content", r.byContent());
         m.put("changed", r.changed());
         m.put("unused", r.unused());
-        List<Map<String, String>> bad = new ArrayList<>();
-        for (SkippedFile s : r.badRows()) {
-            bad.add(Map.of("path", s.path().toString(), "reason", s.reason()));
-        }
-        m.put("bad_rows", bad);
+        m.put("bad_rows", skippedJson(r.badRows()));
         return m;
+    }
+
+    /** Each skipped file (or bad row) as {"path", "reason"}. */
+    private static List<Map<String, String>> skippedJson(List<SkippedFile> files) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (SkippedFile s : files) {
+            out.add(Map.of("path", s.path().toString(), "reason", s.reason()));
+        }
+        return out;
     }
 
     static Map<String, Object> toJson(ImportReport r) {
@@ -257,11 +262,7 @@ final class ImportCommand implements Callable<Integer> {
         m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
         m.put("cancelled", r.cancelled());
         m.put("stopped", r.stopped());
-        List<Map<String, String>> skipped = new ArrayList<>();
-        for (SkippedFile s : r.skipped()) {
-            skipped.add(Map.of("path", s.path().toString(), "reason", s.reason()));
-        }
-        m.put("skipped", skipped);
+        m.put("skipped", skippedJson(r.skipped()));
         return m;
     }
 
