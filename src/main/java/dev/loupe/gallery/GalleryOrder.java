@@ -93,11 +93,11 @@ public final class GalleryOrder {
      * Re-ranks without moving what the user has seen: the first {@code keep} shown ids stay in place (those still
      * in {@code fresh}), and the rest follow in {@code fresh} order.
      */
-    public static long[] keepPrefix(List<Long> shown, int keep, long[] fresh) {
-        int k = Math.min(keep, shown.size());
+    public static long[] keepPrefix(long[] shown, int keep, long[] fresh) {
+        int k = Math.min(keep, shown.length);
         LongSet kept = new LongSet(k);
         for (int i = 0; i < k; i++) {
-            kept.add(shown.get(i));
+            kept.add(shown[i]);
         }
         LongSet stillIn = new LongSet(Math.min(k, fresh.length));
         for (long id : fresh) {
@@ -108,7 +108,7 @@ public final class GalleryOrder {
         long[] out = new long[fresh.length];
         int n = 0;
         for (int i = 0; i < k; i++) {
-            long id = shown.get(i);
+            long id = shown[i];
             if (stillIn.remove(id)) {
                 out[n++] = id;
             }

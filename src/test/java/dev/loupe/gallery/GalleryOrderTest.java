@@ -11,7 +11,7 @@ class GalleryOrderTest {
 
     @Test
     void keepPrefixLeavesTheSeenPartInPlaceAndReranksTheRest() {
-        List<Long> shown = List.of(1L, 2L, 3L, 4L, 5L, 6L);
+        long[] shown = {1, 2, 3, 4, 5, 6};
         // 2 was labelled (gone from the fresh ranking); the model now prefers 6, 5, 4, 3, 1
         long[] fresh = {6, 5, 4, 3, 1};
 

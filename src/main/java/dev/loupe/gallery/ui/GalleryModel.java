@@ -9,7 +9,6 @@ import dev.loupe.ranking.QueryStrategy;
 import dev.loupe.training.Snapshot;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 import java.util.ArrayList;
@@ -23,8 +22,7 @@ import java.util.function.IntSupplier;
 public final class GalleryModel {
 
     private final ProjectModel project;
-    private final ObservableList<Long> items = FXCollections.observableArrayList();
-    private final ObservableList<Long> readOnlyItems = FXCollections.unmodifiableObservableList(items);
+    private final LongItems items = new LongItems();
     private final ReadOnlyObjectWrapper<Long> selected = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<GalleryFilter> filter = new ReadOnlyObjectWrapper<>(GalleryFilter.UNLABELLED);
     private final ReadOnlyObjectWrapper<QueryStrategy> strategy = new ReadOnlyObjectWrapper<>(QueryStrategy.MARGIN);
@@ -54,9 +52,9 @@ public final class GalleryModel {
         });
     }
 
-    /** Image ids in display order. */
+    /** Image ids in display order (read-only: changing it throws). */
     public ObservableList<Long> items() {
-        return readOnlyItems;
+        return items;
     }
 
     public ReadOnlyObjectProperty<Long> selectedProperty() {
@@ -100,7 +98,7 @@ public final class GalleryModel {
             labelledHere.removeIf(id -> now.labels().containsKey(id)); // the state has caught up with these
         }
         if (now == null) {
-            items.clear();
+            items.setAll(new long[0]);
             selected.set(null);
             return;
         }
@@ -145,9 +143,9 @@ public final class GalleryModel {
 
     private void rerankUnseen() {
         ProjectState s = project.state();
-        int sel = selected.get() == null ? -1 : items.indexOf(selected.get());
+        int sel = selected.get() == null ? -1 : items.indexOf(selected.get().longValue());
         int keep = Math.max(seen.getAsInt(), sel + 1);
-        show(GalleryOrder.keepPrefix(items, keep, fresh(s)));
+        show(GalleryOrder.keepPrefix(items.toLongArray(), keep, fresh(s)));
     }
 
     private long[] suspects = new long[0];
@@ -246,23 +244,13 @@ public final class GalleryModel {
         return java.util.Arrays.copyOf(kept, n);
     }
 
-    /** Replaces the items with as small a change as possible, so the grid keeps its scroll position. */
+    /**
+     * Replaces the items with one change from the first id that differs, so the grid keeps its scroll position (and,
+     * when the count stays the same, its cells).
+     */
     private void show(long[] ids) {
-        int common = 0;
-        while (common < ids.length && common < items.size() && items.get(common) == ids[common]) {
-            common++;
-        }
-        if (common < items.size()) {
-            items.remove(common, items.size());
-        }
-        if (common < ids.length) {
-            List<Long> tail = new ArrayList<>(ids.length - common);
-            for (int i = common; i < ids.length; i++) {
-                tail.add(ids[i]);
-            }
-            items.addAll(tail);
-        }
-        if (selected.get() == null || !items.contains(selected.get())) {
+        items.setAll(ids);
+        if (selected.get() == null || items.indexOf(selected.get().longValue()) < 0) {
             selected.set(items.isEmpty() ? null : items.get(0));
         }
     }
@@ -303,7 +291,7 @@ public final class GalleryModel {
             return;
         }
         touched();
-        int i = selected.get() == null ? -1 : items.indexOf(selected.get());
+        int i = selected.get() == null ? -1 : items.indexOf(selected.get().longValue());
         selected.set(items.get(Math.max(0, Math.min(items.size() - 1, i + delta))));
     }
 
@@ -334,7 +322,7 @@ public final class GalleryModel {
             return;
         }
         if (!filter.get().admitsLabelled()) {
-            items.remove(i); // it leaves the queue now, not when the model has learned it
+            items.removeAt(i); // it leaves the queue now, not when the model has learned it
             if (wasSelected) {
                 selected.set(items.isEmpty() ? null : items.get(Math.min(i, items.size() - 1)));
             }
@@ -366,17 +354,17 @@ public final class GalleryModel {
             }
         }
         if (admitted) {
-            int at = selected.get() == null ? 0 : Math.max(0, items.indexOf(selected.get()));
+            int at = selected.get() == null ? 0 : Math.max(0, items.indexOf(selected.get().longValue()));
             int was = items.indexOf(imageId);
             if (was != at) {
                 if (was >= 0) {
-                    items.remove(was);
+                    items.removeAt(was);
                     at = was < at ? at - 1 : at;
                 }
-                items.add(at, imageId);
+                items.insert(at, imageId);
             }
         }
-        if (items.contains(imageId)) {
+        if (items.indexOf(imageId) >= 0) {
             selected.set(imageId);
         }
     }
