@@ -12,6 +12,11 @@ command -v Xvfb >/dev/null 2>&1 && command -v import >/dev/null 2>&1 \
 # dpkg cannot fetch dependencies (GTK for JavaFX); apt-get -f installs them and finishes the install.
 dpkg -i "$deb" || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq; }
 test "$(readlink /usr/bin/loupe)" = /opt/loupe/bin/Loupe
+# postinst made the class-data sharing archive (ADR 0041), and the launcher maps it
+test -s /opt/loupe/lib/app/loupe.jsa || { echo "smoke: no /opt/loupe/lib/app/loupe.jsa after install" >&2; exit 1; }
+shared=$(env -i PATH=/usr/bin:/bin JAVA_TOOL_OPTIONS="-Xlog:class+load=info" loupe --version 2>/dev/null | grep -c "source: shared objects file" || true)
+[ "$shared" -gt 500 ] || { echo "smoke: only $shared classes came from the archive" >&2; exit 1; }
+echo "smoke: $shared classes of \`loupe --version\` came from the class-data sharing archive"
 
 # No JAVA_HOME, no mvn, no java needed. Java takes its home from the password file, not $HOME: user.home keeps the
 # sample project and ~/.javacpp out of the CI user's own home (a sample project left there would point into /opt/loupe).
@@ -39,4 +44,5 @@ echo "smoke: the app painted its gallery ($colours colours on screen)"
 
 dpkg --purge loupe >/dev/null
 test ! -e /usr/bin/loupe
+test ! -e /opt/loupe/lib/app/loupe.jsa
 echo "smoke: removed; /usr/bin/loupe gone"

@@ -131,6 +131,25 @@ final class TurboJpeg {
         if (denominator != 2 && denominator != 4 && denominator != 8) {
             throw new IllegalArgumentException("denominator must be 2, 4 or 8: " + denominator);
         }
+        return decode(bytes, denominator, 0);
+    }
+
+    /**
+     * Decodes {@code bytes} at the smallest of its full size, 1/2, 1/4 and 1/8 whose longer side is still at least
+     * {@code minSide} (its full size when that is smaller already): a thumbnail for a tile of {@code minSide} pixels,
+     * scaled in the DCT. Null on any error or warning, as {@link #decode(byte[], int)}.
+     */
+    static BufferedImage decodeAtLeast(byte[] bytes, int minSide) {
+        if (minSide < 1) {
+            throw new IllegalArgumentException("minSide must be positive: " + minSide);
+        }
+        try (NativeBytes in = NativeBytes.of(bytes)) {
+            return in == null ? null : decode(in, 0, minSide);
+        }
+    }
+
+    /** Decodes at 1/{@code denominator}, or (denominator 0) at the smallest reduction keeping {@code minSide}. */
+    private static BufferedImage decode(NativeBytes bytes, int denominator, int minSide) {
         Lib l = lib;
         long dst = 0;
         Pointer handle = null;
@@ -148,6 +167,13 @@ final class TurboJpeg {
             if (l.tjDecompressHeader3(handle, in, size, w, h, sub, cs) != 0) {
                 LOG.debug("TurboJPEG could not read a JPEG header, OpenCV will: {}", l.tjGetErrorStr2(handle));
                 return null;
+            }
+            if (denominator == 0) {
+                int longer = Math.max(w.getValue(), h.getValue());
+                denominator = 1;
+                while (denominator < 8 && longer / (denominator * 2) >= minSide) {
+                    denominator *= 2;
+                }
             }
             // libjpeg rounds a scaled side up (TJSCALED)
             int sw = (w.getValue() + denominator - 1) / denominator;

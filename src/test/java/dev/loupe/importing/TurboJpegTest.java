@@ -148,6 +148,38 @@ class TurboJpegTest {
         assertThat(TurboJpeg.encode(new BufferedImage(10, 10, BufferedImage.TYPE_3BYTE_BGR), 85)).isNull();
     }
 
+    @Test
+    void aThumbnailIsReadForATileAtTheSmallestReductionThatStillFillsIt() throws Exception {
+        BufferedImage img = Images.scaleTo(ScaledJpegTest.scene(2400, 1800), 256, 192);
+        Path t = new ThumbnailCache(dir.resolve("thumbs")).put("ab12cd34", img);
+        byte[] bytes = Files.readAllBytes(t);
+        long before = TurboJpeg.decodes();
+        assertThat(size(TurboJpeg.decodeAtLeast(bytes, 128))).containsExactly(128, 96);
+        assertThat(size(TurboJpeg.decodeAtLeast(bytes, 100))).containsExactly(128, 96);
+        assertThat(size(TurboJpeg.decodeAtLeast(bytes, 64))).containsExactly(64, 48);
+        assertThat(size(TurboJpeg.decodeAtLeast(bytes, 1))).containsExactly(32, 24);
+        assertThat(size(TurboJpeg.decodeAtLeast(bytes, 300))).containsExactly(256, 192);
+        assertThat(TurboJpeg.decodes()).isEqualTo(before + 5);
+
+        ThumbnailCache.Pixels p = ThumbnailCache.readForDisplay(t, 128);
+        assertThat(new int[] {p.width(), p.height()}).containsExactly(128, 96);
+        assertThat(TurboJpeg.decodes()).as("read through TurboJPEG").isEqualTo(before + 6);
+        BufferedImage half = Images.scaleTo(img, 128, 96);
+        double diff = 0;
+        for (int k = 0; k < p.argb().length; k++) {
+            assertThat(p.argb()[k] >>> 24).isEqualTo(255);
+            int q = half.getRGB(k % 128, k / 128);
+            for (int s = 0; s < 24; s += 8) {
+                diff += Math.abs((p.argb()[k] >> s & 255) - (q >> s & 255));
+            }
+        }
+        assertThat(diff / (3.0 * p.argb().length)).as("mean level difference to a scaled copy").isLessThan(6.0);
+    }
+
+    private static int[] size(BufferedImage img) {
+        return new int[] {img.getWidth(), img.getHeight()};
+    }
+
     private static double meanDiff(BufferedImage a, BufferedImage b) {
         long sum = 0;
         for (int y = 0; y < a.getHeight(); y++) {

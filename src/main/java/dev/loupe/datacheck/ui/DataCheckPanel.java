@@ -534,7 +534,8 @@ public final class DataCheckPanel extends VBox {
     // ---- cells --------------------------------------------------------------------------------------------------
 
     private ImageView thumb(ProjectState s, long id) {
-        ImageView v = new ImageView(thumbs.get(id, s.images().thumbnail(id), s.images().path(id)));
+        ImageView v = new ImageView();
+        thumbs.request(id, s.images().thumbnail(id), s.images().path(id), (imageId, image) -> v.setImage(image));
         v.setFitWidth(THUMB);
         v.setFitHeight(THUMB);
         v.setPreserveRatio(true);

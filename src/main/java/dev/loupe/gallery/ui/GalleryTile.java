@@ -80,10 +80,10 @@ final class GalleryTile extends GridCell<Long> {
         if (isEmpty() || id == null || s == null) {
             setGraphic(null);
             setText(null);
-            view.setImage(null);
+            showPictureOf(-1, null);
             return;
         }
-        view.setImage(thumbs.get(id, s.images().thumbnail(id), s.images().path(id)));
+        showPictureOf(id, s);
         Optional<LabelClass> predicted = s.predicted(id);
         if (predicted.isPresent()) {
             band.setText(predicted.get().name() + "  " + Math.round(100 * s.confidence(id)) + "%");
@@ -103,6 +103,35 @@ final class GalleryTile extends GridCell<Long> {
             getStyleClass().add("tile-selected");
         }
         setGraphic(root);
+    }
+
+    /** The image id whose picture the view holds or waits for; -1 for none. */
+    private long pictureOf = -1;
+    private final ThumbnailImages.Target pictureTarget = (imageId, image) -> {
+        if (pictureOf == imageId) {
+            view.setImage(image);
+        }
+    };
+
+    /**
+     * Puts the picture of {@code id} in the view: at once when it is in memory, else when read. The picture of the
+     * image shown before goes at once (never another image's picture under this band), unless it is the same image.
+     */
+    private void showPictureOf(long id, ProjectState s) {
+        if (pictureOf == id) {
+            if (id < 0 || view.getImage() != null) {
+                return;
+            }
+        } else {
+            if (pictureOf >= 0) {
+                thumbs.cancel(pictureOf, pictureTarget);
+            }
+            view.setImage(null);
+            pictureOf = id;
+        }
+        if (id >= 0) {
+            thumbs.request(id, s.images().thumbnail(id), s.images().path(id), pictureTarget);
+        }
     }
 
     /** A background in the class colour with text that stays readable on it (dark on light colours). */
