@@ -3,7 +3,9 @@
 # stamps (docs/adr/0031-big-project-open.md): ms since JVM start and resident MiB at each, then the peak resident size.
 #
 #   scripts/bench/app_open.sh JAR PROJECT [java options...]
-#   e.g. scripts/bench/app_open.sh target/loupe.jar P -Xmx320m -XX:GCTimeRatio=1 -Dorg.bytedeco.javacpp.maxPhysicalBytes=0
+#   e.g. scripts/bench/app_open.sh target/loupe.jar P -XX:SharedArchiveFile=target/loupe.jsa -Xmx320m -XX:GCTimeRatio=1 \
+#          -Dorg.bytedeco.javacpp.maxPhysicalBytes=0
+#   or   scripts/bench/app_open.sh /opt/loupe/bin/Loupe P   (the installed app, with the options it was packaged with)
 #
 # PROJECT is copied first (never written to); it must be of this Loupe's schema (open it once with `loupe status`
 # beforehand, else the copy's upgrade is timed too) and have classes with hotkeys 1-9. Key 1 is pressed as soon as
@@ -11,7 +13,7 @@
 # The user home is a fresh folder (no recent projects, no settings); JavaCPP's unpacked natives are reused from
 # ~/.javacpp/cache. Prints the load average beside the numbers: they move by seconds on a busy machine.
 set -euo pipefail
-jar=$(realpath "${1:?usage: app_open.sh JAR PROJECT [java options...]}")
+jar=$(realpath "${1:?usage: app_open.sh JAR|LAUNCHER PROJECT [java options...]}")
 project=${2:?usage: app_open.sh JAR PROJECT [java options...]}
 shift 2
 work=$(mktemp -d)
@@ -33,8 +35,13 @@ xvfb=$!
 sleep 1
 stamps=$work/stamps
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-DISPLAY=$disp java -Duser.home="$work/home" -Dorg.bytedeco.javacpp.cachedir="$HOME/.javacpp/cache" \
-  -Dloupe.stamps="$stamps" "$@" -jar "$jar" "$work/p.loupe" >"$work/app.log" 2>&1 &
+if [[ $jar == *.jar ]]; then
+  DISPLAY=$disp java -Duser.home="$work/home" -Dorg.bytedeco.javacpp.cachedir="$HOME/.javacpp/cache" \
+    -Dloupe.stamps="$stamps" "$@" -jar "$jar" "$work/p.loupe" >"$work/app.log" 2>&1 &
+else # an installed launcher (/opt/loupe/bin/Loupe): its own options, ours through JAVA_TOOL_OPTIONS
+  DISPLAY=$disp JAVA_TOOL_OPTIONS="-Duser.home=$work/home -Dorg.bytedeco.javacpp.cachedir=$HOME/.javacpp/cache \
+    -Dloupe.stamps=$stamps $*" "$jar" "$work/p.loupe" >"$work/app.log" 2>&1 &
+fi
 app=$!
 has() { [ -f "$stamps" ] && grep -q "^$1 " "$stamps"; }
 waitfor() { # name seconds
