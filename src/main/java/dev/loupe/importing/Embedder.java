@@ -4,7 +4,6 @@ import dev.loupe.Faults;
 import dev.loupe.backbone.Backbone;
 
 import dev.loupe.importing.DecodeAhead;
-import dev.loupe.importing.DecodedImage;
 import dev.loupe.importing.ImageDecodeException;
 import dev.loupe.importing.ImageDecoder;
 import dev.loupe.project.ImageRecord;
@@ -15,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,11 +111,9 @@ public final class Embedder {
         int total = todo.size();
         int embedded = 0;
         int failed = 0;
-        // Decode at twice the input size so the backbone's own resize has pixels to average.
-        int decodeSide = backbone.preprocessing().decodeSide();
         // One batch is decoded ahead while the current one goes through the network.
         try (DecodeAhead<Long, Decoded> batches = new DecodeAhead<>(todo, batchSize, threads, "loupe-embed-decode",
-                id -> decode(id, decodeSide))) {
+                this::decode)) {
             while (batches.hasNext()) {
                 if (cancel.getAsBoolean()) {
                     return new Result(embedded, failed, seconds(start), true);
@@ -158,6 +156,18 @@ public final class Embedder {
      */
     public static int importDecodeSide(Backbone backbone, int thumbnailSide) {
         return Math.max(thumbnailSide, backbone.preprocessing().decodeSide());
+    }
+
+    /**
+     * The pixels {@code backbone} embeds for {@code file}, exactly as an import that embeds as it goes has them: decoded
+     * at {@link #importDecodeSide} for the default thumbnail, then shrunk to the backbone's decode side (twice its input,
+     * so its own resize has pixels to average). An image embedded when its project opens, or by the Spark job, gets
+     * the vector the import would have given it (before, the session decoded straight at the backbone's side: another
+     * resampling, cosine ≥ 0.98 to the import's on photos larger than the thumbnail).
+     */
+    static BufferedImage pixelsToEmbed(ImageDecoder decoder, Path file, Backbone backbone) throws ImageDecodeException {
+        return Images.fitWithin(decoder.decode(file, importDecodeSide(backbone, ThumbnailCache.DEFAULT_SIDE)).image(),
+                backbone.preprocessing().decodeSide());
     }
 
     /**
@@ -282,7 +292,7 @@ public final class Embedder {
         }
     }
 
-    private Decoded decode(long id, int side) {
+    private Decoded decode(long id) {
         ImageRecord rec = store.image(id).orElse(null);
         if (rec == null) {
             return new Decoded(id, null, ImageStatus.MISSING, "no longer in the project");
@@ -292,9 +302,9 @@ public final class Embedder {
         }
         try {
             long t0 = System.nanoTime();
-            DecodedImage d = decoder.decode(rec.path(), side);
+            BufferedImage pixels = pixelsToEmbed(decoder, rec.path(), backbone);
             timings.decoded(System.nanoTime() - t0);
-            return new Decoded(id, d.image(), ImageStatus.OK, null);
+            return new Decoded(id, pixels, ImageStatus.OK, null);
         } catch (ImageDecodeException e) {
             return new Decoded(id, null, ImageStatus.FAILED, e.reason());
         } catch (RuntimeException | Error e) { // one file never ends the whole run

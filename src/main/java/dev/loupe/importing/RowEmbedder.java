@@ -26,8 +26,6 @@ public final class RowEmbedder implements AutoCloseable {
     private final Backbone backbone;
     private final ImageDecoder decoder;
     private final int batchSize;
-    private final int decodeSide;
-    private final int importSide;
     private final Path scratchDir;
     private final List<EmbeddingRow> pending = new ArrayList<>();
     private final List<BufferedImage> pixels = new ArrayList<>();
@@ -37,8 +35,6 @@ public final class RowEmbedder implements AutoCloseable {
         this.backbone = backbone;
         this.decoder = decoder;
         this.batchSize = Math.max(1, batchSize);
-        this.decodeSide = backbone.preprocessing().decodeSide();
-        this.importSide = Embedder.importDecodeSide(backbone, ThumbnailCache.DEFAULT_SIDE);
         try {
             this.scratchDir = Files.createTempDirectory("loupe-rows");
         } catch (IOException e) {
@@ -104,7 +100,7 @@ public final class RowEmbedder implements AutoCloseable {
         try {
             // As a desktop import embeds: decoded once at the side its thumbnail needs too, then fitted to the backbone's
             // side (StoreImportSink.importAndEmbed, Embedder.Feed), so the two give the same embeddings.
-            return Images.fitWithin(decoder.decode(file, importSide).image(), decodeSide);
+            return Embedder.pixelsToEmbed(decoder, file, backbone);
         } finally {
             try {
                 Files.deleteIfExists(file);

@@ -96,6 +96,45 @@ class DecodeOnceTest {
         }
     }
 
+    @Test
+    void anImageEmbeddedWhenItsProjectOpensGetsTheVectorTheImportWouldHaveGivenIt() throws Exception {
+        Path data = tmp.resolve("photos");
+        AwkwardFiles.jpeg(ScaledJpegTest.scene(2400, 1800), data.resolve("wide.jpg"), false);
+        AwkwardFiles.jpeg(ScaledJpegTest.scene(900, 1300), data.resolve("tall.jpg"), false);
+        AwkwardFiles.jpegWithOrientation(ScaledJpegTest.scene(1600, 1200), data.resolve("turned.jpg"), 6);
+        TestImages.imageFolder(data.resolve("small"), 1, 2); // smaller than the thumbnail: one path either way
+        Map<String, float[]> imported = new java.util.HashMap<>();
+        try (ProjectStore store = ProjectStore.open(tmp.resolve("a.loupe"), true);
+             Backbone backbone = ProjectBackbone.load(store)) {
+            ImageDecoder decoder = new ImageDecoder();
+            StoreImportSink.importAndEmbed(store, ImportOptions.of(data).withThreads(2), decoder,
+                    new Embedder(store, backbone, decoder, 2, 2));
+            var set = store.embeddings(backbone.id());
+            for (int i = 0; i < set.size(); i++) {
+                imported.put(store.image(set.ids()[i]).orElseThrow().relPath(), set.vectors()[i]);
+            }
+        }
+        try (ProjectStore store = ProjectStore.open(tmp.resolve("b.loupe"), true);
+             Backbone backbone = ProjectBackbone.load(store)) {
+            StoreImportSink.importInto(store, ImportOptions.of(data).withThreads(2)); // `import --no-embed`
+            Embedder embedder = new Embedder(store, backbone, new ImageDecoder(), 2, 3);
+            assertThat(embedder.run(Embedder.Listener.NONE, () -> false).embedded()).isEqualTo(5);
+            var set = store.embeddings(backbone.id());
+            assertThat(set.size()).isEqualTo(imported.size()).isEqualTo(5);
+            for (int i = 0; i < set.size(); i++) {
+                String rel = store.image(set.ids()[i]).orElseThrow().relPath();
+                float[] a = imported.get(rel);
+                float[] b = set.vectors()[i];
+                double worst = 0;
+                for (int k = 0; k < a.length; k++) {
+                    worst = Math.max(worst, Math.abs(a[k] - b[k]));
+                }
+                // Same pixels; only the batch the forward pass ran in differs (2 vs 3 images).
+                assertThat(worst).as(rel).isLessThan(1e-4);
+            }
+        }
+    }
+
     private static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;
