@@ -620,6 +620,49 @@ class MainWindowTest {
         throw new AssertionError("no menu item " + id);
     }
 
+    @Test
+    void everyTileOnScreenHasItsPictureWithinASecondAfterOpeningAndAfterScrolling(FxRobot robot) throws Exception {
+        awaitOpen();
+        assertTilesOnScreenShowPictures(robot, "after opening");
+
+        robot.clickOn(tileOf(robot, fx(() -> window.gallery().items().get(0))));
+        robot.type(KeyCode.END); // the selection goes to the last tile, the grid scrolls there
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> fx(() -> {
+            List<Long> items = window.gallery().items();
+            return window.gallery().selected() != null && window.gallery().selected().equals(items.get(items.size() - 1));
+        }));
+        assertTilesOnScreenShowPictures(robot, "after End");
+        long last = fx(() -> window.gallery().selected());
+        assertThat(fx(() -> robot.lookup(".tile").match(n -> n instanceof GridCell<?> c && c.isVisible()
+                && Long.valueOf(last).equals(c.getItem())).tryQuery().isPresent())).as("the last tile is on screen").isTrue();
+    }
+
+    /** Within a second, every tile that shows an image also shows its picture: none stays blank. */
+    private void assertTilesOnScreenShowPictures(FxRobot robot, String when) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        List<Object> blank;
+        do {
+            WaitForAsyncUtils.waitForFxEvents();
+            blank = fx(() -> {
+                List<Object> out = new ArrayList<>();
+                for (Node n : robot.lookup(".tile").queryAll()) {
+                    if (n instanceof GridCell<?> c && c.getItem() != null && c.isVisible() && !c.isEmpty()) {
+                        boolean picture = c.lookupAll(".image-view").stream().anyMatch(v ->
+                                v instanceof javafx.scene.image.ImageView iv && iv.getImage() != null
+                                        && iv.getImage().getWidth() > 0);
+                        if (!picture) {
+                            out.add(c.getItem());
+                        }
+                    }
+                }
+                return out;
+            });
+        } while (!blank.isEmpty() && System.nanoTime() < deadline);
+        assertThat(blank).as("tiles without their picture a second %s", when).isEmpty();
+        assertThat(fx(() -> robot.lookup(".tile").match(n -> n instanceof GridCell<?> c && c.getItem() != null)
+                .queryAll().size())).as("tiles with an image %s", when).isGreaterThan(3);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private ProjectState awaitOpen() throws Exception {
