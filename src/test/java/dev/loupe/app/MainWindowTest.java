@@ -20,6 +20,7 @@ import dev.loupe.project.ModelVersion;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
 import dev.loupe.testing.FaultyDisk;
+import dev.loupe.testing.RecordingDialogs;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -47,7 +48,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -716,32 +716,6 @@ class MainWindowTest {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** Dialogs that record errors (a test fails on any) and answer no to every question. */
-    private record RecordingDialogs(List<String> errors) implements DialogService {
-        @Override
-        public void showError(String message, Throwable details) {
-            errors.add(message);
-            if (details != null) {
-                details.printStackTrace();
-            }
-        }
-
-        @Override
-        public Optional<String> askText(String title, String prompt, String initial) {
-            return Optional.empty();
-        }
-
-        @Override
-        public <T> Optional<T> choose(String title, String prompt, List<T> choices) {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean confirm(String title, String message) {
-            return false;
         }
     }
 }

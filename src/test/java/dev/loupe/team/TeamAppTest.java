@@ -5,6 +5,7 @@ import dev.loupe.app.MainWindow;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.RecordingDialogs;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -56,27 +56,7 @@ class TeamAppTest {
         project = tmp.resolve("mine.loupe");
         assertThat(CliRun.run("import", project.toString(), data.toString()).exitCode()).isZero();
         for (String c : List.of("class0", "class1")) assertThat(CliRun.run("classes", project.toString(), "add", c).exitCode()).isZero();
-        DialogService dialogs = new DialogService() {
-            @Override
-            public void showError(String message, Throwable details) {
-                errors.add(message);
-            }
-
-            @Override
-            public Optional<String> askText(String title, String prompt, String initial) {
-                return answers.isEmpty() ? Optional.empty() : Optional.of(answers.remove(0));
-            }
-
-            @Override
-            public <T> Optional<T> choose(String title, String prompt, List<T> choices) {
-                return Optional.empty();
-            }
-
-            @Override
-            public boolean confirm(String title, String message) {
-                return false;
-            }
-        };
+        DialogService dialogs = new RecordingDialogs(errors, answers);
         worker = new SessionExecutor(Platform::runLater, dialogs);
         model = new ProjectModel(worker, dialogs);
         window = new MainWindow(stage, model, dialogs);

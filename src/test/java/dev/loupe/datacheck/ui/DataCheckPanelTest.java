@@ -7,6 +7,7 @@ import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.labelling.ui.ProjectState;
 import dev.loupe.project.ProjectStore;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.RecordingDialogs;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -32,7 +33,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -221,23 +221,5 @@ class DataCheckPanelTest {
 
     private static <T> T fx(Callable<T> c) throws Exception {
         return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
-    }
-
-    /** Dialogs that record errors (the test fails on any) and answer no to every question. */
-    private record RecordingDialogs(List<String> errors) implements DialogService {
-        @Override
-        public void showError(String message, Throwable details) {
-            errors.add(message);
-            if (details != null) details.printStackTrace();
-        }
-
-        @Override
-        public Optional<String> askText(String title, String prompt, String initial) { return Optional.empty(); }
-
-        @Override
-        public <T> Optional<T> choose(String title, String prompt, List<T> choices) { return Optional.empty(); }
-
-        @Override
-        public boolean confirm(String title, String message) { return false; }
     }
 }

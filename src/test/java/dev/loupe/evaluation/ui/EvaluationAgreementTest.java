@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.app.MainWindow;
 import dev.loupe.labelling.ui.ProjectModel;
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.RecordingDialogs;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -66,27 +67,7 @@ class EvaluationAgreementTest {
             CliRun r = CliRun.run("label", project.toString(), "--annotator", who, "--from-csv", csv.toString());
             assertThat(r.exitCode()).as(r.err()).isZero();
         }
-        DialogService dialogs = new DialogService() {
-            @Override
-            public void showError(String message, Throwable details) {
-                errors.add(message);
-            }
-
-            @Override
-            public java.util.Optional<String> askText(String title, String prompt, String initial) {
-                return java.util.Optional.empty();
-            }
-
-            @Override
-            public <T> java.util.Optional<T> choose(String title, String prompt, List<T> choices) {
-                return java.util.Optional.empty();
-            }
-
-            @Override
-            public boolean confirm(String title, String message) {
-                return false;
-            }
-        };
+        DialogService dialogs = new RecordingDialogs(errors);
         worker = new SessionExecutor(Platform::runLater, dialogs);
         model = new ProjectModel(worker, dialogs);
         window = new MainWindow(stage, model, dialogs);

@@ -1,6 +1,7 @@
 package dev.loupe.labelling.ui;
 
 import dev.loupe.testing.CliRun;
+import dev.loupe.testing.RecordingDialogs;
 import dev.loupe.testing.TestImages;
 import dev.loupe.ui.DialogService;
 import dev.loupe.ui.SessionExecutor;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,7 +54,7 @@ class ProjectModelTest {
         for (int i = 0; i < 4; i++) {
             TestImages.png(more.resolve("new" + i + ".png"), i % 3, 900 + i);
         }
-        DialogService dialogs = new Dialogs(errors);
+        DialogService dialogs = new RecordingDialogs(errors);
         model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
 
         CompletableFuture<ProjectState> opened = model.open(dir);
@@ -99,7 +99,7 @@ class ProjectModelTest {
             r = CliRun.run("classes", dir.toString(), "add", name);
             assertThat(r.exitCode()).as(r.err()).isZero();
         }
-        DialogService dialogs = new Dialogs(errors);
+        DialogService dialogs = new RecordingDialogs(errors);
         model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
 
         CompletableFuture<ProjectState> opened = model.open(dir);
@@ -141,7 +141,7 @@ class ProjectModelTest {
             r = CliRun.run("classes", dir.toString(), "add", name);
             assertThat(r.exitCode()).as(r.err()).isZero();
         }
-        DialogService dialogs = new Dialogs(errors);
+        DialogService dialogs = new RecordingDialogs(errors);
         model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
         dev.loupe.gallery.ui.GalleryModel gallery = new dev.loupe.gallery.ui.GalleryModel(model);
 
@@ -179,7 +179,7 @@ class ProjectModelTest {
         String oldHome = System.setProperty("loupe.home", tmp.resolve("home").toString());
         String oldImages = System.setProperty("loupe.sampleImages", first.toString());
         try {
-            DialogService dialogs = new Dialogs(errors);
+            DialogService dialogs = new RecordingDialogs(errors);
             model = new ProjectModel(new SessionExecutor(fx::add, dialogs), dialogs);
             CompletableFuture<ProjectState> opened = model.openSample();
             while (!opened.isDone()) runFxTask(100);
@@ -216,19 +216,5 @@ class ProjectModelTest {
     private void runFxTask(long waitMs) throws InterruptedException {
         Runnable task = fx.poll(waitMs, TimeUnit.MILLISECONDS);
         if (task != null) task.run();
-    }
-
-    private record Dialogs(List<String> errors) implements DialogService {
-        @Override
-        public void showError(String message, Throwable details) { errors.add(message); }
-
-        @Override
-        public Optional<String> askText(String title, String prompt, String initial) { return Optional.empty(); }
-
-        @Override
-        public <T> Optional<T> choose(String title, String prompt, List<T> choices) { return Optional.empty(); }
-
-        @Override
-        public boolean confirm(String title, String message) { return false; }
     }
 }
