@@ -152,6 +152,35 @@ class ProjectStoreTest {
     }
 
     @Test
+    void imageCountsPerStatusFollowEveryChangeHereAndAnotherProcesssToo() throws Exception {
+        List<Long> ids = TestImages.addMany(store, photos, 6);
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 6L); // counted, then kept
+        LabelClass a = store.addClass("a", null, null);
+        store.label(ids.get(0), a.id(), null, null); // a label leaves the counts as they are
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 6L);
+
+        store.setStatus(ids.get(1), ImageStatus.MISSING, "gone");
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 5L).containsEntry(ImageStatus.MISSING, 1L);
+        store.setStatuses(List.of(ids.get(2), ids.get(3)), ImageStatus.FAILED, "bad");
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 3L).containsEntry(ImageStatus.FAILED, 2L);
+        Path moved = Files.createDirectories(tmp.resolve("moved"));
+        Files.writeString(moved.resolve("back.png"), "x");
+        store.relinkImages(List.of(new ImageRelink(ids.get(1), moved.resolve("back.png"), moved, 1, 1)));
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 4L).containsEntry(ImageStatus.MISSING, 0L);
+        store.addImages(List.of(image(photos, "new.png")));
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 5L);
+        assertThat(store.stats().images()).isEqualTo(7);
+
+        // Another connection to the same file (another process) changes a status: seen on the next call.
+        try (Connection other = DriverManager.getConnection(
+                "jdbc:sqlite:" + store.dir().resolve(ProjectStore.DB_FILE));
+             Statement st = other.createStatement()) {
+            st.executeUpdate("UPDATE images SET status = 'missing' WHERE id = " + ids.get(5));
+        }
+        assertThat(store.stats().imagesByStatus()).containsEntry(ImageStatus.OK, 4L).containsEntry(ImageStatus.MISSING, 1L);
+    }
+
+    @Test
     void classesGetDistinctColoursAndHotkeysAndStableIds() {
         LabelClass a = store.addClass("robin", null, null);
         LabelClass b = store.addClass("wren", null, null);
