@@ -145,7 +145,7 @@ public final class GalleryModel {
         ProjectState s = project.state();
         int sel = selected.get() == null ? -1 : items.indexOf(selected.get().longValue());
         int keep = Math.max(seen.getAsInt(), sel + 1);
-        show(GalleryOrder.keepPrefix(items.toLongArray(), keep, fresh(s)));
+        show(GalleryOrder.keepPrefix(items.head(keep), keep, fresh(s))); // only the kept part is read
     }
 
     private long[] suspects = new long[0];

@@ -26,10 +26,6 @@ final class LongItems extends ObservableListBase<Long> {
         return ids[checkIndex(index)];
     }
 
-    public long getLong(int index) {
-        return ids[checkIndex(index)];
-    }
-
     @Override
     public int size() {
         return size;
@@ -54,9 +50,9 @@ final class LongItems extends ObservableListBase<Long> {
         return indexOf(o) >= 0;
     }
 
-    /** A copy of the ids in order. */
-    long[] toLongArray() {
-        return Arrays.copyOf(ids, size);
+    /** A copy of the first {@code n} ids (all of them when there are fewer). */
+    long[] head(int n) {
+        return Arrays.copyOf(ids, Math.max(0, Math.min(n, size)));
     }
 
     /**

@@ -37,7 +37,9 @@ class LongItemsTest {
                 new Seen(0, 5, List.of(), List.of(1L, 2L, 3L, 4L, 5L)),
                 new Seen(2, 5, List.of(3L, 4L, 5L), List.of(1L, 2L, 5L, 4L, 3L)));
         assertThat(items).containsExactly(1L, 2L, 5L, 4L, 3L);
-        assertThat(items.toLongArray()).containsExactly(1, 2, 5, 4, 3);
+        assertThat(items.head(items.size())).containsExactly(1, 2, 5, 4, 3);
+        assertThat(items.head(2)).containsExactly(1, 2);
+        assertThat(items.head(99)).containsExactly(1, 2, 5, 4, 3);
     }
 
     @Test
