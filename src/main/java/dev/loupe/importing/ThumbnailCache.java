@@ -155,7 +155,7 @@ public final class ThumbnailCache {
     public static Pixels readForDisplay(Path file, int side) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         BufferedImage img = null;
-        if (bytes.length > 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8 && TurboJpeg.available()) {
+        if ("jpeg".equals(ImageDecoder.Magic.supported(bytes)) && TurboJpeg.available()) {
             img = TurboJpeg.decodeAtLeast(bytes, side);
         }
         if (img == null) {
