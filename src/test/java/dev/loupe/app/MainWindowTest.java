@@ -621,7 +621,7 @@ class MainWindowTest {
     }
 
     @Test
-    void everyTileOnScreenHasItsPictureWithinASecondAfterOpeningAndAfterScrolling(FxRobot robot) throws Exception {
+    void everyTileOnScreenGetsItsPictureAfterOpeningAndAfterScrolling(FxRobot robot) throws Exception {
         awaitOpen();
         assertTilesOnScreenShowPictures(robot, "after opening");
 
@@ -637,9 +637,12 @@ class MainWindowTest {
                 && Long.valueOf(last).equals(c.getItem())).tryQuery().isPresent())).as("the last tile is on screen").isTrue();
     }
 
-    /** Within a second, every tile that shows an image also shows its picture: none stays blank. */
+    /**
+     * Every tile that shows an image also shows its picture: none stays blank. Ten seconds, not the one it takes
+     * here: a test checks that pictures come, not how fast (a busy CI machine is slower; app_open.sh measures speed).
+     */
     private void assertTilesOnScreenShowPictures(FxRobot robot, String when) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<Object> blank;
         do {
             WaitForAsyncUtils.waitForFxEvents();
@@ -658,7 +661,7 @@ class MainWindowTest {
                 return out;
             });
         } while (!blank.isEmpty() && System.nanoTime() < deadline);
-        assertThat(blank).as("tiles without their picture a second %s", when).isEmpty();
+        assertThat(blank).as("tiles without their picture ten seconds %s", when).isEmpty();
         assertThat(fx(() -> robot.lookup(".tile").match(n -> n instanceof GridCell<?> c && c.getItem() != null)
                 .queryAll().size())).as("tiles with an image %s", when).isGreaterThan(3);
     }
