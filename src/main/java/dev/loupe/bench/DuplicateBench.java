@@ -124,7 +124,8 @@ public final class DuplicateBench {
         try (ProjectStore store = ProjectStore.open(work.resolve("bench.loupe"), true)) {
             store.setSetting(ProjectBackbone.SETTING, cfg.backboneSpec());
             StoreImportSink.importInto(store, ImportOptions.of(tree.toAbsolutePath().normalize()).withThreads(cfg.threads()));
-            ProjectVectors v = ProjectVectors.load(store, cfg.threads(), dev.loupe.importing.Embedder.Listener.NONE);
+            ProjectVectors v = ProjectVectors.load(store, cfg.threads(), dev.loupe.importing.Embedder.Listener.NONE,
+                    ProjectVectors.Use.REPEATEDLY);
             Map<Long, String> relOf = new HashMap<>();
             for (ImageRecord im : store.images()) relOf.put(im.id(), im.relPath());
             Map<String, Object> out = new LinkedHashMap<>();

@@ -157,7 +157,7 @@ final class ReviewDataCommand implements Callable<Integer> {
     private ProjectVectors vectors(ProjectStore store) {
         if (cached == null) {
             Progress progress = new Progress(spec.commandLine().getErr(), "embedding");
-            cached = ProjectVectors.load(store, options.threads, progress::update);
+            cached = ProjectVectors.load(store, options.threads, progress::update, ProjectVectors.Use.ONCE);
             progress.finish();
         }
         return cached;

@@ -26,36 +26,48 @@ import java.util.Set;
  */
 public final class ProjectVectors implements AutoCloseable {
 
-    private final long[] ids;
-    /** Every stored row (n × d floats, c order); {@code rowOf[i]} is the row of {@code ids[i]} (null: row i). */
-    private final INDArray rows;
-    private final int[] rowOf;
+    /**
+     * How often the rows are searched. {@link #ONCE} (the app's data checks, {@code loupe review}): the search centres
+     * them where they are, so a check on 100,000 images holds one native copy of their embeddings instead of two; after
+     * it only {@link #ids()} and {@link #size()} are left. {@link #REPEATEDLY}: each search makes its own centred copy.
+     */
+    public enum Use { ONCE, REPEATEDLY }
 
-    private ProjectVectors(long[] ids, INDArray rows, int[] rowOf) {
+    private final long[] ids;
+    /**
+     * Every stored row (n × d floats, c order); {@code rowOf[i]} is the row of {@code ids[i]} (null: row i). Null
+     * once a search of {@link Use#ONCE} vectors has taken them over.
+     */
+    private INDArray rows;
+    private final int[] rowOf;
+    private final Use use;
+
+    private ProjectVectors(long[] ids, INDArray rows, int[] rowOf, Use use) {
         this.ids = ids;
         this.rows = rows;
         this.rowOf = rowOf;
+        this.use = use;
     }
 
     /** Loads the project's base model, embeds what is missing, and returns the live images' vectors. */
-    public static ProjectVectors load(ProjectStore store, int threads, Embedder.Listener progress) {
+    public static ProjectVectors load(ProjectStore store, int threads, Embedder.Listener progress, Use use) {
         String backboneId;
         try (Backbone backbone = ProjectBackbone.load(store)) {
             backboneId = backbone.id();
             Embedder e = new Embedder(store, backbone, new ImageDecoder(), Math.max(1, threads), Embedder.DEFAULT_BATCH);
             if (!e.upToDate()) e.run(progress, () -> false);
         }
-        return read(store, backboneId);
+        return read(store, backboneId, use);
     }
 
     /** The stored embeddings of {@code backboneId} of live, not excluded images, read into native memory. */
-    public static ProjectVectors read(ProjectStore store, String backboneId) {
+    public static ProjectVectors read(ProjectStore store, String backboneId, Use use) {
         INDArray[] all = new INDArray[1];
         long[] stored = store.embeddingsInto(backboneId, (n, dim) -> {
             all[0] = Nd4j.create(DataType.FLOAT, new long[] {n, dim}, 'c');
             return all[0].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
         });
-        if (all[0] == null) return new ProjectVectors(new long[0], Nd4j.create(DataType.FLOAT, 0, 1), null);
+        if (all[0] == null) return new ProjectVectors(new long[0], Nd4j.create(DataType.FLOAT, 0, 1), null, use);
         Set<Long> excluded = store.excludedImages();
         long[] live = store.images().stream().filter(r -> r.status() == ImageStatus.OK && !excluded.contains(r.id()))
                 .mapToLong(ImageRecord::id).sorted().toArray();
@@ -64,10 +76,11 @@ public final class ProjectVectors implements AutoCloseable {
         for (int r = 0; r < stored.length; r++) if (Arrays.binarySearch(live, stored[r]) >= 0) keep[k++] = r;
         long[] ids = new long[k];
         for (int i = 0; i < k; i++) ids[i] = stored[keep[i]];
-        return new ProjectVectors(ids, all[0], k == stored.length && stored.length == all[0].rows() ? null : Arrays.copyOf(keep, k));
+        return new ProjectVectors(ids, all[0], k == stored.length && stored.length == all[0].rows() ? null : Arrays.copyOf(keep, k),
+                use);
     }
 
-    /** Vectors given on the heap (benchmarks, tests): copied into native memory. */
+    /** Vectors given on the heap (benchmarks, tests): copied into native memory, searched as often as wanted. */
     public static ProjectVectors of(long[] ids, float[][] vectors) {
         int d = vectors.length == 0 ? 1 : vectors[0].length;
         INDArray m = Nd4j.create(DataType.FLOAT, new long[] {vectors.length, d}, 'c');
@@ -75,22 +88,30 @@ public final class ProjectVectors implements AutoCloseable {
             FloatBuffer fb = m.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
             for (int i = 0; i < vectors.length; i++) fb.put(i * d, vectors[i]);
         }
-        return new ProjectVectors(ids.clone(), m, null);
+        return new ProjectVectors(ids.clone(), m, null, Use.REPEATEDLY);
     }
 
     public long[] ids() { return ids; }
 
     public int size() { return ids.length; }
 
-    /** The rows centred (and scaled to unit length when {@code scale}) in a native copy the caller closes. */
+    /**
+     * The rows centred (and scaled to unit length when {@code scale}), which the caller closes: a native copy, or for
+     * {@link Use#ONCE} the rows themselves, centred in place and handed over.
+     */
     Similarities similarities(boolean scale) {
-        return Similarities.build(rows, rowOf, scale);
+        if (rows == null) throw new IllegalStateException("These embeddings were read for one search and have been searched; read them again.");
+        if (use == Use.REPEATEDLY) return Similarities.build(rows, rowOf, scale);
+        Similarities s = Similarities.buildInPlace(rows, rowOf, scale);
+        rows = null; // the search frees them
+        return s;
     }
 
-    /** Frees the native rows now. */
+    /** Frees the native rows now (if no search has taken them over). */
     @Override
     public void close() {
-        rows.close();
+        if (rows != null) rows.close();
+        rows = null;
     }
 
     /** Where each image's stored thumbnail is (null for an unknown image); the prints of the pixel check read them. */

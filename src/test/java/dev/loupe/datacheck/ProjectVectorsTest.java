@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The data checks on the project's native rows (ADR 0040) find what they found on heap copies. */
 class ProjectVectorsTest {
@@ -76,13 +77,24 @@ class ProjectVectorsTest {
             }
             long[] want = live.stream().mapToLong(Long::longValue).toArray();
             float[][] wantRows = rows.toArray(new float[0][]);
-            try (ProjectVectors pv = ProjectVectors.read(store, "b")) {
+            try (ProjectVectors pv = ProjectVectors.read(store, "b", ProjectVectors.Use.REPEATEDLY)) {
                 assertThat(pv.ids()).containsExactly(want);
                 assertThat(Outliers.find(pv, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false).scores())
                         .isEqualTo(Outliers.find(want, wantRows, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false).scores());
                 assertThat(NearDuplicates.find(pv, 0.9, () -> false)).isEqualTo(NearDuplicates.find(want, wantRows, 0.9, () -> false));
             }
-            try (ProjectVectors none = ProjectVectors.read(store, "other")) {
+            // read for one search: centred where they lie (rows 5 and 9 skipped, so the kept rows move up), same results
+            Outliers.Result angular = Outliers.find(want, wantRows, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false);
+            try (ProjectVectors once = ProjectVectors.read(store, "b", ProjectVectors.Use.ONCE)) {
+                assertThat(Outliers.find(once, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false).scores()).isEqualTo(angular.scores());
+                assertThat(once.ids()).containsExactly(want);
+                assertThatThrownBy(() -> NearDuplicates.find(once, 0.9, () -> false))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("read them again");
+            }
+            try (ProjectVectors once = ProjectVectors.read(store, "b", ProjectVectors.Use.ONCE)) {
+                assertThat(NearDuplicates.find(once, 0.9, () -> false)).isEqualTo(NearDuplicates.find(want, wantRows, 0.9, () -> false));
+            }
+            try (ProjectVectors none = ProjectVectors.read(store, "other", ProjectVectors.Use.ONCE)) {
                 assertThat(none.size()).isZero();
                 assertThat(NearDuplicates.find(none, 0.9, () -> false)).isEmpty();
             }
