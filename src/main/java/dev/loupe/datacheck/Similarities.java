@@ -16,7 +16,7 @@ import java.util.function.BooleanSupplier;
  * 480-d rows a heap copy was 190 MB and a block's results 100 MB more, which set the app's heap limit.
  */
 final class Similarities implements AutoCloseable {
-    static final int BLOCK = 256;
+    static final int BLOCK = 64;
 
     /** Receives one block: {@code sims.get((i - from) * cols + j)} is the similarity of row i to column j. */
     interface BlockSink {
