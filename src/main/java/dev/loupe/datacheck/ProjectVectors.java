@@ -76,8 +76,8 @@ public final class ProjectVectors implements AutoCloseable {
         for (int r = 0; r < stored.length; r++) if (Arrays.binarySearch(live, stored[r]) >= 0) keep[k++] = r;
         long[] ids = new long[k];
         for (int i = 0; i < k; i++) ids[i] = stored[keep[i]];
-        return new ProjectVectors(ids, all[0], k == stored.length && stored.length == all[0].rows() ? null : Arrays.copyOf(keep, k),
-                use);
+        int[] rowOf = k == stored.length && stored.length == all[0].rows() ? null : Arrays.copyOf(keep, k);
+        return new ProjectVectors(ids, all[0], rowOf, use);
     }
 
     /** Vectors given on the heap (benchmarks, tests): copied into native memory, searched as often as wanted. */
@@ -100,7 +100,9 @@ public final class ProjectVectors implements AutoCloseable {
      * {@link Use#ONCE} the rows themselves, centred in place and handed over.
      */
     Similarities similarities(boolean scale) {
-        if (rows == null) throw new IllegalStateException("These embeddings were read for one search and have been searched; read them again.");
+        if (rows == null) {
+            throw new IllegalStateException("These embeddings were read for one search and have been searched; read them again.");
+        }
         if (use == Use.REPEATEDLY) return Similarities.build(rows, rowOf, scale);
         Similarities s = Similarities.buildInPlace(rows, rowOf, scale);
         rows = null; // the search frees them

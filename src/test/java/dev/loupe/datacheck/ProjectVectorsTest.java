@@ -86,13 +86,15 @@ class ProjectVectorsTest {
             // read for one search: centred where they lie (rows 5 and 9 skipped, so the kept rows move up), same results
             Outliers.Result angular = Outliers.find(want, wantRows, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false);
             try (ProjectVectors once = ProjectVectors.read(store, "b", ProjectVectors.Use.ONCE)) {
-                assertThat(Outliers.find(once, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false).scores()).isEqualTo(angular.scores());
+                assertThat(Outliers.find(once, 5, 3.0, 1, Outliers.Metric.ANGULAR, () -> false).scores())
+                        .isEqualTo(angular.scores());
                 assertThat(once.ids()).containsExactly(want);
                 assertThatThrownBy(() -> NearDuplicates.find(once, 0.9, () -> false))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("read them again");
             }
             try (ProjectVectors once = ProjectVectors.read(store, "b", ProjectVectors.Use.ONCE)) {
-                assertThat(NearDuplicates.find(once, 0.9, () -> false)).isEqualTo(NearDuplicates.find(want, wantRows, 0.9, () -> false));
+                assertThat(NearDuplicates.find(once, 0.9, () -> false))
+                        .isEqualTo(NearDuplicates.find(want, wantRows, 0.9, () -> false));
             }
             try (ProjectVectors none = ProjectVectors.read(store, "other", ProjectVectors.Use.ONCE)) {
                 assertThat(none.size()).isZero();

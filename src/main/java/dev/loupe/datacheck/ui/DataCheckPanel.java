@@ -258,8 +258,8 @@ public final class DataCheckPanel extends VBox {
         status.setText("Reading the embeddings…");
         progress.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
         progress.setVisible(true);
-        project.withProject((store, session) -> new Input(ProjectVectors.read(store, session.backbone().id(), ProjectVectors.Use.ONCE),
-                store.keptGroups()), in -> {
+        project.withProject((store, session) -> new Input(
+                ProjectVectors.read(store, session.backbone().id(), ProjectVectors.Use.ONCE), store.keptGroups()), in -> {
             status.setText(what + "…");
             cancel.setDisable(false);
             BiFunction<BooleanSupplier, DoubleConsumer, T> work;
