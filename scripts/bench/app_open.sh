@@ -14,7 +14,7 @@
 # ~/.javacpp/cache. Prints the load average beside the numbers: they move by seconds on a busy machine.
 set -euo pipefail
 jar=$(realpath "${1:?usage: app_open.sh JAR|LAUNCHER PROJECT [java options...]}")
-project=${2:?usage: app_open.sh JAR PROJECT [java options...]}
+project=${2:?usage: app_open.sh JAR|LAUNCHER PROJECT [java options...]}
 shift 2
 work=$(mktemp -d)
 disp=:$((70 + RANDOM % 20))
