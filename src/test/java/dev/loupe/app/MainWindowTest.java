@@ -292,7 +292,8 @@ class MainWindowTest {
         EvaluationPanel panel = window.evaluationPanel();
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> panel.curvePoints().size() == checked));
         assertThat(fx(panel::matrixTotal)).isEqualTo(LABELLED);
-        assertThat(robot.lookup("#learningCurve").tryQuery()).isPresent();
+        // the tab's content enters the scene graph at the next pulse, when its ScrollPane gets a skin
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup("#learningCurve").tryQuery().isPresent()));
         assertThat(label(robot, "#evalSummary")).contains("of " + checked + " labels predicted right");
 
         long first = fx(() -> window.gallery().selected());

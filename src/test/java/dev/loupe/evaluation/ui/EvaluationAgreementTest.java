@@ -104,7 +104,8 @@ class EvaluationAgreementTest {
                 .contains(String.format(Locale.ROOT, "Krippendorff's alpha %.2f", j.get("krippendorff_alpha").asDouble()))
                 .contains(String.format(Locale.ROOT, "Fleiss' kappa %.2f", j.get("fleiss").get("kappa").asDouble()));
         assertThat(j.get("krippendorff_alpha").asDouble()).as("two disagreements of twelve").isBetween(0.5, 0.9);
-        assertThat(robot.lookup("#agreementTable").tryQuery()).isPresent();
+        // the tab's content enters the scene graph at a pulse after it is selected, when its ScrollPane gets a skin
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup("#agreementTable").tryQuery().isPresent()));
         assertThat(robot.lookup("alice and bob: 12 images, 83% the same, Cohen's kappa "
                 + String.format(Locale.ROOT, "%.2f", j.get("pairs").get(0).get("cohen_kappa").asDouble())).tryQuery()).isPresent();
     }
