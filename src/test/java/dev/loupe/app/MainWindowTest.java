@@ -260,6 +260,8 @@ class MainWindowTest {
         awaitIdle();
 
         robot.clickOn("Check labels");
+        // the tab's content enters the scene graph at a pulse after it is first selected
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup("#checkLabels").tryQuery().isPresent()));
         robot.clickOn("#checkLabels");
         var list = window.labelCheckPanel().suspects();
         WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS, () -> fx(() -> !list.getItems().isEmpty()));

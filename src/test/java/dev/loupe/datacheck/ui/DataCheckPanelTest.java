@@ -111,7 +111,9 @@ class DataCheckPanelTest {
         assertThat(fx(() -> window.gallery().items())).as("the queue shows the noise image").contains(noise);
 
         robot.clickOn("Duplicates & outliers");
-        assertThat(robot.lookup("#undoExclusion").query().isDisabled()).as("nothing to undo yet").isTrue();
+        // the tab's content enters the scene graph at a pulse after it is first selected
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup("#findDuplicates").tryQuery().isPresent()));
+        assertThat(fx(() -> robot.lookup("#undoExclusion").query().isDisabled())).as("nothing to undo yet").isTrue();
         robot.clickOn("#findDuplicates");
         var groups = window.dataCheckPanel().duplicateGroups();
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> !groups.getItems().isEmpty()));
