@@ -41,7 +41,8 @@ public final class NearDuplicates {
      * {@link PixelPrint#match} at {@code matchThreshold} or more. A pair with an image without a print (no
      * thumbnail) falls back to the embedding rule (similarity at or above the search's threshold).
      *
-     * @param prints an image's print by id, or null when it has none; called from the search's thread only
+     * @param prints an image's print by id, or null when it has none; called from several of the search's threads
+     *               at once (a {@link PixelPrint} may be handed to several threads: it is safe to share)
      */
     public record PixelCheck(LongFunction<PixelPrint> prints, double candidateThreshold, double matchThreshold,
                              double lookAlikeRatio) {
@@ -69,6 +70,8 @@ public final class NearDuplicates {
     static final int MAX_PRINTS = 4_000;
     /** Candidate pairs per image when pixels check them. */
     static final int MAX_CANDIDATES = 10;
+    /** Rows a pixel-check thread takes at a time (neighbouring rows share no prints, a row's own print is reused). */
+    private static final int ROWS_PER_TASK = 64;
 
     private NearDuplicates() {
     }
@@ -86,7 +89,7 @@ public final class NearDuplicates {
     public static List<Group> find(long[] ids, float[][] vectors, double threshold, PixelCheck pixels,
                                    BooleanSupplier cancel, DoubleConsumer progress) {
         try (Similarities sims = Similarities.of(vectors)) {
-            return find(ids, sims, threshold, pixels, cancel, progress);
+            return find(ids, sims, threshold, pixels, cancel, progress, defaultWorkers());
         }
     }
 
@@ -99,12 +102,25 @@ public final class NearDuplicates {
     public static List<Group> find(ProjectVectors v, double threshold, PixelCheck pixels, BooleanSupplier cancel,
                                    DoubleConsumer progress) {
         try (Similarities sims = v.similarities(true)) {
-            return find(v.ids(), sims, threshold, pixels, cancel, progress);
+            return find(v.ids(), sims, threshold, pixels, cancel, progress, defaultWorkers());
         }
     }
 
+    /** As {@link #find(long[], float[][], double, PixelCheck, BooleanSupplier, DoubleConsumer)} with the pixel check
+     *  on {@code workers} threads (the result does not depend on how many). */
+    static List<Group> find(long[] ids, float[][] vectors, double threshold, PixelCheck pixels, BooleanSupplier cancel,
+                            DoubleConsumer progress, int workers) {
+        try (Similarities sims = Similarities.of(vectors)) {
+            return find(ids, sims, threshold, pixels, cancel, progress, workers);
+        }
+    }
+
+    private static int defaultWorkers() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
     private static List<Group> find(long[] ids, Similarities sims, double threshold, PixelCheck pixels,
-                                    BooleanSupplier cancel, DoubleConsumer progress) {
+                                    BooleanSupplier cancel, DoubleConsumer progress, int workers) {
         int n = ids.length;
         double candidate = pixels == null ? threshold : Math.min(threshold, pixels.candidateThreshold());
         int maxNear = pixels == null ? MAX_NEIGHBOURS : MAX_CANDIDATES;
@@ -142,22 +158,16 @@ public final class NearDuplicates {
         if (pixels != null) {
             // each image's look-alike level: the median pixel match with its candidates. In a collection of
             // look-alikes (28-px garments) unrelated neighbours match at 0.95 and a copy must beat that by far
-            int total0 = 0;
-            for (int[] a : near) total0 += a.length;
-            int seen0 = 0;
+            double[][] matches = CandidateMatches.compute(ids, near, pixels, workers, cancel,
+                    share -> progress.accept(searchShare + (1 - searchShare) * share));
+            if (matches == null) return null;
+            link.candidates(near, matches);
             for (int i = 0; i < n; i++) {
-                if (cancel.getAsBoolean()) return null;
-                if (near[i].length >= MIN_LOOK_ALIKES) {
-                    double[] m = new double[near[i].length];
-                    int k = 0;
-                    for (int j : near[i]) {
-                        double v = link.pixel(i, j);
-                        if (!Double.isNaN(v)) m[k++] = v;
-                    }
-                    if (k >= MIN_LOOK_ALIKES) link.lookAlike[i] = DriftTest.median(java.util.Arrays.copyOf(m, k));
-                }
-                seen0 += near[i].length;
-                if ((i & 63) == 0) progress.accept(searchShare + (1 - searchShare) * seen0 / Math.max(1, total0));
+                if (near[i].length < MIN_LOOK_ALIKES) continue;
+                double[] m = new double[near[i].length];
+                int k = 0;
+                for (double v : matches[i]) if (!Double.isNaN(v)) m[k++] = v;
+                if (k >= MIN_LOOK_ALIKES) link.lookAlike[i] = DriftTest.median(java.util.Arrays.copyOf(m, k));
             }
         }
         // the candidate pairs that are copies, best first
@@ -242,12 +252,12 @@ public final class NearDuplicates {
         private final Similarities sims;
         private final double threshold;
         private final PixelCheck pixels;
-        /** Prints read lately (a few kB each; bounded, as large projects would not fit). */
-        private final Map<Long, PixelPrint> prints = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, PixelPrint> e) { return size() > MAX_PRINTS; }
-        };
+        /** Prints read lately, for pairs that were not candidates (complete linkage checks every pair of a group). */
+        private final Prints prints;
         private final PairMatches matches = new PairMatches();
+        /** Each row's candidates and their pixel matches (aligned), once {@link #candidates} has them. */
+        private int[][] near;
+        private double[][] nearMatches;
         /** Each row's median pixel match with its candidates (NaN: too few to tell). */
         final double[] lookAlike;
 
@@ -258,6 +268,7 @@ public final class NearDuplicates {
             this.sims = sims;
             this.threshold = threshold;
             this.pixels = pixels;
+            this.prints = pixels == null ? null : new Prints(pixels.prints(), MAX_PRINTS);
         }
 
         /** The pair's score when it is a copy (the pixel match, else the embedding similarity); NaN when not. */
@@ -275,14 +286,26 @@ public final class NearDuplicates {
             return m;
         }
 
+        /** The pixel matches of every row with its candidates, computed beforehand ({@link CandidateMatches}). */
+        void candidates(int[][] near, double[][] nearMatches) {
+            this.near = near;
+            this.nearMatches = nearMatches;
+        }
+
         /** The pixel match of two rows; NaN when either has no print or there is no pixel check. */
         double pixel(int i, int j) {
             if (pixels == null) return Double.NaN;
-            long key = (long) Math.min(i, j) * ids.length + Math.max(i, j);
+            if (near != null) {
+                for (int t = 0; t < near[i].length; t++) if (near[i][t] == j) return nearMatches[i][t];
+                for (int t = 0; t < near[j].length; t++) if (near[j][t] == i) return nearMatches[j][t];
+            }
+            int lo = Math.min(i, j);
+            int hi = Math.max(i, j);
+            long key = (long) lo * ids.length + hi;
             double m = matches.get(key);
             if (m == PairMatches.ABSENT) {
-                PixelPrint a = print(i);
-                PixelPrint b = print(j);
+                PixelPrint a = print(lo);
+                PixelPrint b = print(hi);
                 m = a == null || b == null ? Double.NaN : PixelPrint.match(a, b);
                 matches.put(key, m);
             }
@@ -290,9 +313,118 @@ public final class NearDuplicates {
         }
 
         private PixelPrint print(int i) {
-            long id = ids[i];
-            if (!prints.containsKey(id)) prints.put(id, pixels.prints().apply(id));
-            return prints.get(id);
+            return prints.get(ids[i]);
+        }
+    }
+
+    /**
+     * The pixel match of every candidate pair, on several threads: each pair once (its rows in ascending order, so
+     * the result does not depend on which thread or row came first), each thread with its own bounded print cache.
+     * The search's thread reports progress and watches for cancelling meanwhile.
+     */
+    static final class CandidateMatches {
+        /** Marks a pair that its other row computes. */
+        private static final double MIRRORED = Double.NEGATIVE_INFINITY;
+
+        private CandidateMatches() {
+        }
+
+        /** {@code out[i][t]}: the match of row i with {@code near[i][t]}; null if cancelled. */
+        static double[][] compute(long[] ids, int[][] near, PixelCheck pixels, int workers, BooleanSupplier cancel,
+                                  DoubleConsumer progress) {
+            int n = near.length;
+            double[][] out = new double[n][];
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                out[i] = new double[near[i].length];
+                total += near[i].length;
+            }
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            int threads = Math.max(1, Math.min(workers, (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK));
+            java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "loupe-pixel-check-" + named.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+                for (int w = 0; w < threads; w++) {
+                    running.add(pool.submit(() -> {
+                        Prints prints = new Prints(pixels.prints(), Math.max(1, MAX_PRINTS / threads));
+                        for (int from; !stop.get() && (from = next.getAndAdd(ROWS_PER_TASK)) < n; ) {
+                            for (int i = from; i < Math.min(n, from + ROWS_PER_TASK) && !stop.get(); i++) {
+                                for (int t = 0; t < near[i].length; t++) {
+                                    int j = near[i][t];
+                                    out[i][t] = i < j || !contains(near[j], i) ? match(prints, ids, i, j) : MIRRORED;
+                                }
+                                done.addAndGet(near[i].length);
+                            }
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : running) {
+                    while (true) {
+                        if (cancel.getAsBoolean()) {
+                            stop.set(true);
+                            return null;
+                        }
+                        try {
+                            f.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                            break;
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            progress.accept((double) done.get() / Math.max(1, total));
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                stop.set(true);
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (java.util.concurrent.ExecutionException e) {
+                stop.set(true);
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+            for (int i = 0; i < n; i++) {
+                for (int t = 0; t < near[i].length; t++) {
+                    if (out[i][t] != MIRRORED) continue;
+                    int j = near[i][t];
+                    for (int u = 0; u < near[j].length; u++) if (near[j][u] == i) out[i][t] = out[j][u];
+                }
+            }
+            progress.accept(1.0);
+            return out;
+        }
+
+        private static double match(Prints prints, long[] ids, int i, int j) {
+            PixelPrint a = prints.get(ids[Math.min(i, j)]);
+            PixelPrint b = prints.get(ids[Math.max(i, j)]);
+            return a == null || b == null ? Double.NaN : PixelPrint.match(a, b);
+        }
+    }
+
+    /** Prints read lately by one thread, at most {@code max} (a few kB each; a large project's would not fit). */
+    private static final class Prints {
+        private final LongFunction<PixelPrint> source;
+        private final Map<Long, PixelPrint> held;
+
+        Prints(LongFunction<PixelPrint> source, int max) {
+            this.source = source;
+            this.held = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, PixelPrint> e) { return size() > max; }
+            };
+        }
+
+        PixelPrint get(long id) {
+            if (!held.containsKey(id)) held.put(id, source.apply(id));
+            return held.get(id);
         }
     }
 

@@ -93,4 +93,56 @@ class NearDuplicatesTest {
         assertEquals(List.of(2L, 3L), NearDuplicates.find(ids, v, 0.95, NearDuplicates.PixelCheck.of(id -> null),
                 () -> false, p -> { }).get(0).ids());
     }
+
+    @Test
+    void thePixelCheckGivesTheSameGroupsOnOneThreadAsOnSeveralAndStopsWhenCancelled() {
+        Random r = new Random(7);
+        int n = 400;
+        int d = 32;
+        float[][] v = DriftTestTest.gaussian(r, n, d, 0, 1);
+        long[] ids = new long[n];
+        java.util.Map<Long, PixelPrint> prints = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int i = 0; i < n; i++) {
+            ids[i] = 10 * i;
+            prints.put(ids[i], PixelPrint.of(PixelPrintTest.drawing(500 + i % 40, 96)));
+        }
+        // every row of the first 40 has copies further on (same drawing, i % 40): resized, their embeddings close
+        for (int i = 40; i < n; i++) {
+            for (int j = 0; j < d; j++) v[i][j] = v[i % 40][j] + (float) (0.3 * r.nextGaussian());
+            if (i % 3 == 0) prints.put(ids[i], PixelPrint.of(PixelPrintTest.scaled(PixelPrintTest.drawing(500 + i % 40, 96), 64, 64)));
+        }
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        NearDuplicates.PixelCheck check = NearDuplicates.PixelCheck.of(id -> {
+            asked.incrementAndGet();
+            threads.add(Thread.currentThread().getName());
+            return prints.get(id);
+        });
+        List<NearDuplicates.Group> one = NearDuplicates.find(ids, v, 0.95, check, () -> false, p -> { }, 1);
+        List<NearDuplicates.Group> four = NearDuplicates.find(ids, v, 0.95, check, () -> false, p -> { }, 4);
+        assertTrue(threads.size() >= 2, "the prints were read on several threads: " + threads);
+        assertEquals(one, four, "the groups, and their least similarities and pixel matches, do not depend on threads");
+        assertTrue(one.size() >= 30, "most drawings' copies are found: " + one.size() + " groups");
+        for (NearDuplicates.Group g : one) {
+            long first = g.ids().get(0) / 10 % 40;
+            for (long id : g.ids()) assertEquals(first, id / 10 % 40, "a group holds copies of one drawing: " + g);
+        }
+
+        // cancelled during the pixel check: no result, and the threads stop asking for prints
+        asked.set(0);
+        java.util.concurrent.atomic.AtomicBoolean cancel = new java.util.concurrent.atomic.AtomicBoolean();
+        NearDuplicates.PixelCheck slow = NearDuplicates.PixelCheck.of(id -> {
+            if (asked.incrementAndGet() == 50) cancel.set(true);
+            return prints.get(id);
+        });
+        assertEquals(null, NearDuplicates.find(ids, v, 0.95, slow, cancel::get, p -> { }, 2));
+        int atCancel = asked.get();
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(asked.get() <= atCancel + 2 * 64 * NearDuplicates.MAX_CANDIDATES, "stopped soon after: " + asked.get());
+        assertTrue(asked.get() < 2 * n * NearDuplicates.MAX_CANDIDATES, "did not run to the end: " + asked.get());
+    }
 }

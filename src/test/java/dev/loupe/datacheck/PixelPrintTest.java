@@ -93,4 +93,42 @@ class PixelPrintTest {
         g.dispose();
         return img;
     }
+
+    @Test
+    void resamplingIsTheAreaWeightedMeanOfTheSourcePixelsEachTargetPixelCovers() {
+        Random r = new Random(11);
+        int[][] sizes = {{28, 28, 48, 48}, {48, 48, 22, 22}, {48, 36, 19, 14}, {28, 28, 43, 43}, {7, 5, 3, 11}, {48, 48, 48, 48}};
+        for (int[] z : sizes) {
+            float[] src = new float[z[0] * z[1]];
+            for (int i = 0; i < src.length; i++) src[i] = r.nextFloat();
+            float[] out = PixelPrint.resample(src, z[0], z[1], z[2], z[3]);
+            assertThat(out).as("%s", java.util.Arrays.toString(z)).containsExactly(areaMean(src, z[0], z[1], z[2], z[3]),
+                    org.assertj.core.data.Offset.offset(1e-6f));
+        }
+    }
+
+    /** The definition, pixel by pixel: each target pixel averages the source area it covers. */
+    private static float[] areaMean(float[] src, int sw, int sh, int tw, int th) {
+        float[] out = new float[tw * th];
+        double fx = (double) sw / tw;
+        double fy = (double) sh / th;
+        for (int y = 0; y < th; y++) {
+            for (int x = 0; x < tw; x++) {
+                double sum = 0;
+                double area = 0;
+                for (int sy = 0; sy < sh; sy++) {
+                    double wy = Math.min((y + 1) * fy, sy + 1) - Math.max(y * fy, sy);
+                    for (int sx = 0; sx < sw; sx++) {
+                        double wx = Math.min((x + 1) * fx, sx + 1) - Math.max(x * fx, sx);
+                        if (wx > 0 && wy > 0) {
+                            sum += wx * wy * src[sy * sw + sx];
+                            area += wx * wy;
+                        }
+                    }
+                }
+                out[y * tw + x] = (float) (sum / area);
+            }
+        }
+        return out;
+    }
 }
